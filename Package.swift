@@ -1,0 +1,41 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// System libraries come from Debian's -dev packages (see `make install`); each is reached from Swift
+/// through exactly one wrapper type in the module that imports it.
+let package = Package(
+    name: "model-gateway",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "model-gateway", targets: ["ModelGatewayCLI"]),
+        .executable(name: "rpc-test-server", targets: ["RPCTestServer"]),
+        .library(name: "RPC", targets: ["RPC"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
+        .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
+        .target(name: "CShims", dependencies: ["CNGHTTP2"]),
+        .target(name: "CRPCTestProto", dependencies: ["CProtobufC"]),
+
+        .target(
+            name: "RPC",
+            dependencies: ["CNGHTTP2", "CHTTPParser", "CZlib", "CProtobufC", "CShims"]
+        ),
+        .executableTarget(
+            name: "RPCTestServer",
+            dependencies: ["RPC", "CRPCTestProto", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "ModelGatewayCLI",
+            dependencies: ["RPC", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "RPCTests", dependencies: ["RPC"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+int crpctest_placeholder;

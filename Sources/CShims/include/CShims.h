@@ -1,0 +1,27 @@
+// Typed, non-variadic, non-packed wrappers for the C APIs Swift cannot call directly.
+// Each function is a thin pass-through; ownership rules are those of the wrapped API.
+#ifndef CSHIMS_H
+#define CSHIMS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
+// epoll_event is __attribute__((packed)) on x86_64; Swift sees this plain struct instead.
+typedef struct {
+    uint32_t events;
+    uint64_t data;
+} cshim_epoll_event;
+
+int cshim_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
+int cshim_epoll_wait(int epfd, cshim_epoll_event *events, int max_events, int timeout_ms);
+
+// accept4 is declared only under _GNU_SOURCE; returns a non-blocking, close-on-exec socket.
+int cshim_accept_nonblocking(int listen_fd);
+
+// nghttp2 macros that are arithmetic and so do not import.
+int32_t cshim_nghttp2_initial_window_size(void);
+int32_t cshim_nghttp2_max_window_size(void);
+
+#endif

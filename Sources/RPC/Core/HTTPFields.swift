@@ -1,0 +1,45 @@
+/// An ordered list of header (or trailer) fields with lower-cased names, as HTTP/2 sends them.
+public struct HTTPFields: Sendable, Sequence, ExpressibleByDictionaryLiteral {
+    public private(set) var entries: [(name: String, value: String)] = []
+
+    public init() {}
+
+    public init(dictionaryLiteral elements: (String, String)...) {
+        for (name, value) in elements { append(name, value) }
+    }
+
+    public var count: Int { entries.count }
+
+    /// Adds a field; the name is lower-cased so lookups need no case folding.
+    public mutating func append(_ name: String, _ value: String) {
+        entries.append((name.lowercased(), value))
+    }
+
+    /// Replaces every field called `name` with one field.
+    public mutating func set(_ name: String, _ value: String) {
+        let lower = name.lowercased()
+        entries.removeAll { $0.name == lower }
+        entries.append((lower, value))
+    }
+
+    public mutating func remove(_ name: String) {
+        let lower = name.lowercased()
+        entries.removeAll { $0.name == lower }
+    }
+
+    /// The first value of `name`, if any.
+    public subscript(name: String) -> String? {
+        let lower = name.lowercased()
+        return entries.first { $0.name == lower }?.value
+    }
+
+    /// Every value of `name`, in order.
+    public func values(_ name: String) -> [String] {
+        let lower = name.lowercased()
+        return entries.filter { $0.name == lower }.map(\.value)
+    }
+
+    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
+        entries.makeIterator()
+    }
+}

@@ -1,0 +1,43 @@
+/// The status line and headers of a response.
+public struct ResponseHead: Sendable {
+    public var status: Int
+    public var headers: HTTPFields
+
+    public init(status: Int, headers: HTTPFields = HTTPFields()) {
+        self.status = status
+        self.headers = headers
+    }
+}
+
+/// Why a response could not be written: the peer went away or the stream was reset.
+public struct ResponseWriteError: Error, Sendable, Equatable {
+    public var reason: String
+    static let streamClosed = ResponseWriteError(reason: "the stream is closed")
+}
+
+/// A streaming response body out, with trailers; one per request, used by one task.
+///
+/// `writeBody` suspends while the peer is not reading (flow control), so a slow client slows its
+/// producer rather than growing a buffer. Calling `finish` without a prior `writeHead` sends a
+/// head-only answer (over HTTP/2, trailers become part of that single HEADERS frame).
+public protocol ResponseWriter: AnyObject, Sendable {
+    func writeHead(_ head: ResponseHead) async throws
+    func writeBody(_ bytes: [UInt8]) async throws
+    func finish(head: ResponseHead?, trailers: HTTPFields) async throws
+}
+
+extension ResponseWriter {
+    /// Writes a complete response in one step.
+    public func respond(_ head: ResponseHead, body: [UInt8]) async throws {
+        var head = head
+        head.headers.set("content-length", String(body.count))
+        try await writeHead(head)
+        if !body.isEmpty { try await writeBody(body) }
+        try await finish(head: nil, trailers: HTTPFields())
+    }
+}
+
+/// Answers requests; both protocols and every service hand their requests to one of these.
+public protocol HTTPResponder: Sendable {
+    func respond(to request: ServerRequest, writer: any ResponseWriter, context: RequestContext) async
+}

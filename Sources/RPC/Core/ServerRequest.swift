@@ -1,0 +1,41 @@
+/// The HTTP version a request arrived on.
+public enum HTTPVersion: String, Sendable {
+    case http1_1 = "HTTP/1.1"
+    case http2 = "HTTP/2"
+}
+
+/// One request as both protocols deliver it: head plus the whole body (bounded by the server's limit).
+///
+/// Bodies are collected before the handler runs: every endpoint this server carries takes one message in,
+/// and the size limit is enforced while reading, so a body never grows past `ServerLimits.maxRequestBodyBytes`.
+public struct ServerRequest: Sendable {
+    public var method: String
+    /// The path without the query, still percent-encoded.
+    public var path: String
+    /// The raw query string without `?`; empty when there is none.
+    public var query: String
+    public var headers: HTTPFields
+    public var body: [UInt8]
+    public var version: HTTPVersion
+    /// True when the body exceeded the limit: `body` is then empty and the handler must answer with an error.
+    public var bodyTooLarge: Bool
+
+    public init(
+        method: String, path: String, query: String = "", headers: HTTPFields = HTTPFields(),
+        body: [UInt8] = [], version: HTTPVersion = .http2, bodyTooLarge: Bool = false
+    ) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.version = version
+        self.bodyTooLarge = bodyTooLarge
+    }
+
+    /// Splits a request target into path and query.
+    static func splitTarget(_ target: String) -> (path: String, query: String) {
+        guard let mark = target.firstIndex(of: "?") else { return (target, "") }
+        return (String(target[..<mark]), String(target[target.index(after: mark)...]))
+    }
+}

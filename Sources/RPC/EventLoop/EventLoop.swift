@@ -1,0 +1,202 @@
+import Glibc
+import Synchronization
+internal import CShims
+
+/// Receives readiness events for one file descriptor registered on an event loop.
+protocol FDWatcher: AnyObject {
+    func handleEvents(_ events: UInt32)
+}
+
+/// Work that is batched to the end of a loop tick, such as flushing a connection's output.
+protocol TickEndObserver: AnyObject {
+    func loopTickEnded()
+}
+
+/// A single-threaded epoll reactor: it owns sockets, timers and, as a `TaskExecutor`, the tasks of the
+/// requests on its connections, so a request is read, handled and answered on one thread.
+public final class EventLoop: @unchecked Sendable {
+    enum Work: Sendable {
+        case closure(@Sendable () -> Void)
+        case job(UnownedJob)
+    }
+
+    static let readEvents = UInt32(EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
+    static let writeEvents = UInt32(EPOLLOUT.rawValue)
+
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private let threadID = Atomic<UInt>(0)
+    private let remoteWork = Mutex<[Work]>([])
+    private let stopRequested = Atomic<Bool>(false)
+
+    // Loop-confined state below: touched only on the loop's thread.
+    private var localWork: [Work] = []
+    private var watchers: [FDWatcher?] = []
+    private var timers = TimerQueue()
+    private var tickEndObservers: [TickEndObserver] = []
+    /// Scratch buffer every connection on this loop reads into; a read never outlives its handler call.
+    var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
+
+    public init() {
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        precondition(epollFD >= 0, "epoll_create1 failed: errno \(errno)")
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        precondition(wakeFD >= 0, "eventfd failed: errno \(errno)")
+        let rc = cshim_epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, UInt32(EPOLLIN.rawValue), UInt64(wakeFD))
+        precondition(rc == 0, "epoll_ctl(eventfd) failed: errno \(errno)")
+    }
+
+    deinit {
+        Glibc.close(wakeFD)
+        Glibc.close(epollFD)
+    }
+
+    /// True when called on this loop's thread.
+    public var inEventLoop: Bool {
+        threadID.load(ordering: .relaxed) == UInt(pthread_self())
+    }
+
+    /// Runs `work` on the loop: soon, after what is already queued. Safe from any thread.
+    public func execute(_ work: @escaping @Sendable () -> Void) {
+        submit(.closure(work))
+    }
+
+    func submit(_ work: Work) {
+        if inEventLoop {
+            localWork.append(work)
+            return
+        }
+        let wasEmpty = remoteWork.withLock { queue in
+            queue.append(work)
+            return queue.count == 1
+        }
+        // The loop swaps the whole queue out at once, so only the empty → non-empty edge needs a wake.
+        if wasEmpty { wake() }
+    }
+
+    /// Runs `body` on the loop and returns its result; direct when already there.
+    public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        if inEventLoop { return try body() }
+        return try await withCheckedThrowingContinuation { continuation in
+            execute { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    /// Schedules `action` on the loop at `deadline`. Must be called on the loop.
+    @discardableResult
+    func schedule(at deadline: MonotonicInstant, _ action: @escaping () -> Void) -> ScheduledTimer {
+        assert(inEventLoop)
+        return timers.schedule(at: deadline, action)
+    }
+
+    @discardableResult
+    func schedule(afterNanoseconds delay: UInt64, _ action: @escaping () -> Void) -> ScheduledTimer {
+        schedule(at: MonotonicInstant.now().advanced(byNanoseconds: delay), action)
+    }
+
+    /// Asks for `observer.loopTickEnded()` once, after the current batch of events and work.
+    func notifyAtTickEnd(_ observer: TickEndObserver) {
+        tickEndObservers.append(observer)
+    }
+
+    // MARK: file descriptors
+
+    func register(_ fd: Int32, events: UInt32, watcher: FDWatcher) {
+        assert(inEventLoop)
+        if Int(fd) >= watchers.count {
+            watchers.append(contentsOf: repeatElement(nil, count: Int(fd) + 1 - watchers.count))
+        }
+        watchers[Int(fd)] = watcher
+        let rc = cshim_epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, events, UInt64(fd))
+        assert(rc == 0, "epoll_ctl ADD failed: errno \(errno)")
+    }
+
+    func modify(_ fd: Int32, events: UInt32) {
+        _ = cshim_epoll_ctl(epollFD, EPOLL_CTL_MOD, fd, events, UInt64(fd))
+    }
+
+    /// Removes `fd` from the loop; the caller closes it afterwards.
+    func unregister(_ fd: Int32) {
+        _ = cshim_epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, 0, 0)
+        if Int(fd) < watchers.count { watchers[Int(fd)] = nil }
+    }
+
+    // MARK: running
+
+    /// Runs the loop on the calling thread until `stop()`.
+    func run() {
+        threadID.store(UInt(pthread_self()), ordering: .relaxed)
+        var events = [cshim_epoll_event](repeating: cshim_epoll_event(), count: 256)
+        while !stopRequested.load(ordering: .relaxed) {
+            runQueuedWork()
+            endTick()
+            let timeout: Int32 = localWork.isEmpty ? timers.timeoutMilliseconds(now: .now()) : 0
+            let count = events.withUnsafeMutableBufferPointer {
+                cshim_epoll_wait(epollFD, $0.baseAddress, Int32($0.count), timeout)
+            }
+            for index in 0..<max(0, Int(count)) {
+                let fd = Int32(truncatingIfNeeded: events[index].data)
+                if fd == wakeFD {
+                    drainWakeFD()
+                } else if Int(fd) < watchers.count, let watcher = watchers[Int(fd)] {
+                    watcher.handleEvents(events[index].events)
+                }
+            }
+            for action in timers.popExpired(now: .now()) { action() }
+        }
+        runQueuedWork()
+        endTick()
+    }
+
+    /// Makes `run()` return after its current tick. Safe from any thread.
+    func stop() {
+        stopRequested.store(true, ordering: .relaxed)
+        wake()
+    }
+
+    private func runQueuedWork() {
+        // Bounded so that a task that keeps re-enqueueing itself cannot starve socket I/O.
+        for _ in 0..<64 {
+            let remote = remoteWork.withLock { queue -> [Work] in
+                defer { queue.removeAll(keepingCapacity: true) }
+                return queue
+            }
+            localWork.append(contentsOf: remote)
+            if localWork.isEmpty { return }
+            let batch = localWork
+            localWork.removeAll(keepingCapacity: true)
+            for work in batch {
+                switch work {
+                case .closure(let body): body()
+                case .job(let job): job.runSynchronously(on: asUnownedTaskExecutor())
+                }
+            }
+        }
+    }
+
+    private func endTick() {
+        // Observers may queue more work or register again; they run on the next tick.
+        while !tickEndObservers.isEmpty {
+            let observers = tickEndObservers
+            tickEndObservers.removeAll(keepingCapacity: true)
+            for observer in observers { observer.loopTickEnded() }
+        }
+    }
+
+    private func wake() {
+        var one: UInt64 = 1
+        _ = Glibc.write(wakeFD, &one, 8)
+    }
+
+    private func drainWakeFD() {
+        var value: UInt64 = 0
+        _ = Glibc.read(wakeFD, &value, 8)
+    }
+}
+
+extension EventLoop: TaskExecutor {
+    /// Tasks that prefer this loop run on its thread, between socket events.
+    public func enqueue(_ job: consuming ExecutorJob) {
+        submit(.job(UnownedJob(job)))
+    }
+}

@@ -1,0 +1,168 @@
+internal import CHTTPParser
+
+/// A request head as the HTTP/1.1 parser saw it.
+struct HTTP1RequestHead {
+    var method: String
+    var target: String
+    var headers: HTTPFields
+    var keepAlive: Bool
+    /// The declared body length; nil for chunked bodies or none.
+    var contentLength: UInt64?
+}
+
+/// Receives what the HTTP/1.1 parser finds, in order.
+protocol HTTP1ParserDelegate: AnyObject {
+    func parserBeganMessage()
+    func parserParsedHead(_ head: HTTP1RequestHead)
+    func parserCompletedMessage(body: [UInt8])
+}
+
+/// Why a request could not be parsed, with the status the server answers.
+struct HTTP1ParseError: Error, Equatable {
+    var status: Int
+    var reason: String
+}
+
+/// Parses pipelined HTTP/1.1 requests with Debian's `http_parser` (2.9.x): strict on request smuggling
+/// (Content-Length with Transfer-Encoding, duplicate lengths, bad chunk sizes are errors), bounded head size.
+///
+/// Memory: `http_parser` holds no heap state; it points into each buffer only for the duration of
+/// `feed`, so callbacks copy what they keep. `parser.data` is an unretained pointer to `self`, valid
+/// because `self` owns the parser struct and every callback runs inside `feed`.
+final class HTTP1Parser {
+    private var parser = http_parser()
+    private var settings = http_parser_settings()
+    private weak var delegate: HTTP1ParserDelegate?
+    private let maxHeadBytes: Int
+    private let maxBodyBytes: Int
+
+    private var url: [UInt8] = []
+    private var field: [UInt8] = []
+    private var value: [UInt8] = []
+    private var headers = HTTPFields()
+    private var inValue = false
+    private var headBytes = 0
+    private var headTooLarge = false
+    private var headInvalid: String?
+    private var bodyTooLarge = false
+    private var body: [UInt8] = []
+
+    init(delegate: HTTP1ParserDelegate, maxHeadBytes: Int, maxBodyBytes: Int) {
+        self.delegate = delegate
+        self.maxHeadBytes = maxHeadBytes
+        self.maxBodyBytes = maxBodyBytes
+        http_parser_init(&parser, HTTP_REQUEST)
+        settings.on_message_begin = { p in HTTP1Parser.owner(p).messageBegan() }
+        settings.on_url = { p, at, length in HTTP1Parser.owner(p).appendHead(at, length, to: \.url) }
+        settings.on_header_field = { p, at, length in HTTP1Parser.owner(p).headerField(at, length) }
+        settings.on_header_value = { p, at, length in HTTP1Parser.owner(p).headerValue(at, length) }
+        settings.on_headers_complete = { p in HTTP1Parser.owner(p).headersComplete() }
+        settings.on_body = { p, at, length in HTTP1Parser.owner(p).appendBody(at, length) }
+        settings.on_message_complete = { p in HTTP1Parser.owner(p).messageComplete() }
+    }
+
+    private static func owner(_ parser: UnsafeMutablePointer<http_parser>?) -> HTTP1Parser {
+        Unmanaged<HTTP1Parser>.fromOpaque(parser!.pointee.data).takeUnretainedValue()
+    }
+
+    /// Parses `bytes`; every complete request is reported to the delegate before this returns.
+    func feed(_ bytes: ArraySlice<UInt8>) -> Result<Void, HTTP1ParseError> {
+        parser.data = Unmanaged.passUnretained(self).toOpaque()
+        let consumed = bytes.withUnsafeBytes { raw in
+            http_parser_execute(&parser, &settings, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count)
+        }
+        let errno = http_errno(rawValue: parser.http_errno)
+        if errno == HPE_OK, consumed == bytes.count { return .success(()) }
+        if headTooLarge || errno == HPE_HEADER_OVERFLOW {
+            return .failure(HTTP1ParseError(status: 431, reason: "request header fields too large"))
+        }
+        if let headInvalid { return .failure(HTTP1ParseError(status: 400, reason: headInvalid)) }
+        if bodyTooLarge {
+            return .failure(HTTP1ParseError(status: 413, reason: "request body larger than \(maxBodyBytes) bytes"))
+        }
+        let name = String(cString: http_errno_description(errno))
+        return .failure(HTTP1ParseError(status: 400, reason: "malformed HTTP/1.1 request: \(name)"))
+    }
+
+    // MARK: callbacks (return 0 to go on, non-zero to stop with an error)
+
+    private func messageBegan() -> Int32 {
+        url.removeAll(keepingCapacity: true)
+        headers = HTTPFields()
+        field.removeAll(keepingCapacity: true)
+        value.removeAll(keepingCapacity: true)
+        inValue = false
+        headBytes = 0
+        body = []
+        delegate?.parserBeganMessage()
+        return 0
+    }
+
+    private func appendHead(_ at: UnsafePointer<CChar>?, _ length: Int, to path: ReferenceWritableKeyPath<HTTP1Parser, [UInt8]>) -> Int32 {
+        headBytes += length
+        guard headBytes <= maxHeadBytes else { headTooLarge = true; return 1 }
+        self[keyPath: path].append(contentsOf: UnsafeRawBufferPointer(start: at, count: length))
+        return 0
+    }
+
+    private func headerField(_ at: UnsafePointer<CChar>?, _ length: Int) -> Int32 {
+        if inValue { finishField() }
+        return appendHead(at, length, to: \.field)
+    }
+
+    private func headerValue(_ at: UnsafePointer<CChar>?, _ length: Int) -> Int32 {
+        inValue = true
+        return appendHead(at, length, to: \.value)
+    }
+
+    private func finishField() {
+        // An obs-fold continuation reaches us as a value holding CR or LF: RFC 9112 lets a server reject it.
+        if value.contains(where: { $0 == 0x0D || $0 == 0x0A }) { headInvalid = "obsolete line folding in a header" }
+        headers.append(String(decoding: field, as: UTF8.self), trimmed(String(decoding: value, as: UTF8.self)))
+        field.removeAll(keepingCapacity: true)
+        value.removeAll(keepingCapacity: true)
+        inValue = false
+    }
+
+    private func trimmed(_ text: String) -> String {
+        var slice = Substring(text)
+        while slice.last == " " || slice.last == "\t" { slice.removeLast() }
+        while slice.first == " " || slice.first == "\t" { slice.removeFirst() }
+        return String(slice)
+    }
+
+    private func headersComplete() -> Int32 {
+        if !field.isEmpty || inValue { finishField() }
+        if headInvalid != nil { return 1 }
+        let flags = UInt32(parser.flags)
+        let chunked = flags & F_CHUNKED.rawValue != 0
+        let hasLength = flags & F_CONTENTLENGTH.rawValue != 0
+        let head = HTTP1RequestHead(
+            method: String(cString: http_method_str(http_method(rawValue: UInt32(parser.method)))),
+            target: String(decoding: url, as: UTF8.self),
+            headers: headers,
+            keepAlive: http_should_keep_alive(&parser) != 0,
+            contentLength: !chunked && hasLength ? parser.content_length : nil
+        )
+        delegate?.parserParsedHead(head)
+        // Refuse a declared oversize body before reading it: the delegate sees the 413 before any 100 Continue.
+        if let length = head.contentLength, length > UInt64(maxBodyBytes) {
+            bodyTooLarge = true
+            return 1
+        }
+        return 0
+    }
+
+    private func appendBody(_ at: UnsafePointer<CChar>?, _ length: Int) -> Int32 {
+        guard body.count + length <= maxBodyBytes else { bodyTooLarge = true; return 1 }
+        body.append(contentsOf: UnsafeRawBufferPointer(start: at, count: length))
+        return 0
+    }
+
+    private func messageComplete() -> Int32 {
+        let complete = body
+        body = []
+        delegate?.parserCompletedMessage(body: complete)
+        return 0
+    }
+}

@@ -1,0 +1,262 @@
+internal import CNGHTTP2
+
+/// Receives what an HTTP/2 session reads, per stream, in order.
+protocol HTTP2SessionDelegate: AnyObject {
+    func streamBegan(_ id: Int32)
+    /// Returns false to reset the stream (for example when its header block grows too large).
+    func streamHeader(_ id: Int32, name: String, value: String) -> Bool
+    func streamHeadersComplete(_ id: Int32)
+    func streamData(_ id: Int32, _ bytes: [UInt8])
+    /// The client finished sending (END_STREAM).
+    func streamEnded(_ id: Int32)
+    /// The response's last frame (END_STREAM) was written.
+    func streamResponseSent(_ id: Int32)
+    /// The stream is gone, normally or by reset; `errorCode` is 0 for a normal close.
+    func streamClosed(_ id: Int32, errorCode: UInt32)
+    /// The stream's buffered response fell below the low watermark.
+    func streamOutboxDrained(_ id: Int32)
+}
+
+/// The nghttp2 server session of one connection, driven with `mem_recv` / `mem_send` so the event loop
+/// owns all I/O. Each response body is a per-stream outbox that nghttp2 pulls from as flow control allows.
+///
+/// Memory: `session` is created in `init` and deleted in `deinit`; nghttp2 reaches this object through an
+/// unretained `user_data` pointer, valid because nghttp2 calls back only from inside the methods below.
+/// Header name/value buffers passed to `submit_*` are copied by nghttp2 before the call returns.
+final class HTTP2Session {
+    private final class Outbox {
+        var bytes: [UInt8] = []
+        var start = 0
+        var ended = false
+        var trailers: HTTPFields?
+        var deferred = false
+        var buffered: Int { bytes.count - start }
+    }
+
+    private var session: OpaquePointer?
+    private weak var delegate: HTTP2SessionDelegate?
+    private var outboxes: [Int32: Outbox] = [:]
+    private let lowWatermark: Int
+
+    init?(delegate: HTTP2SessionDelegate, limits: ServerLimits) {
+        self.delegate = delegate
+        lowWatermark = limits.outboundHighWatermark / 2
+        var callbacks: OpaquePointer?
+        guard nghttp2_session_callbacks_new(&callbacks) == 0 else { return nil }
+        defer { nghttp2_session_callbacks_del(callbacks) }
+        HTTP2Session.install(callbacks)
+        var option: OpaquePointer?
+        guard nghttp2_option_new(&option) == 0 else { return nil }
+        defer { nghttp2_option_del(option) }
+        nghttp2_option_set_max_settings(option, 32)
+        nghttp2_option_set_max_outbound_ack(option, 1000)
+        let user = Unmanaged.passUnretained(self).toOpaque()
+        guard nghttp2_session_server_new2(&session, callbacks, user, option) == 0 else { return nil }
+        let settings: [(Int32, UInt32)] = [
+            (Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue), limits.maxConcurrentStreams),
+            (Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), 1 << 20),
+            (Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue), UInt32(limits.maxHeaderListBytes)),
+        ]
+        var entries = settings.map { nghttp2_settings_entry(settings_id: $0.0, value: $0.1) }
+        nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &entries, entries.count)
+        // A larger connection window than the 64 KiB default, so uploads are not throttled by it.
+        nghttp2_session_set_local_window_size(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, 16 << 20)
+    }
+
+    deinit {
+        nghttp2_session_del(session)
+    }
+
+    /// Feeds bytes from the socket; false on a fatal connection error (a GOAWAY is then queued).
+    func receive(_ bytes: ArraySlice<UInt8>) -> Bool {
+        let rc = bytes.withUnsafeBytes { raw in
+            nghttp2_session_mem_recv(session, raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count)
+        }
+        if rc < 0 {
+            nghttp2_session_terminate_session(session, UInt32(NGHTTP2_PROTOCOL_ERROR.rawValue))
+            return false
+        }
+        return true
+    }
+
+    /// Appends frames nghttp2 wants to send, stopping once `output` holds `limit` bytes.
+    func drainOutput(into output: inout [UInt8], limit: Int) {
+        while output.count < limit {
+            var data: UnsafePointer<UInt8>?
+            let count = nghttp2_session_mem_send(session, &data)
+            guard count > 0, let data else { return }
+            output.append(contentsOf: UnsafeBufferPointer(start: data, count: count))
+        }
+    }
+
+    /// True while the session still wants to read or write; false once it is done (after GOAWAY).
+    var isAlive: Bool {
+        nghttp2_session_want_read(session) != 0 || nghttp2_session_want_write(session) != 0
+    }
+
+    // MARK: responses
+
+    /// Submits the response head. With `endStream` the HEADERS frame ends the stream (trailers-only).
+    func respond(_ id: Int32, head: ResponseHead, extraFields: HTTPFields = HTTPFields(), endStream: Bool) -> Bool {
+        var fields: [(String, String)] = [(":status", String(head.status))]
+        for field in head.headers { fields.append(field) }
+        for field in extraFields { fields.append(field) }
+        if endStream {
+            return withNameValues(fields) { nghttp2_submit_response(session, id, $0, $1, nil) } == 0
+        }
+        outboxes[id] = Outbox()
+        var provider = nghttp2_data_provider()
+        provider.read_callback = HTTP2Session.readCallback
+        return withNameValues(fields) { nghttp2_submit_response(session, id, $0, $1, &provider) } == 0
+    }
+
+    /// Queues body bytes; returns how many bytes the stream now has buffered.
+    func enqueue(_ id: Int32, _ bytes: [UInt8]) -> Int {
+        guard let outbox = outboxes[id] else { return 0 }
+        if outbox.start > 0, outbox.start == outbox.bytes.count {
+            outbox.bytes.removeAll(keepingCapacity: true)
+            outbox.start = 0
+        }
+        outbox.bytes.append(contentsOf: bytes)
+        resume(id, outbox)
+        return outbox.buffered
+    }
+
+    /// Ends the response once its buffered bytes are sent, with trailers when given.
+    func finish(_ id: Int32, trailers: HTTPFields?) {
+        guard let outbox = outboxes[id] else { return }
+        outbox.ended = true
+        outbox.trailers = trailers
+        resume(id, outbox)
+    }
+
+    func reset(_ id: Int32, errorCode: UInt32) {
+        nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id, errorCode)
+    }
+
+    static let noError = UInt32(NGHTTP2_NO_ERROR.rawValue)
+    static let cancelError = UInt32(NGHTTP2_CANCEL.rawValue)
+    static let internalError = UInt32(NGHTTP2_INTERNAL_ERROR.rawValue)
+
+    /// Sends GOAWAY naming the last stream taken, so the client retries later streams elsewhere.
+    func goAway() {
+        let last = nghttp2_session_get_last_proc_stream_id(session)
+        nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), last, HTTP2Session.noError, nil, 0)
+    }
+
+    private func resume(_ id: Int32, _ outbox: Outbox) {
+        if outbox.deferred {
+            outbox.deferred = false
+            nghttp2_session_resume_data(session, id)
+        }
+    }
+
+    private func withNameValues(_ fields: [(String, String)], _ body: (UnsafePointer<nghttp2_nv>, Int) -> Int32) -> Int32 {
+        var storage: [UInt8] = [0]
+        var offsets: [(Int, Int, Int, Int)] = []
+        for (name, value) in fields {
+            let nameStart = storage.count
+            storage.append(contentsOf: name.utf8)
+            let valueStart = storage.count
+            storage.append(contentsOf: value.utf8)
+            offsets.append((nameStart, valueStart - nameStart, valueStart, storage.count - valueStart))
+        }
+        return storage.withUnsafeMutableBufferPointer { raw in
+            let base = raw.baseAddress!
+            let nvs = offsets.map {
+                nghttp2_nv(
+                    name: base + $0.0, value: base + $0.2, namelen: $0.1, valuelen: $0.3,
+                    flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+            }
+            return nvs.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
+        }
+    }
+
+    // MARK: C callbacks
+
+    private static func owner(_ user: UnsafeMutableRawPointer?) -> HTTP2Session {
+        Unmanaged<HTTP2Session>.fromOpaque(user!).takeUnretainedValue()
+    }
+
+    private static func isRequestHeaders(_ frame: UnsafePointer<nghttp2_frame>?) -> Bool {
+        guard let frame else { return false }
+        return frame.pointee.hd.type == UInt8(NGHTTP2_HEADERS.rawValue)
+            && frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST
+    }
+
+    private static let readCallback: nghttp2_data_source_read_callback = { _, id, buffer, length, flags, _, user in
+        let this = HTTP2Session.owner(user)
+        guard let outbox = this.outboxes[id], let buffer, let flags else {
+            return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
+        }
+        let count = min(length, outbox.buffered)
+        if count > 0 {
+            outbox.bytes.withUnsafeBufferPointer { source in
+                buffer.update(from: source.baseAddress! + outbox.start, count: count)
+            }
+            outbox.start += count
+            let wasAbove = outbox.buffered + count >= this.lowWatermark
+            if wasAbove, outbox.buffered < this.lowWatermark { this.delegate?.streamOutboxDrained(id) }
+        }
+        if outbox.buffered == 0 {
+            if outbox.ended {
+                flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
+                if let trailers = outbox.trailers, trailers.count > 0 {
+                    flags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
+                    let fields = trailers.map { ($0.name, $0.value) }
+                    _ = this.withNameValues(fields) { nghttp2_submit_trailer(this.session, id, $0, $1) }
+                }
+            } else if count == 0 {
+                outbox.deferred = true
+                return Int(NGHTTP2_ERR_DEFERRED.rawValue)
+            }
+        }
+        return count
+    }
+
+    private static func install(_ callbacks: OpaquePointer?) {
+        nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, user in
+            if HTTP2Session.isRequestHeaders(frame) { HTTP2Session.owner(user).delegate?.streamBegan(frame!.pointee.hd.stream_id) }
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_header_callback(callbacks) { _, frame, name, nameLength, value, valueLength, _, user in
+            guard HTTP2Session.isRequestHeaders(frame), let name, let value else { return 0 }
+            let accepted = HTTP2Session.owner(user).delegate?.streamHeader(
+                frame!.pointee.hd.stream_id,
+                name: String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
+                value: String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self)) ?? false
+            return accepted ? 0 : Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
+        }
+        nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, user in
+            guard let frame, let delegate = HTTP2Session.owner(user).delegate else { return 0 }
+            let id = frame.pointee.hd.stream_id
+            let type = frame.pointee.hd.type
+            if HTTP2Session.isRequestHeaders(frame) { delegate.streamHeadersComplete(id) }
+            let endStream = frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
+            if endStream, type == UInt8(NGHTTP2_HEADERS.rawValue) || type == UInt8(NGHTTP2_DATA.rawValue) {
+                delegate.streamEnded(id)
+            }
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { _, _, id, data, length, user in
+            guard let data else { return 0 }
+            HTTP2Session.owner(user).delegate?.streamData(id, Array(UnsafeBufferPointer(start: data, count: length)))
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { _, frame, user in
+            guard let frame else { return 0 }
+            let type = frame.pointee.hd.type
+            let endStream = frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
+            if endStream, type == UInt8(NGHTTP2_HEADERS.rawValue) || type == UInt8(NGHTTP2_DATA.rawValue) {
+                HTTP2Session.owner(user).delegate?.streamResponseSent(frame.pointee.hd.stream_id)
+            }
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, id, errorCode, user in
+            let this = HTTP2Session.owner(user)
+            this.outboxes[id] = nil
+            this.delegate?.streamClosed(id, errorCode: errorCode)
+            return 0
+        }
+    }
+}

@@ -1,0 +1,32 @@
+/// One HTTP/2 request/response exchange on a connection: the request as it arrives, then its handler.
+final class HTTP2Stream {
+    let id: Int32
+    var method = ""
+    var path = ""
+    var headers = HTTPFields()
+    var headerBytes = 0
+    var body: [UInt8] = []
+    var bodyTooLarge = false
+    var headersComplete = false
+    var requestComplete = false
+    let startedAt = MonotonicInstant.now()
+    var writer: HTTP2ResponseWriter?
+    var context: RequestContext?
+    lazy var waiters = OutboundWaiters(loop: loop)
+    private unowned let loop: EventLoop
+
+    init(id: Int32, loop: EventLoop) {
+        self.id = id
+        self.loop = loop
+    }
+
+    var isDispatched: Bool { writer != nil }
+
+    /// Builds the transport-neutral request from what arrived.
+    func makeRequest() -> ServerRequest {
+        let (path, query) = ServerRequest.splitTarget(self.path)
+        return ServerRequest(
+            method: method, path: path, query: query, headers: headers, body: bodyTooLarge ? [] : body,
+            version: .http2, bodyTooLarge: bodyTooLarge)
+    }
+}

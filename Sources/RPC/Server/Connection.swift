@@ -1,0 +1,197 @@
+import Glibc
+internal import CShims
+
+/// One accepted TCP connection: it owns the socket and the outbound buffer, decides the protocol from the
+/// first bytes (the HTTP/2 preface, or else HTTP/1.1), and batches writes to once per loop tick.
+final class Connection: FDWatcher, TickEndObserver {
+    static let http2Preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
+
+    let fd: Int32
+    unowned let loop: EventLoop
+    let services: ServerServices
+    private var proto: ConnectionProtocol?
+    private var sniffed: [UInt8] = []
+    private var outbound: [UInt8] = []
+    private var outboundStart = 0
+    private var wantsWritable = false
+    private var readingPaused = false
+    private var flushScheduled = false
+    private(set) var isClosed = false
+    private var lastActivity = MonotonicInstant.now()
+    private var firstByteAt: MonotonicInstant?
+    private var shuttingDown = false
+    var onClose: ((Connection) -> Void)?
+
+    init(fd: Int32, loop: EventLoop, services: ServerServices) {
+        self.fd = fd
+        self.loop = loop
+        self.services = services
+    }
+
+    func start() {
+        Syscall.setNoDelay(fd)
+        loop.register(fd, events: EventLoop.readEvents, watcher: self)
+    }
+
+    var outboundBytes: Int { outbound.count - outboundStart }
+    var isOverHighWatermark: Bool { outboundBytes >= services.limits.outboundHighWatermark }
+
+    /// Queues bytes for the socket; they go out at the end of this loop tick.
+    func write<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        guard !isClosed else { return }
+        outbound.append(contentsOf: bytes)
+        scheduleFlush()
+    }
+
+    /// Lets a protocol append frames straight into the outbound buffer (no intermediate copy).
+    func withOutbound(_ body: (inout [UInt8]) -> Void) {
+        guard !isClosed else { return }
+        body(&outbound)
+    }
+
+    func scheduleFlush() {
+        guard !flushScheduled, !isClosed else { return }
+        flushScheduled = true
+        loop.notifyAtTickEnd(self)
+    }
+
+    func loopTickEnded() {
+        flushScheduled = false
+        flush()
+    }
+
+    // MARK: events
+
+    func handleEvents(_ events: UInt32) {
+        if events & UInt32(EPOLLOUT.rawValue) != 0 { flush() }
+        if events & ~UInt32(EPOLLOUT.rawValue) != 0, !isClosed { readAvailable() }
+    }
+
+    private func readAvailable() {
+        // A few reads per event, so one busy connection cannot monopolise the loop.
+        for _ in 0..<4 {
+            switch Syscall.read(fd, into: &loop.readBuffer) {
+            case .transferred(let count):
+                lastActivity = .now()
+                if firstByteAt == nil { firstByteAt = lastActivity }
+                guard deliver(loop.readBuffer[0..<count]) else { return close() }
+                if isClosed || readingPaused || count < loop.readBuffer.count { return scheduleFlush() }
+            case .wouldBlock:
+                return scheduleFlush()
+            case .endOfFile, .failed:
+                return close()
+            }
+        }
+        scheduleFlush()
+    }
+
+    private func deliver(_ bytes: ArraySlice<UInt8>) -> Bool {
+        if let proto { return proto.receive(bytes) }
+        sniffed.append(contentsOf: bytes)
+        let prefix = Connection.http2Preface.prefix(sniffed.count)
+        if sniffed.starts(with: prefix), sniffed.count < Connection.http2Preface.count {
+            return true  // still could be HTTP/2: wait for the rest of the preface
+        }
+        let chosen: ConnectionProtocol
+        if sniffed.starts(with: Connection.http2Preface) {
+            guard let session = HTTP2Connection(connection: self) else { return false }
+            chosen = session
+        } else {
+            chosen = HTTP1Connection(connection: self)
+        }
+        proto = chosen
+        if shuttingDown { chosen.beginGracefulShutdown() }
+        let first = sniffed
+        sniffed = []
+        return chosen.receive(first[...])
+    }
+
+    // MARK: output
+
+    private func flush() {
+        guard !isClosed else { return }
+        let wasOver = isOverHighWatermark
+        proto?.produceOutput()
+        while outboundStart < outbound.count {
+            switch Syscall.write(fd, outbound[outboundStart...]) {
+            case .transferred(let count):
+                outboundStart += count
+            case .wouldBlock:
+                setWritableInterest(true)
+                return
+            case .endOfFile, .failed:
+                return close()
+            }
+        }
+        outbound.removeAll(keepingCapacity: outbound.capacity <= 1 << 20)
+        outboundStart = 0
+        setWritableInterest(false)
+        if wasOver { proto?.outboundDrained() }
+        if readingPaused { resumeReading() }
+        if proto?.isFinished == true || (proto == nil && shuttingDown) { close() }
+    }
+
+    private func setWritableInterest(_ wanted: Bool) {
+        guard wanted != wantsWritable else { return }
+        wantsWritable = wanted
+        updateInterest()
+    }
+
+    /// Stops reading requests until the outbound buffer drains (a client that sends without reading).
+    func pauseReading() {
+        guard !readingPaused else { return }
+        readingPaused = true
+        updateInterest()
+    }
+
+    func resumeReading() {
+        guard readingPaused else { return }
+        readingPaused = false
+        updateInterest()
+    }
+
+    private func updateInterest() {
+        guard !isClosed else { return }
+        var events: UInt32 = readingPaused ? 0 : EventLoop.readEvents
+        if wantsWritable { events |= EventLoop.writeEvents }
+        loop.modify(fd, events: events)
+    }
+
+    // MARK: lifecycle
+
+    /// Called by the acceptor's periodic sweep.
+    func checkTimeouts(now: MonotonicInstant) {
+        guard !isClosed else { return }
+        let limits = services.limits
+        let headerDeadlineNs = UInt64(limits.headerReadTimeoutSeconds * 1e9)
+        let headStart = proto == nil ? firstByteAt : proto!.requestHeadStartedAt
+        if let headStart, headStart.nanoseconds(until: now) > headerDeadlineNs {
+            guard let proto else { return close() }
+            proto.requestHeadTimedOut()
+            return scheduleFlush()
+        }
+        let active = proto?.hasActiveRequests ?? false
+        if !active, lastActivity.nanoseconds(until: now) > UInt64(limits.idleTimeoutSeconds * 1e9) {
+            if let proto { proto.beginGracefulShutdown(); scheduleFlush() } else { close() }
+        }
+    }
+
+    func markActivity() { lastActivity = .now() }
+
+    func beginGracefulShutdown() {
+        shuttingDown = true
+        if let proto { proto.beginGracefulShutdown() }
+        scheduleFlush()
+    }
+
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        loop.unregister(fd)
+        Syscall.close(fd)
+        outbound = []
+        proto?.connectionClosed()
+        onClose?(self)
+        onClose = nil
+    }
+}
