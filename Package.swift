@@ -25,7 +25,7 @@ let package = Package(
 
         .target(
             name: "RPC",
-            dependencies: ["CNGHTTP2", "CHTTPParser", "CZlib", "CProtobufC", "CShims"]
+            dependencies: ["CNGHTTP2", "CHTTPParser", "CZlib", "CShims"]
         ),
         .executableTarget(
             name: "RPCTestServer",

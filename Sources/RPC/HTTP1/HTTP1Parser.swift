@@ -26,12 +26,13 @@ struct HTTP1ParseError: Error, Equatable {
 /// Parses pipelined HTTP/1.1 requests with Debian's `http_parser` (2.9.x): strict on request smuggling
 /// (Content-Length with Transfer-Encoding, duplicate lengths, bad chunk sizes are errors), bounded head size.
 ///
-/// Memory: `http_parser` holds no heap state; it points into each buffer only for the duration of
-/// `feed`, so callbacks copy what they keep. `parser.data` is an unretained pointer to `self`, valid
-/// because `self` owns the parser struct and every callback runs inside `feed`.
+/// Memory: the parser and settings structs live in memory this object allocates and frees, so callbacks
+/// may read the parser while `http_parser_execute` runs. The parser points into each input buffer only
+/// during `feed`, so callbacks copy what they keep. `parser.data` is an unretained pointer to `self`,
+/// valid because every callback runs inside `feed`.
 final class HTTP1Parser {
-    private var parser = http_parser()
-    private var settings = http_parser_settings()
+    private let parser = UnsafeMutablePointer<http_parser>.allocate(capacity: 1)
+    private let settings = UnsafeMutablePointer<http_parser_settings>.allocate(capacity: 1)
     private weak var delegate: HTTP1ParserDelegate?
     private let maxHeadBytes: Int
     private let maxBodyBytes: Int
@@ -45,20 +46,30 @@ final class HTTP1Parser {
     private var headTooLarge = false
     private var headInvalid: String?
     private var bodyTooLarge = false
+    /// The input being parsed and the last bytes of the previous input, to look behind a header value.
+    private var input: UnsafeRawBufferPointer?
+    private var previousTail: [UInt8] = []
     private var body: [UInt8] = []
 
     init(delegate: HTTP1ParserDelegate, maxHeadBytes: Int, maxBodyBytes: Int) {
         self.delegate = delegate
         self.maxHeadBytes = maxHeadBytes
         self.maxBodyBytes = maxBodyBytes
-        http_parser_init(&parser, HTTP_REQUEST)
-        settings.on_message_begin = { p in HTTP1Parser.owner(p).messageBegan() }
-        settings.on_url = { p, at, length in HTTP1Parser.owner(p).appendHead(at, length, to: \.url) }
-        settings.on_header_field = { p, at, length in HTTP1Parser.owner(p).headerField(at, length) }
-        settings.on_header_value = { p, at, length in HTTP1Parser.owner(p).headerValue(at, length) }
-        settings.on_headers_complete = { p in HTTP1Parser.owner(p).headersComplete() }
-        settings.on_body = { p, at, length in HTTP1Parser.owner(p).appendBody(at, length) }
-        settings.on_message_complete = { p in HTTP1Parser.owner(p).messageComplete() }
+        parser.initialize(to: http_parser())
+        settings.initialize(to: http_parser_settings())
+        http_parser_init(parser, HTTP_REQUEST)
+        settings.pointee.on_message_begin = { p in HTTP1Parser.owner(p).messageBegan() }
+        settings.pointee.on_url = { p, at, length in HTTP1Parser.owner(p).appendHead(at, length, to: \.url) }
+        settings.pointee.on_header_field = { p, at, length in HTTP1Parser.owner(p).headerField(at, length) }
+        settings.pointee.on_header_value = { p, at, length in HTTP1Parser.owner(p).headerValue(at, length) }
+        settings.pointee.on_headers_complete = { p in HTTP1Parser.owner(p).headersComplete() }
+        settings.pointee.on_body = { p, at, length in HTTP1Parser.owner(p).appendBody(at, length) }
+        settings.pointee.on_message_complete = { p in HTTP1Parser.owner(p).messageComplete() }
+    }
+
+    deinit {
+        parser.deallocate()
+        settings.deallocate()
     }
 
     private static func owner(_ parser: UnsafeMutablePointer<http_parser>?) -> HTTP1Parser {
@@ -67,11 +78,14 @@ final class HTTP1Parser {
 
     /// Parses `bytes`; every complete request is reported to the delegate before this returns.
     func feed(_ bytes: ArraySlice<UInt8>) -> Result<Void, HTTP1ParseError> {
-        parser.data = Unmanaged.passUnretained(self).toOpaque()
+        parser.pointee.data = Unmanaged.passUnretained(self).toOpaque()
         let consumed = bytes.withUnsafeBytes { raw in
-            http_parser_execute(&parser, &settings, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count)
+            input = raw
+            defer { input = nil }
+            return http_parser_execute(parser, settings, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count)
         }
-        let errno = http_errno(rawValue: parser.http_errno)
+        previousTail = Array((previousTail + bytes).suffix(64))
+        let errno = http_errno(rawValue: parser.pointee.http_errno)
         if errno == HPE_OK, consumed == bytes.count { return .success(()) }
         if headTooLarge || errno == HPE_HEADER_OVERFLOW {
             return .failure(HTTP1ParseError(status: 431, reason: "request header fields too large"))
@@ -111,8 +125,30 @@ final class HTTP1Parser {
     }
 
     private func headerValue(_ at: UnsafePointer<CChar>?, _ length: Int) -> Int32 {
+        if isLineFoldContinuation(at) { headInvalid = "obsolete line folding in a header" }
         inValue = true
         return appendHead(at, length, to: \.value)
+    }
+
+    /// http_parser joins an obs-fold continuation into the value; it shows as a value piece that starts
+    /// right after a line break (and maybe whitespace), where a value's first piece follows `name:`.
+    private func isLineFoldContinuation(_ at: UnsafePointer<CChar>?) -> Bool {
+        guard let at, let input, let base = input.baseAddress else { return false }
+        var offset = UnsafeRawPointer(at) - base
+        func byte(_ index: Int) -> UInt8? {
+            if index >= 0 { return input[index] }
+            let tailIndex = previousTail.count + index
+            return tailIndex >= 0 ? previousTail[tailIndex] : nil
+        }
+        while let previous = byte(offset - 1) {
+            switch previous {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"): break
+            case UInt8(ascii: "\n"): return true
+            default: return false
+            }
+            offset -= 1
+        }
+        return false
     }
 
     private func finishField() {
@@ -131,24 +167,27 @@ final class HTTP1Parser {
         return String(slice)
     }
 
+    /// From `on_headers_complete`, 0 goes on, 1 and 2 mean "no body"; anything else is an error.
+    private static let headersCompleteError: Int32 = -1
+
     private func headersComplete() -> Int32 {
         if !field.isEmpty || inValue { finishField() }
-        if headInvalid != nil { return 1 }
-        let flags = UInt32(parser.flags)
+        if headInvalid != nil { return HTTP1Parser.headersCompleteError }
+        let flags = UInt32(parser.pointee.flags)
         let chunked = flags & F_CHUNKED.rawValue != 0
         let hasLength = flags & F_CONTENTLENGTH.rawValue != 0
         let head = HTTP1RequestHead(
-            method: String(cString: http_method_str(http_method(rawValue: UInt32(parser.method)))),
+            method: String(cString: http_method_str(http_method(rawValue: UInt32(parser.pointee.method)))),
             target: String(decoding: url, as: UTF8.self),
             headers: headers,
-            keepAlive: http_should_keep_alive(&parser) != 0,
-            contentLength: !chunked && hasLength ? parser.content_length : nil
+            keepAlive: http_should_keep_alive(parser) != 0,
+            contentLength: !chunked && hasLength ? parser.pointee.content_length : nil
         )
         delegate?.parserParsedHead(head)
         // Refuse a declared oversize body before reading it: the delegate sees the 413 before any 100 Continue.
         if let length = head.contentLength, length > UInt64(maxBodyBytes) {
             bodyTooLarge = true
-            return 1
+            return HTTP1Parser.headersCompleteError
         }
         return 0
     }

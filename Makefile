@@ -1,0 +1,95 @@
+# model-gateway — every command a developer or CI needs. `make run` and `make test` set up what is missing.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+SWIFT        ?= swift
+CONFIG       ?= config/model-gateway.yaml
+PORT         ?= $(or $(SERVICE_PORT),8000)
+VENV         := .venv
+PY           := $(VENV)/bin/python
+BUILD_FLAGS  ?= -Xswiftc -warnings-as-errors
+APT_PACKAGES := libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libcurl4-openssl-dev \
+                libhttp-parser-dev zlib1g-dev nghttp2-client curl python3-venv pkg-config
+# proto file -> C target that holds its generated protobuf-c code
+PROTOS       := rpctest/v1/test_service.proto:CRPCTestProto
+
+.PHONY: help install build release run test test-unit test-e2e lint format contract-test bench clean proto proto-check venv
+
+help:
+	@echo "make run            install what is missing, build, serve $(CONFIG) on port $(PORT)"
+	@echo "make test           install what is missing, then every test (unit, end-to-end, contract)"
+	@echo "make test-unit      Swift unit tests only"
+	@echo "make bench          performance harness (not part of make test)"
+	@echo "make proto          regenerate protobuf-c code from proto/"
+	@echo "make lint | format  swift-format check / rewrite"
+
+## install: Debian packages (as root) and the Python test venv; idempotent.
+install:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "run as root (or: sudo apt-get install$$missing)"; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+venv: $(VENV)/.ready
+$(VENV)/.ready: Tests/e2e/requirements.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r Tests/e2e/requirements.txt
+	touch $@
+
+build: install
+	$(SWIFT) build $(BUILD_FLAGS)
+
+release: install
+	$(SWIFT) build -c release $(BUILD_FLAGS) --product model-gateway
+
+run: release
+	.build/release/model-gateway --config $(CONFIG) --port $(PORT)
+
+test: install proto-check test-unit test-e2e
+
+test-unit: install
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	$(SWIFT) test --skip-build
+
+test-e2e: install venv
+	$(SWIFT) build $(BUILD_FLAGS)
+	$(PY) -m pytest -q Tests/e2e
+
+contract-test: install venv
+	$(SWIFT) build $(BUILD_FLAGS)
+	$(PY) -m pytest -q Tests/e2e -m contract
+
+bench: install
+	bench/run
+
+## proto: regenerate the committed protobuf-c code (header under include/, source under src/).
+PROTO_ROOT ?= Sources
+proto:
+	@for entry in $(PROTOS); do \
+	  file=$${entry%%:*}; target=$${entry##*:}; base=$${file%.proto}; \
+	  tmp=$$(mktemp -d); protoc-c --proto_path=proto --c_out=$$tmp proto/$$file || exit 1; \
+	  mkdir -p $(PROTO_ROOT)/$$target/include/$$(dirname $$file) $(PROTO_ROOT)/$$target/src; \
+	  mv $$tmp/$$base.pb-c.h $(PROTO_ROOT)/$$target/include/$$base.pb-c.h; \
+	  mv $$tmp/$$base.pb-c.c $(PROTO_ROOT)/$$target/src/$$(basename $$base).pb-c.c; \
+	  rm -rf $$tmp; echo "generated $$target from $$file"; \
+	done
+
+## proto-check: fails when the committed generated code is not what `make proto` produces.
+proto-check: install
+	@tmp=$$(mktemp -d); $(MAKE) -s proto PROTO_ROOT=$$tmp >/dev/null || exit 1; stale=0; \
+	for f in $$(cd $$tmp && find . -type f); do \
+	  cmp -s $$tmp/$$f Sources/$$f || { echo "stale: Sources/$${f#./}"; stale=1; }; done; \
+	rm -rf $$tmp; \
+	if [ $$stale = 1 ]; then echo "generated protobuf-c code is stale: run 'make proto' and commit"; exit 1; fi; \
+	echo "generated protobuf-c code is fresh"
+
+lint:
+	$(SWIFT) format lint --recursive --strict Sources Tests Package.swift
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+clean:
+	rm -rf .build $(VENV)

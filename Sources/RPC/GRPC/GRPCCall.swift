@@ -1,0 +1,62 @@
+/// The response side of one gRPC call: headers once, framed messages, then exactly one status —
+/// whichever of the handler, its error, or the deadline timer gets there first.
+///
+/// Loop-confined: the handler's task and the deadline timer both run on the request's event loop, and
+/// `finished` is set before the first suspension point of `finish`, so a status is never sent twice.
+final class GRPCCall: @unchecked Sendable {
+    private let writer: any ResponseWriter
+    private let context: GRPCContext
+    private let compressResponses: Bool
+    private let encodingHeaders: HTTPFields
+    private var headersSent = false
+    private(set) var finished = false
+    private var expired = false
+
+    init(writer: any ResponseWriter, context: GRPCContext, compressResponses: Bool, encodingHeaders: HTTPFields) {
+        self.writer = writer
+        self.context = context
+        self.compressResponses = compressResponses
+        self.encodingHeaders = encodingHeaders
+    }
+
+    private func responseHead() -> ResponseHead {
+        var head = ResponseHead(status: 200, headers: ["content-type": "application/grpc"])
+        for field in encodingHeaders { head.headers.append(field.name, field.value) }
+        for field in context.responseMetadata { head.headers.append(field.name, field.value) }
+        return head
+    }
+
+    func send(_ payload: [UInt8]) async throws {
+        guard !finished, !expired else { throw CancellationError() }
+        if !headersSent {
+            headersSent = true
+            try await writer.writeHead(responseHead())
+        }
+        let frame = compressResponses
+            ? GRPCMessageFramer.frame(GzipCodec.compress(payload), compressed: true)
+            : GRPCMessageFramer.frame(payload)
+        try await writer.writeBody(frame)
+    }
+
+    /// Called by the deadline timer, on the loop: whatever the handler does next, the call ends
+    /// DEADLINE_EXCEEDED (its task is being cancelled, and it must not report that as CANCELLED).
+    func expire() {
+        expired = true
+    }
+
+    /// Sends the status: in trailers after messages, or as a trailers-only response when none was sent.
+    func finish(_ status: GRPCStatus) async {
+        guard !finished else { return }
+        let status = expired ? GRPCStatus(.deadlineExceeded, "deadline exceeded") : status
+        finished = true
+        let trailers = status.trailerFields()
+        if headersSent {
+            try? await writer.finish(head: nil, trailers: trailers)
+        } else {
+            // Trailers-only: the status rides in the one and only HEADERS frame.
+            var head = responseHead()
+            for field in trailers { head.headers.append(field.name, field.value) }
+            try? await writer.finish(head: head, trailers: HTTPFields())
+        }
+    }
+}

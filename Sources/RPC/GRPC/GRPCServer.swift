@@ -1,0 +1,113 @@
+/// Serves gRPC over HTTP/2 per gRPC's PROTOCOL-HTTP2: method lookup, `grpc-encoding` (identity, gzip),
+/// message size limits, `grpc-timeout` deadlines, and statuses in trailers (or trailers-only).
+public struct GRPCServer: Sendable {
+    public static let acceptedEncodings = "identity,gzip"
+
+    private var methods: [String: GRPCMethod] = [:]
+    /// Largest request message accepted, after decompression.
+    public var maxReceiveMessageBytes = 4 * 1024 * 1024
+    /// Request metadata copied into the response headers (`x-request-id` by default).
+    public var echoedMetadata: [String] = ["x-request-id"]
+    /// Runs before the handler, to prepare the call's metadata or refuse it (authentication, request ids).
+    public var interceptor: (@Sendable (GRPCContext) throws -> Void)?
+
+    public init() {}
+
+    public mutating func register(_ method: GRPCMethod) {
+        methods[method.path] = method
+    }
+
+    public var methodPaths: [String] { methods.keys.sorted() }
+
+    /// True for requests that are gRPC by their content type.
+    public static func isGRPC(_ request: ServerRequest) -> Bool {
+        request.headers["content-type"]?.hasPrefix("application/grpc") ?? false
+    }
+
+    public func handle(_ request: ServerRequest, writer: any ResponseWriter, context: RequestContext) async {
+        var responseMetadata = HTTPFields()
+        for name in echoedMetadata {
+            if let value = request.headers[name] { responseMetadata.append(name, value) }
+        }
+        let deadline = request.headers["grpc-timeout"]
+            .flatMap(GRPCTimeout.parseNanoseconds)
+            .map { MonotonicInstant.now().advanced(byNanoseconds: $0) }
+        let grpcContext = GRPCContext(
+            requestMetadata: request.headers, deadline: deadline, responseMetadata: responseMetadata,
+            method: request.path)
+        let encoding = request.headers["grpc-encoding"] ?? "identity"
+        let gzip = encoding == "gzip"
+        let call = GRPCCall(
+            writer: writer, context: grpcContext, compressResponses: gzip,
+            encodingHeaders: gzip
+                ? ["grpc-encoding": "gzip", "grpc-accept-encoding": Self.acceptedEncodings]
+                : ["grpc-accept-encoding": Self.acceptedEncodings])
+
+        do {
+            let (method, payload) = try prepare(request, encoding: encoding)
+            try interceptor?(grpcContext)
+            var timer: ScheduledTimer?
+            if let deadline {
+                timer = context.schedule(at: deadline) {
+                    // The answer goes out now, whether or not the handler notices its cancellation (which
+                    // also cancels any upstream call it is waiting on).
+                    call.expire()
+                    Task(executorPreference: context.eventLoop) { await call.finish(GRPCStatus(.deadlineExceeded)) }
+                    context.cancel()
+                }
+            }
+            defer { timer?.cancel() }
+            try await method.run(payload, grpcContext, call)
+            await call.finish(GRPCStatus(.ok))
+        } catch let status as GRPCStatus {
+            await call.finish(status)
+        } catch is CancellationError {
+            await call.finish(GRPCStatus(.cancelled, "the call was cancelled"))
+        } catch let error as ResponseWriteError {
+            await call.finish(GRPCStatus(.cancelled, error.reason))
+        } catch {
+            await call.finish(GRPCStatus(.unknown, "\(error)"))
+        }
+    }
+
+    /// Validates the call and extracts its single request message.
+    private func prepare(_ request: ServerRequest, encoding: String) throws -> (GRPCMethod, [UInt8]) {
+        guard let method = methods[request.path] else {
+            throw GRPCStatus(.unimplemented, "unknown method \(request.path)")
+        }
+        guard encoding == "identity" || encoding == "gzip" else {
+            throw GRPCStatus(
+                .unimplemented, "unsupported grpc-encoding \(encoding)",
+                trailers: ["grpc-accept-encoding": Self.acceptedEncodings])
+        }
+        if request.bodyTooLarge {
+            throw GRPCStatus(.resourceExhausted, "request larger than \(maxReceiveMessageBytes) bytes")
+        }
+        var deframer = GRPCMessageDeframer(maxMessageBytes: maxReceiveMessageBytes)
+        deframer.append(request.body)
+        let frame: GRPCFrame?
+        do {
+            frame = try deframer.next()
+        } catch .messageTooLarge(let length, let limit) {
+            throw GRPCStatus(.resourceExhausted, "message of \(length) bytes exceeds the limit of \(limit)")
+        } catch {
+            throw GRPCStatus(.internalError, "malformed gRPC message frame")
+        }
+        guard let frame, deframer.pendingBytes == 0, (try? deframer.next()) == nil else {
+            throw GRPCStatus(.internalError, frame == nil
+                ? "expected one request message, got an incomplete or empty body"
+                : "expected exactly one request message")
+        }
+        guard frame.compressed else { return (method, frame.payload) }
+        guard encoding == "gzip" else {
+            throw GRPCStatus(.internalError, "compressed message without grpc-encoding")
+        }
+        do {
+            return (method, try GzipCodec.decompress(frame.payload, limit: maxReceiveMessageBytes))
+        } catch .tooLarge {
+            throw GRPCStatus(.resourceExhausted, "decompressed message exceeds \(maxReceiveMessageBytes) bytes")
+        } catch {
+            throw GRPCStatus(.internalError, "corrupt gzip message")
+        }
+    }
+}
