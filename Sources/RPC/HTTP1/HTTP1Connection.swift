@@ -137,6 +137,7 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
     }
 
     func produceOutput() {}
+    var hasPendingOutput: Bool { false }
 
     func outboundDrained() { waiters.resumeAll() }
 

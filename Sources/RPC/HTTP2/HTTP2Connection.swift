@@ -32,6 +32,8 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
         connection.withOutbound { session.drainOutput(into: &$0, limit: limits.outboundHighWatermark) }
     }
 
+    var hasPendingOutput: Bool { session.wantsWrite }
+
     func outboundDrained() {
         connection.scheduleFlush()
     }

@@ -89,6 +89,9 @@ final class HTTP2Session {
         }
     }
 
+    /// True while frames are ready to send (flow control permitting).
+    var wantsWrite: Bool { nghttp2_session_want_write(session) != 0 }
+
     /// True while the session still wants to read or write; false once it is done (after GOAWAY).
     var isAlive: Bool {
         nghttp2_session_want_read(session) != 0 || nghttp2_session_want_write(session) != 0

@@ -125,7 +125,9 @@ final class Connection: FDWatcher, TickEndObserver {
         }
         outbound.removeAll(keepingCapacity: outbound.capacity <= 1 << 20)
         outboundStart = 0
-        setWritableInterest(false)
+        // More is ready: come back when epoll next reports the socket writable (at once, being level-
+        // triggered), so a long response shares the loop with other connections.
+        setWritableInterest(proto?.hasPendingOutput ?? false)
         if wasOver { proto?.outboundDrained() }
         if readingPaused { resumeReading() }
         if proto?.isFinished == true || (proto == nil && shuttingDown) { close() }

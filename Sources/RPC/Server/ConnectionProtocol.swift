@@ -4,6 +4,8 @@ protocol ConnectionProtocol: AnyObject {
     func receive(_ bytes: ArraySlice<UInt8>) -> Bool
     /// Moves protocol output that is ready into the connection's outbound buffer.
     func produceOutput()
+    /// True when output is ready beyond what `produceOutput` took in its bounded round.
+    var hasPendingOutput: Bool { get }
     /// True once the protocol will never write again, so the connection closes when flushed.
     var isFinished: Bool { get }
     /// True while some request is being read or answered.
