@@ -16,6 +16,8 @@ final class Connection: FDWatcher, TickEndObserver {
     private var wantsWritable = false
     private var readingPaused = false
     private var flushScheduled = false
+    /// Set once the outbound buffer was seen over the high watermark; cleared when it drains below it.
+    private var drainNoticeOwed = false
     private(set) var isClosed = false
     private var lastActivity = MonotonicInstant.now()
     private var firstByteAt: MonotonicInstant?
@@ -40,6 +42,7 @@ final class Connection: FDWatcher, TickEndObserver {
     func write<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
         guard !isClosed else { return }
         outbound.append(contentsOf: bytes)
+        if isOverHighWatermark { drainNoticeOwed = true }
         scheduleFlush()
     }
 
@@ -110,15 +113,20 @@ final class Connection: FDWatcher, TickEndObserver {
 
     private func flush() {
         guard !isClosed else { return }
-        let wasOver = isOverHighWatermark
         proto?.produceOutput()
+        if isOverHighWatermark { drainNoticeOwed = true }
         while outboundStart < outbound.count {
             switch Syscall.write(fd, outbound[outboundStart...]) {
             case .transferred(let count):
                 outboundStart += count
             case .wouldBlock:
+                if outboundStart >= services.limits.outboundHighWatermark {
+                    // Drop what was sent, so a steady slow reader cannot make the buffer grow at its head.
+                    outbound.removeSubrange(0..<outboundStart)
+                    outboundStart = 0
+                }
                 setWritableInterest(true)
-                return
+                return noticeDrainIfBelowWatermark()
             case .endOfFile, .failed:
                 return close()
             }
@@ -128,9 +136,15 @@ final class Connection: FDWatcher, TickEndObserver {
         // More is ready: come back when epoll next reports the socket writable (at once, being level-
         // triggered), so a long response shares the loop with other connections.
         setWritableInterest(proto?.hasPendingOutput ?? false)
-        if wasOver { proto?.outboundDrained() }
+        noticeDrainIfBelowWatermark()
         if readingPaused { resumeReading() }
         if proto?.isFinished == true || (proto == nil && shuttingDown) { close() }
+    }
+
+    private func noticeDrainIfBelowWatermark() {
+        guard drainNoticeOwed, !isOverHighWatermark, !isClosed else { return }
+        drainNoticeOwed = false
+        proto?.outboundDrained()
     }
 
     private func setWritableInterest(_ wanted: Bool) {
