@@ -47,7 +47,7 @@ release: install
 run: release
 	.build/release/model-gateway --config $(CONFIG) --port $(PORT)
 
-test: install proto-check test-unit test-e2e
+test: install proto-check lint test-unit test-e2e
 
 test-unit: install
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
@@ -55,7 +55,7 @@ test-unit: install
 
 test-e2e: install venv
 	$(SWIFT) build $(BUILD_FLAGS)
-	$(PY) -m pytest -q Tests/e2e
+	$(PY) -m pytest -q -p no:cacheprovider Tests/e2e
 
 contract-test: install venv
 	$(SWIFT) build $(BUILD_FLAGS)

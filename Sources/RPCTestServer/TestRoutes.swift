@@ -4,10 +4,13 @@ import RPC
 enum TestRoutes {
     static func router() -> Router {
         var router = Router(
-            notFound: { _, writer, _ in try? await writer.respond(ResponseHead(status: 404), body: Array("not found\n".utf8)) },
+            notFound: { _, writer, _ in
+                try? await writer.respond(ResponseHead(status: 404), body: Array("not found\n".utf8))
+            },
             methodNotAllowed: { _, writer, _, allowed in
                 try? await writer.respond(
-                    ResponseHead(status: 405, headers: ["allow": allowed.joined(separator: ", ")]), body: Array("method not allowed\n".utf8))
+                    ResponseHead(status: 405, headers: ["allow": allowed.joined(separator: ", ")]),
+                    body: Array("method not allowed\n".utf8))
             })
         // Echoes the body, with the request's method, path and query in headers.
         router.add("POST", "/echo") { request, writer, _ in
@@ -19,7 +22,8 @@ enum TestRoutes {
             try? await writer.respond(head, body: request.bodyTooLarge ? Array("too large\n".utf8) : request.body)
         }
         router.add("GET", "/hello") { _, writer, _ in
-            try? await writer.respond(ResponseHead(status: 200, headers: ["content-type": "text/plain"]), body: Array("hello\n".utf8))
+            try? await writer.respond(
+                ResponseHead(status: 200, headers: ["content-type": "text/plain"]), body: Array("hello\n".utf8))
         }
         // Streams `n` chunked lines, `delay_ms` apart: `GET /stream?n=5&delay_ms=10`.
         router.add("GET", "/stream") { request, writer, _ in
@@ -39,7 +43,8 @@ enum TestRoutes {
         router.add("GET", "/bulk") { request, writer, _ in
             let total = parseQuery(request.query)["bytes"].flatMap(Int.init) ?? 1 << 20
             do {
-                try await writer.writeHead(ResponseHead(status: 200, headers: ["content-type": "application/octet-stream"]))
+                try await writer.writeHead(
+                    ResponseHead(status: 200, headers: ["content-type": "application/octet-stream"]))
                 let block = [UInt8](repeating: UInt8(ascii: "x"), count: 16 * 1024)
                 var sent = 0
                 while sent < total {

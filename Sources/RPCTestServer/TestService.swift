@@ -11,11 +11,15 @@ final class TestService: Sendable {
             .unary("/rpctest.v1.TestService/Echo") { (request: EchoRequest, _) in
                 EchoResponse(message: request.message, index: 0, payload: request.payload)
             },
-            .serverStreaming("/rpctest.v1.TestService/StreamEcho") { (request: EchoRequest, _, stream: GRPCResponseStream<EchoResponse>) in
+            .serverStreaming("/rpctest.v1.TestService/StreamEcho") {
+                (request: EchoRequest, _, stream: GRPCResponseStream<EchoResponse>) in
                 try await self.tracked {
                     for index in 0..<max(0, request.count) {
-                        if index > 0, request.delayMs > 0 { try await Task.sleep(for: .milliseconds(Int(request.delayMs))) }
-                        try await stream.send(EchoResponse(message: request.message, index: index, payload: request.payload))
+                        if index > 0, request.delayMs > 0 {
+                            try await Task.sleep(for: .milliseconds(Int(request.delayMs)))
+                        }
+                        try await stream.send(
+                            EchoResponse(message: request.message, index: index, payload: request.payload))
                     }
                 }
             },
@@ -30,7 +34,8 @@ final class TestService: Sendable {
                 throw GRPCStatus(code, request.message)
             },
             .unary("/rpctest.v1.TestService/Stats") { (_: StatsRequest, _) in
-                StatsResponse(cancelled: self.cancelled.load(ordering: .relaxed), active: self.active.load(ordering: .relaxed))
+                StatsResponse(
+                    cancelled: self.cancelled.load(ordering: .relaxed), active: self.active.load(ordering: .relaxed))
             },
         ]
     }

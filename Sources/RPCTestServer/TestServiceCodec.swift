@@ -53,7 +53,9 @@ struct EchoRequest: GRPCMessage {
             grpcPayload, unpack: { rpctest__v1__echo_request__unpack(nil, $0, $1) },
             free: { rpctest__v1__echo_request__free_unpacked($0, nil) }
         ) { c in
-            EchoRequest(message: string(c.message), count: c.count, delayMs: c.delay_ms, failCode: c.fail_code, payload: bytes(c.payload))
+            EchoRequest(
+                message: string(c.message), count: c.count, delayMs: c.delay_ms, failCode: c.fail_code,
+                payload: bytes(c.payload))
         }
     }
 
@@ -95,7 +97,8 @@ struct EchoResponse: GRPCMessage {
             payload.withUnsafeBufferPointer { data in
                 c.message = UnsafeMutablePointer(mutating: text)
                 c.payload = ProtobufCBinaryData(len: data.count, data: UnsafeMutablePointer(mutating: data.baseAddress))
-                return pack(&c, size: rpctest__v1__echo_response__get_packed_size, pack: rpctest__v1__echo_response__pack)
+                return pack(
+                    &c, size: rpctest__v1__echo_response__get_packed_size, pack: rpctest__v1__echo_response__pack)
             }
         }
     }

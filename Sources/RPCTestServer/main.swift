@@ -23,7 +23,8 @@ struct RPCTestServerCommand: ParsableCommand {
         if let maxBodyBytes { limits.maxRequestBodyBytes = maxBodyBytes }
         if let idleTimeout { limits.idleTimeoutSeconds = idleTimeout }
         if let headerTimeout { limits.headerReadTimeoutSeconds = headerTimeout }
-        let server = HTTPServer(limits: limits, responder: FrontDoor(grpc: grpc, router: TestRoutes.router()), loopCount: loops)
+        let server = HTTPServer(
+            limits: limits, responder: FrontDoor(grpc: grpc, router: TestRoutes.router()), loopCount: loops)
         try server.start(host: host, port: port)
         print("listening on \(host):\(server.port)")
         fflush(nil)

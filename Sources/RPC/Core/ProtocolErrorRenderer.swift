@@ -9,6 +9,9 @@ public struct ProtocolErrorRenderer: Sendable {
 
     /// Plain text: `<message>\n`.
     public static let plainText = ProtocolErrorRenderer { status, message in
-        (ResponseHead(status: status, headers: ["content-type": "text/plain; charset=utf-8"]), Array("\(message)\n".utf8))
+        (
+            ResponseHead(status: status, headers: ["content-type": "text/plain; charset=utf-8"]),
+            Array("\(message)\n".utf8)
+        )
     }
 }

@@ -1,6 +1,6 @@
+internal import CShims
 import Glibc
 import Synchronization
-internal import CShims
 
 /// Receives readiness events for one file descriptor registered on an event loop.
 protocol FDWatcher: AnyObject {

@@ -14,11 +14,13 @@ public final class EventLoopGroup: @unchecked Sendable {
         for loop in loops {
             let box = Unmanaged.passRetained(loop).toOpaque()
             var thread = pthread_t()
-            let rc = pthread_create(&thread, nil, { raw in
-                let loop = Unmanaged<EventLoop>.fromOpaque(raw!).takeRetainedValue()
-                loop.run()
-                return nil
-            }, box)
+            let rc = pthread_create(
+                &thread, nil,
+                { raw in
+                    let loop = Unmanaged<EventLoop>.fromOpaque(raw!).takeRetainedValue()
+                    loop.run()
+                    return nil
+                }, box)
             precondition(rc == 0, "pthread_create failed: \(rc)")
             threads.append(thread)
         }

@@ -32,7 +32,8 @@ final class GRPCCall: @unchecked Sendable {
             headersSent = true
             try await writer.writeHead(responseHead())
         }
-        let frame = compressResponses
+        let frame =
+            compressResponses
             ? GRPCMessageFramer.frame(GzipCodec.compress(payload), compressed: true)
             : GRPCMessageFramer.frame(payload)
         try await writer.writeBody(frame)

@@ -48,7 +48,8 @@ public struct GRPCMessageDeframer {
         guard pendingBytes >= 5 else { return nil }
         let flag = buffer[start]
         guard flag <= 1 else { throw .invalidFlag(flag) }
-        let length = Int(buffer[start + 1]) << 24 | Int(buffer[start + 2]) << 16
+        let length =
+            Int(buffer[start + 1]) << 24 | Int(buffer[start + 2]) << 16
             | Int(buffer[start + 3]) << 8 | Int(buffer[start + 4])
         guard length <= maxMessageBytes else { throw .messageTooLarge(length: length, limit: maxMessageBytes) }
         guard pendingBytes >= 5 + length else { return nil }

@@ -94,9 +94,11 @@ public struct GRPCServer: Sendable {
             throw GRPCStatus(.internalError, "malformed gRPC message frame")
         }
         guard let frame, deframer.pendingBytes == 0, (try? deframer.next()) == nil else {
-            throw GRPCStatus(.internalError, frame == nil
-                ? "expected one request message, got an incomplete or empty body"
-                : "expected exactly one request message")
+            throw GRPCStatus(
+                .internalError,
+                frame == nil
+                    ? "expected one request message, got an incomplete or empty body"
+                    : "expected exactly one request message")
         }
         guard frame.compressed else { return (method, frame.payload) }
         guard encoding == "gzip" else {

@@ -22,7 +22,8 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
         self.connection = connection
         waiters = OutboundWaiters(loop: connection.loop)
         let limits = connection.services.limits
-        parser = HTTP1Parser(delegate: self, maxHeadBytes: limits.maxHeaderListBytes, maxBodyBytes: limits.maxRequestBodyBytes)
+        parser = HTTP1Parser(
+            delegate: self, maxHeadBytes: limits.maxHeaderListBytes, maxBodyBytes: limits.maxRequestBodyBytes)
     }
 
     var loop: EventLoop { connection.loop }
@@ -111,7 +112,8 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
             connection.write(body)
         case .request(let request, let keepAlive):
             let writer = HTTP1ResponseWriter(
-                owner: self, keepAlive: keepAlive && !(closeWhenIdle && pending.isEmpty), isHead: request.method == "HEAD")
+                owner: self, keepAlive: keepAlive && !(closeWhenIdle && pending.isEmpty),
+                isHead: request.method == "HEAD")
             active = writer
             activeContext = connection.services.dispatch(request, writer: writer, loop: connection.loop)
             connection.resumeReading()

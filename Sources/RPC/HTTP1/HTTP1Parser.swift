@@ -82,7 +82,8 @@ final class HTTP1Parser {
         let consumed = bytes.withUnsafeBytes { raw in
             input = raw
             defer { input = nil }
-            return http_parser_execute(parser, settings, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count)
+            return http_parser_execute(
+                parser, settings, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count)
         }
         previousTail = Array((previousTail + bytes).suffix(64))
         let errno = http_errno(rawValue: parser.pointee.http_errno)
@@ -112,7 +113,9 @@ final class HTTP1Parser {
         return 0
     }
 
-    private func appendHead(_ at: UnsafePointer<CChar>?, _ length: Int, to path: ReferenceWritableKeyPath<HTTP1Parser, [UInt8]>) -> Int32 {
+    private func appendHead(
+        _ at: UnsafePointer<CChar>?, _ length: Int, to path: ReferenceWritableKeyPath<HTTP1Parser, [UInt8]>
+    ) -> Int32 {
         headBytes += length
         guard headBytes <= maxHeadBytes else { headTooLarge = true; return 1 }
         self[keyPath: path].append(contentsOf: UnsafeRawBufferPointer(start: at, count: length))

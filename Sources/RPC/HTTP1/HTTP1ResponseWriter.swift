@@ -37,7 +37,9 @@ final class HTTP1ResponseWriter: ResponseWriter, @unchecked Sendable {
                 try self.sendHead(head)
             }
             self.done = true
-            if self.chunked, !self.isHead { _ = try self.owner.write(HTTP1Serializer.lastChunk(trailers: trailers), from: self) }
+            if self.chunked, !self.isHead {
+                _ = try self.owner.write(HTTP1Serializer.lastChunk(trailers: trailers), from: self)
+            }
             self.owner.finished(self)
         }
     }

@@ -22,7 +22,9 @@ final class HTTP2ResponseWriter: ResponseWriter, @unchecked Sendable {
     func writeBody(_ bytes: [UInt8]) async throws {
         let mustWait = try await owner.loop.run { () -> Bool in
             guard !self.done, !self.closed else { throw ResponseWriteError.streamClosed }
-            if !self.headWritten { try self.sendHead(ResponseHead(status: 200), trailers: HTTPFields(), endStream: false) }
+            if !self.headWritten {
+                try self.sendHead(ResponseHead(status: 200), trailers: HTTPFields(), endStream: false)
+            }
             if self.isHead || bytes.isEmpty { return false }
             return try self.owner.send(self.streamID, bytes)
         }

@@ -154,7 +154,9 @@ final class HTTP2Session {
         }
     }
 
-    private func withNameValues(_ fields: [(String, String)], _ body: (UnsafePointer<nghttp2_nv>, Int) -> Int32) -> Int32 {
+    private func withNameValues(_ fields: [(String, String)], _ body: (UnsafePointer<nghttp2_nv>, Int) -> Int32)
+        -> Int32
+    {
         var storage: [UInt8] = [0]
         var offsets: [(Int, Int, Int, Int)] = []
         for (name, value) in fields {
@@ -219,15 +221,20 @@ final class HTTP2Session {
 
     private static func install(_ callbacks: OpaquePointer?) {
         nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, user in
-            if HTTP2Session.isRequestHeaders(frame) { HTTP2Session.owner(user).delegate?.streamBegan(frame!.pointee.hd.stream_id) }
+            if HTTP2Session.isRequestHeaders(frame) {
+                HTTP2Session.owner(user).delegate?.streamBegan(frame!.pointee.hd.stream_id)
+            }
             return 0
         }
-        nghttp2_session_callbacks_set_on_header_callback(callbacks) { _, frame, name, nameLength, value, valueLength, _, user in
+        nghttp2_session_callbacks_set_on_header_callback(callbacks) {
+            _, frame, name, nameLength, value, valueLength, _, user in
             guard HTTP2Session.isRequestHeaders(frame), let name, let value else { return 0 }
-            let accepted = HTTP2Session.owner(user).delegate?.streamHeader(
-                frame!.pointee.hd.stream_id,
-                name: String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
-                value: String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self)) ?? false
+            let accepted =
+                HTTP2Session.owner(user).delegate?.streamHeader(
+                    frame!.pointee.hd.stream_id,
+                    name: String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
+                    value: String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self))
+                ?? false
             return accepted ? 0 : Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
         }
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, user in

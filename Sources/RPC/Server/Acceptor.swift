@@ -1,5 +1,5 @@
-import Glibc
 internal import CShims
+import Glibc
 
 /// One loop's listening socket and the connections it accepted; sweeps them for timeouts once a second.
 final class Acceptor: FDWatcher {

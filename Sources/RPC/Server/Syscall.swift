@@ -1,5 +1,5 @@
-import Glibc
 internal import CShims
+import Glibc
 
 /// The outcome of a non-blocking read or write.
 enum IOResult: Equatable {

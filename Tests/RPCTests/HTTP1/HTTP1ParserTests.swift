@@ -35,7 +35,8 @@ private func failureStatus(_ result: Result<Void, HTTP1ParseError>) -> Int? {
 
 @Suite struct HTTP1ParserTests {
     @Test func parsesHeadAndContentLengthBody() throws {
-        let (recorder, result) = parse("POST /a/b?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nX-Pad:  v  \r\n\r\nhello")
+        let (recorder, result) = parse(
+            "POST /a/b?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nX-Pad:  v  \r\n\r\nhello")
         #expect(failureStatus(result) == nil)
         let head = try #require(recorder.heads.first)
         #expect(head.method == "POST")
@@ -57,7 +58,8 @@ private func failureStatus(_ result: Result<Void, HTTP1ParseError>) -> Int? {
 
     @Test func parsesPipelinedRequestsInOrder() {
         let (recorder, result) = parse(
-            "GET /1 HTTP/1.1\r\nHost: h\r\n\r\nPOST /2 HTTP/1.1\r\nContent-Length: 1\r\n\r\nxGET /3 HTTP/1.1\r\nConnection: close\r\n\r\n")
+            "GET /1 HTTP/1.1\r\nHost: h\r\n\r\nPOST /2 HTTP/1.1\r\nContent-Length: 1\r\n\r\nxGET /3 HTTP/1.1\r\nConnection: close\r\n\r\n"
+        )
         #expect(failureStatus(result) == nil)
         #expect(recorder.heads.map(\.target) == ["/1", "/2", "/3"])
         #expect(recorder.bodies == [[], [UInt8(ascii: "x")], []])
@@ -72,7 +74,8 @@ private func failureStatus(_ result: Result<Void, HTTP1ParseError>) -> Int? {
     // Request smuggling: every ambiguity about where a body ends is an error, never a guess.
     @Test func rejectsContentLengthWithTransferEncoding() {
         let (recorder, result) = parse(
-            "POST / HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n")
+            "POST / HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n"
+        )
         #expect(failureStatus(result) == 400)
         #expect(!recorder.heads.contains { $0.target == "/smuggled" })
     }
@@ -117,7 +120,8 @@ private func failureStatus(_ result: Result<Void, HTTP1ParseError>) -> Int? {
         let longTarget = "/" + String(repeating: "a", count: 10_000)
         #expect(failureStatus(parse("GET \(longTarget) HTTP/1.1\r\n\r\n", maxHead: 4096).1) == 431)
         let longHeader = "X-Big: " + String(repeating: "b", count: 10_000)
-        #expect(failureStatus(parse("GET / HTTP/1.1\r\n\(longHeader)\r\n\r\n", maxHead: 4096, splitEvery: 100).1) == 431)
+        #expect(
+            failureStatus(parse("GET / HTTP/1.1\r\n\(longHeader)\r\n\r\n", maxHead: 4096, splitEvery: 100).1) == 431)
     }
 
     @Test func rejectsDeclaredOversizedBodyAfterReportingTheHead() {
@@ -128,7 +132,9 @@ private func failureStatus(_ result: Result<Void, HTTP1ParseError>) -> Int? {
     }
 
     @Test func rejectsChunkedBodyThatGrowsPastTheLimit() {
-        let (_, result) = parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n", maxBody: 10)
+        let (_, result) = parse(
+            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n",
+            maxBody: 10)
         #expect(failureStatus(result) == 413)
     }
 
