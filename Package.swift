@@ -12,7 +12,8 @@ let package = Package(
         .library(name: "RPC", targets: ["RPC"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
@@ -20,12 +21,17 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
-        .target(name: "CShims", dependencies: ["CNGHTTP2"]),
+        .target(name: "CShims"),
+        .target(name: "CCurlShims", dependencies: ["CCurl"]),
         .target(name: "CRPCTestProto", dependencies: ["CProtobufC"]),
 
         .target(
             name: "RPC",
             dependencies: ["CNGHTTP2", "CHTTPParser", "CZlib", "CShims"]
+        ),
+        .target(
+            name: "Gateway",
+            dependencies: ["CCurl", "CCurlShims", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(
             name: "RPCTestServer",
@@ -36,6 +42,7 @@ let package = Package(
             dependencies: ["RPC", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "RPCTests", dependencies: ["RPC"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
     ],
     swiftLanguageModes: [.v6]
 )

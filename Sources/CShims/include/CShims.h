@@ -1,4 +1,4 @@
-// Typed, non-variadic, non-packed wrappers for the C APIs Swift cannot call directly.
+// Typed, non-packed wrappers for the system calls Swift cannot call directly (epoll, accept4).
 // Each function is a thin pass-through; ownership rules are those of the wrapped API.
 #ifndef CSHIMS_H
 #define CSHIMS_H
@@ -19,9 +19,5 @@ int cshim_epoll_wait(int epfd, cshim_epoll_event *events, int max_events, int ti
 
 // accept4 is declared only under _GNU_SOURCE; returns a non-blocking, close-on-exec socket.
 int cshim_accept_nonblocking(int listen_fd);
-
-// nghttp2 macros that are arithmetic and so do not import.
-int32_t cshim_nghttp2_initial_window_size(void);
-int32_t cshim_nghttp2_max_window_size(void);
 
 #endif

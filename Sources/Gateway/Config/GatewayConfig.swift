@@ -1,0 +1,81 @@
+/// The provider API families the gateway speaks.
+public enum ProviderKind: String, Sendable, CaseIterable {
+    case ollama
+    case openai
+    case anthropic
+    case builtin
+}
+
+/// Failover strategies, tried in the configured order after a model's explicit fallbacks.
+public enum FailoverStrategy: String, Sendable, CaseIterable {
+    /// Another model of the same tier.
+    case sameTier = "same_tier"
+    /// A model of the next tier up.
+    case tierUp = "tier_up"
+    /// The same model on another of its providers.
+    case providerFallback = "provider_fallback"
+}
+
+/// Which OpenAI-compatible endpoint a model is called on.
+public enum OpenAIAPIStyle: String, Sendable {
+    case chat
+    case completions
+}
+
+/// A request budget per minute.
+public struct RateLimit: Sendable, Equatable {
+    public var requestsPerMinute: Int
+}
+
+/// One `providers:` entry.
+public struct ProviderConfig: Sendable, Equatable {
+    public var name: String
+    public var kind: ProviderKind
+    public var endpoint: String
+    public var apiKey: String
+    public var timeouts: UpstreamTimeouts
+    public var maxConcurrency: Int?
+    public var rateLimit: RateLimit?
+    /// Builtin only: delay between streamed tokens, for tests and benchmarks.
+    public var tokenDelayMs: Int
+    /// Whether the provider's list endpoint adds models beyond the configured ones.
+    public var discover: Bool
+
+    /// Providers that need a key (Anthropic) are inactive, sending nothing, until one is set.
+    public var isActive: Bool { kind != .anthropic || !apiKey.isEmpty }
+}
+
+/// One `models:` entry.
+public struct ModelConfig: Sendable, Equatable {
+    public var name: String
+    /// Providers serving it, in failover order.
+    public var providers: [String]
+    public var upstreamModel: String
+    public var tier: Tier?
+    public var aliases: [String]
+    public var fallbacks: [String]
+    public var pricing: Pricing?
+    public var contextLength: Int?
+    public var capabilities: [Capability]?
+    public var api: OpenAIAPIStyle
+    public var rateLimit: RateLimit?
+}
+
+/// The whole configuration file (contract §5).
+public struct GatewayConfig: Sendable, Equatable {
+    public var port: Int
+    public var host: String
+    public var maxRequestBytes: Int
+    public var apiKeys: [String]
+    public var providers: [ProviderConfig]
+    public var models: [ModelConfig]
+    public var failoverStrategies: [FailoverStrategy]
+    public var redisURL: String
+    public var keyRateLimit: RateLimit?
+    /// Seconds between provider probes.
+    public var probeIntervalS: Double
+    /// Seconds a shutdown waits for in-flight requests.
+    public var drainTimeoutS: Double
+
+    public static let defaultFailover: [FailoverStrategy] = [.sameTier, .tierUp, .providerFallback]
+}

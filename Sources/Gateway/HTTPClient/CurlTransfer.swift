@@ -1,0 +1,179 @@
+import Synchronization
+internal import CCurl
+internal import CCurlShims
+
+/// One request on a curl easy handle: options in, response head out through a continuation, body out
+/// through an `UpstreamBody`. Owned by `CurlMulti`'s thread from `start` to `complete`.
+///
+/// Memory: the easy handle and header list are created in `init` and freed in `deinit`; curl copies the
+/// URL and the request body (`COPYPOSTFIELDS`). curl reaches this object through unretained pointers
+/// (`WRITEDATA`, `HEADERDATA`, `PRIVATE`), valid because `CurlMulti` retains it while curl holds the handle.
+final class CurlTransfer: @unchecked Sendable {
+    let easy: UnsafeMutableRawPointer
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    let timeouts: UpstreamTimeouts
+    let body: UpstreamBody
+    private var head: CheckedContinuation<UpstreamResponse, any Error>?
+    private var responseHeaders: [(String, String)] = []
+    let startedAt = ContinuousClock.now
+    private(set) var lastDataAt: ContinuousClock.Instant?
+    /// Set when the transfer ended for a reason curl does not know (our timeouts, cancellation).
+    var abortReason: GatewayError?
+
+    init?(_ request: UpstreamRequest, multi: CurlMulti) {
+        guard let easy = curl_easy_init() else { return nil }
+        self.easy = easy
+        timeouts = request.timeouts
+        let box = Mutex<CurlTransfer?>(nil)
+        body = UpstreamBody(
+            resume: { if let transfer = box.withLock({ $0 }) { multi.unpause(transfer) } },
+            cancel: { if let transfer = box.withLock({ $0 }) { multi.cancel(transfer) } })
+        box.withLock { $0 = self }
+        configure(request)
+    }
+
+    deinit {
+        curl_easy_cleanup(easy)
+        curl_slist_free_all(headerList)
+    }
+
+    private func configure(_ request: UpstreamRequest) {
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        _ = cshim_curl_easy_setopt_string(easy, CURLOPT_URL, request.url)
+        _ = cshim_curl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        _ = cshim_curl_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1)
+        _ = cshim_curl_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
+        _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, me)
+        _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me)
+        _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me)
+        _ = cshim_curl_easy_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION, CurlTransfer.onBody)
+        _ = cshim_curl_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION, CurlTransfer.onHeader)
+        if let connect = request.timeouts.connect {
+            _ = cshim_curl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(connect * 1000))
+        }
+        if let total = request.timeouts.total {
+            _ = cshim_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(total * 1000))
+        }
+        switch request.method {
+        case "GET": break
+        case "POST":
+            _ = cshim_curl_easy_setopt_long(easy, CURLOPT_POSTFIELDSIZE, request.body.count)
+            if request.body.isEmpty {
+                _ = cshim_curl_easy_setopt_string(easy, CURLOPT_COPYPOSTFIELDS, "")
+            } else {
+                request.body.withUnsafeBytes {
+                    _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: $0.baseAddress))
+                }
+            }
+        default:
+            _ = cshim_curl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method)
+        }
+        // curl adds "Expect: 100-continue" to large POSTs; providers answer without it, and it costs a round trip.
+        for (name, value) in request.headers + [("expect", "")] {
+            headerList = curl_slist_append(headerList, "\(name): \(value)")
+        }
+        _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList))
+    }
+
+    /// Suspends until the response head arrives (or the transfer fails first). Called before `start`.
+    func awaitHead(start: @escaping () -> Void) async throws -> UpstreamResponse {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                head = continuation
+                start()
+            }
+        } onCancel: {
+            body.abort(GatewayError(.cancelled, "the request was cancelled"))
+        }
+    }
+
+    // MARK: curl thread
+
+    private static func owner(_ user: UnsafeMutableRawPointer?) -> CurlTransfer {
+        Unmanaged<CurlTransfer>.fromOpaque(user!).takeUnretainedValue()
+    }
+
+    private static let onHeader: cshim_curl_data_callback = { data, size, count, user in
+        let transfer = CurlTransfer.owner(user)
+        let length = size * count
+        var line = Substring(String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self))
+        while line.last == "\n" || line.last == "\r" { line.removeLast() }
+        transfer.headerLine(line)
+        return length
+    }
+
+    private func headerLine(_ line: Substring) {
+        if line.isEmpty {
+            var code = 0
+            _ = cshim_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
+            if code >= 200 { resolveHead(status: code) } else { responseHeaders.removeAll() }
+        } else if let colon = line.firstIndex(of: ":"), !line.hasPrefix("HTTP/") {
+            let name = line[..<colon].lowercased()
+            var value = line[line.index(after: colon)...]
+            while value.first == " " || value.first == "\t" { value.removeFirst() }
+            while value.last == " " || value.last == "\t" { value.removeLast() }
+            responseHeaders.append((name, String(value)))
+        } else if line.hasPrefix("HTTP/") {
+            responseHeaders.removeAll()
+        }
+    }
+
+    private func resolveHead(status: Int) {
+        guard let head else { return }
+        self.head = nil
+        lastDataAt = .now
+        head.resume(returning: UpstreamResponse(status: status, headers: responseHeaders, body: body))
+    }
+
+    private static let onBody: cshim_curl_data_callback = { data, size, count, user in
+        let transfer = CurlTransfer.owner(user)
+        let length = size * count
+        let bytes = [UInt8](UnsafeRawBufferPointer(start: data, count: length))
+        guard transfer.body.offer(bytes) else { return cshim_curl_writefunc_pause() }
+        transfer.lastDataAt = .now
+        return length
+    }
+
+    /// The earliest moment one of our own timeouts (first byte, idle) fires.
+    var nextDeadline: ContinuousClock.Instant? {
+        if let last = lastDataAt, let idle = timeouts.idle { return last + .milliseconds(Int(idle * 1000)) }
+        if lastDataAt == nil, let first = timeouts.firstByte { return startedAt + .milliseconds(Int(first * 1000)) }
+        return nil
+    }
+
+    var timeoutError: GatewayError {
+        lastDataAt == nil
+            ? GatewayError(.providerTimeout, "the provider sent nothing within \(timeouts.firstByte ?? 0) s")
+            : GatewayError(.providerTimeout, "the provider stalled for more than \(timeouts.idle ?? 0) s")
+    }
+
+    /// Ends the transfer: fails the head if it never came, and closes the body.
+    func complete(_ code: CURLcode) {
+        let failure = abortReason ?? (code == CURLE_OK ? nil : classify(code))
+        if let head {
+            self.head = nil
+            head.resume(throwing: failure ?? GatewayError(.providerError, "the provider closed without a response"))
+        }
+        body.finish(failure)
+    }
+
+    /// The one place curl's errors become domain errors.
+    private func classify(_ code: CURLcode) -> GatewayError {
+        let reason = String(cString: curl_easy_strerror(code))
+        switch code {
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
+            return GatewayError(.noProviderAvailable, "provider unreachable: \(reason)")
+        case CURLE_OPERATION_TIMEDOUT:
+            var connected = 0
+            _ = cshim_curl_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connected)
+            let which = lastDataAt == nil && connected == 0 && timeouts.connect != nil ? "connect" : "total"
+            return GatewayError(.providerTimeout, "provider \(which) timeout")
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM:
+            return GatewayError(.providerError, "TLS failure talking to the provider: \(reason)")
+        case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE, CURLE_GOT_NOTHING, CURLE_HTTP2, CURLE_HTTP2_STREAM:
+            return GatewayError(.providerError, "the provider's connection broke: \(reason)")
+        default:
+            return GatewayError(.providerError, "provider request failed: \(reason)")
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import Synchronization
+
+/// A response body arriving from the curl thread, read by one consumer task.
+///
+/// Back-pressure: once `pauseThreshold` bytes wait unread, the curl transfer is paused (curl re-delivers
+/// the refused bytes later), and resumed when the consumer has read half of them. Cancelling the
+/// consumer's task, or dropping the body unread, cancels the transfer and closes its connection.
+public final class UpstreamBody: Sendable {
+    private struct State {
+        var chunks: [[UInt8]] = []
+        var head = 0
+        var buffered = 0
+        var finished = false
+        var failure: GatewayError?
+        var waiter: CheckedContinuation<[UInt8]?, any Error>?
+        var paused = false
+    }
+
+    private let state = Mutex(State())
+    private let pauseThreshold: Int
+    private let resume: @Sendable () -> Void
+    private let cancel: @Sendable () -> Void
+
+    init(pauseThreshold: Int = 1 << 20, resume: @escaping @Sendable () -> Void, cancel: @escaping @Sendable () -> Void) {
+        self.pauseThreshold = pauseThreshold
+        self.resume = resume
+        self.cancel = cancel
+    }
+
+    deinit {
+        if !state.withLock({ $0.finished }) { cancel() }
+    }
+
+    // MARK: producer (curl thread)
+
+    /// Takes bytes from the transfer; false means "pause me" and the bytes were not taken.
+    func offer(_ bytes: [UInt8]) -> Bool {
+        let waiter: CheckedContinuation<[UInt8]?, any Error>? = state.withLock { state in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            if state.buffered >= pauseThreshold {
+                state.paused = true
+                return nil
+            }
+            state.chunks.append(bytes)
+            state.buffered += bytes.count
+            return nil
+        }
+        if let waiter {
+            waiter.resume(returning: bytes)
+            return true
+        }
+        return !state.withLock { $0.paused }
+    }
+
+    /// Ends the body, cleanly (nil) or with an error; idempotent.
+    func finish(_ failure: GatewayError?) {
+        let waiter = state.withLock { state -> CheckedContinuation<[UInt8]?, any Error>? in
+            guard !state.finished else { return nil }
+            state.finished = true
+            state.failure = failure
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        if let failure { waiter?.resume(throwing: failure) } else { waiter?.resume(returning: nil) }
+    }
+
+    // MARK: consumer
+
+    /// The next piece of the body; nil at its end. Throws the transfer's error, or CancellationError.
+    public func next() async throws -> [UInt8]? {
+        if let ready = take(orWaitWith: nil) { return try ready.get() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                if let ready = take(orWaitWith: continuation) { continuation.resume(with: ready) }
+            }
+        } onCancel: {
+            abort(GatewayError(.cancelled, "the request was cancelled"))
+        }
+    }
+
+    /// Stops the transfer (its connection closes) and ends the body with `error`.
+    func abort(_ error: GatewayError) {
+        cancel()
+        finish(error)
+    }
+
+    /// A buffered chunk or the end if there is one; otherwise registers `waiter` (when given) and returns nil.
+    private func take(orWaitWith waiter: CheckedContinuation<[UInt8]?, any Error>?) -> Result<[UInt8]?, any Error>? {
+        var resumeTransfer = false
+        let result = state.withLock { state -> Result<[UInt8]?, any Error>? in
+            if state.head < state.chunks.count {
+                let chunk = state.chunks[state.head]
+                state.chunks[state.head] = []
+                state.head += 1
+                state.buffered -= chunk.count
+                if state.head == state.chunks.count {
+                    state.chunks.removeAll(keepingCapacity: true)
+                    state.head = 0
+                }
+                if state.paused, state.buffered <= pauseThreshold / 2 {
+                    state.paused = false
+                    resumeTransfer = true
+                }
+                return .success(chunk)
+            }
+            if state.finished { return state.failure.map { .failure($0) } ?? .success(nil) }
+            if let waiter { state.waiter = waiter }
+            return nil
+        }
+        if resumeTransfer { resume() }
+        return result
+    }
+
+    /// Reads the whole body, failing once it exceeds `limit` bytes.
+    public func collect(limit: Int = 64 << 20) async throws -> [UInt8] {
+        var all: [UInt8] = []
+        while let chunk = try await next() {
+            all.append(contentsOf: chunk)
+            guard all.count <= limit else {
+                let error = GatewayError(.providerError, "the provider's response exceeded \(limit) bytes")
+                abort(error)
+                throw error
+            }
+        }
+        return all
+    }
+}

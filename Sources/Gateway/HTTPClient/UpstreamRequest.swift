@@ -1,0 +1,59 @@
+/// Per-request time limits for a provider call; nil means no limit of that kind.
+public struct UpstreamTimeouts: Sendable, Equatable {
+    /// TCP (and TLS) connection set-up.
+    public var connect: Double?
+    /// From the request until the first byte of the response body (the first token, for streams).
+    public var firstByte: Double?
+    /// Between two pieces of the response body.
+    public var idle: Double?
+    /// The whole exchange.
+    public var total: Double?
+
+    public init(connect: Double? = nil, firstByte: Double? = nil, idle: Double? = nil, total: Double? = nil) {
+        self.connect = connect
+        self.firstByte = firstByte
+        self.idle = idle
+        self.total = total
+    }
+}
+
+/// An HTTP request to a provider.
+public struct UpstreamRequest: Sendable {
+    public var method: String
+    public var url: String
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+    public var timeouts: UpstreamTimeouts
+
+    public init(
+        method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8] = [],
+        timeouts: UpstreamTimeouts = UpstreamTimeouts()
+    ) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeouts = timeouts
+    }
+
+    /// A JSON POST.
+    public static func post(_ url: String, json: JSON, headers: [(String, String)] = [], timeouts: UpstreamTimeouts)
+        -> UpstreamRequest
+    {
+        UpstreamRequest(
+            method: "POST", url: url, headers: [("content-type", "application/json")] + headers,
+            body: JSONSerializer.serialize(json), timeouts: timeouts)
+    }
+}
+
+/// A provider's response: status and headers at once, the body as it streams in.
+public struct UpstreamResponse: Sendable {
+    public var status: Int
+    /// Header names lower-cased.
+    public var headers: [(String, String)]
+    public var body: UpstreamBody
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0 == name }?.1
+    }
+}

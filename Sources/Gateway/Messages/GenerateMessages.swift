@@ -1,0 +1,138 @@
+/// One turn of a conversation: `role` is `system`, `user` or `assistant`.
+public struct ChatMessage: Sendable, Equatable {
+    public var role: String
+    public var content: String
+
+    public init(role: String, content: String) {
+        self.role = role
+        self.content = content
+    }
+}
+
+/// Why generation stopped, normalised across providers.
+public enum FinishReason: String, Sendable, Equatable {
+    case stop
+    case length
+    case contentFilter = "content_filter"
+    case toolUse = "tool_use"
+    case error
+}
+
+/// A generation request: a model name or alias, and either `prompt` or `messages`.
+/// Optional scalars are nil when the client did not set them (the defaults apply then).
+public struct GenerateRequest: Sendable, Equatable {
+    public static let defaultTemperature = 0.7
+    public static let defaultMaxTokens = 2000
+
+    public var model: String
+    public var prompt: String
+    public var systemPrompt: String
+    public var temperature: Double?
+    public var maxTokens: Int?
+    public var stopSequences: [String]
+    public var metadata: [String: String]
+    public var topP: Double?
+    public var messages: [ChatMessage]
+
+    public init(
+        model: String, prompt: String = "", systemPrompt: String = "", temperature: Double? = nil,
+        maxTokens: Int? = nil, stopSequences: [String] = [], metadata: [String: String] = [:], topP: Double? = nil,
+        messages: [ChatMessage] = []
+    ) {
+        self.model = model
+        self.prompt = prompt
+        self.systemPrompt = systemPrompt
+        self.temperature = temperature
+        self.maxTokens = maxTokens
+        self.stopSequences = stopSequences
+        self.metadata = metadata
+        self.topP = topP
+        self.messages = messages
+    }
+
+    public var effectiveTemperature: Double { temperature ?? Self.defaultTemperature }
+    public var effectiveMaxTokens: Int { maxTokens ?? Self.defaultMaxTokens }
+
+    /// The conversation as chat messages: the system prompt first, then `messages` or the prompt as one user turn.
+    public var conversation: [ChatMessage] {
+        var turns: [ChatMessage] = []
+        if !systemPrompt.isEmpty { turns.append(ChatMessage(role: "system", content: systemPrompt)) }
+        if messages.isEmpty {
+            turns.append(ChatMessage(role: "user", content: prompt))
+        } else {
+            turns.append(contentsOf: messages)
+        }
+        return turns
+    }
+}
+
+/// A complete answer to a `GenerateRequest`.
+public struct GenerateResponse: Sendable, Equatable {
+    public var id: String
+    /// The model that answered, after alias resolution and failover.
+    public var model: String
+    /// The configured name of the provider that answered.
+    public var provider: String
+    public var content: String
+    public var tokensInput: Int
+    public var tokensOutput: Int
+    public var latencyMs: Double
+    public var finishReason: FinishReason
+    public var metadata: [String: String]
+    public var costUSD: Double
+    /// The model the client asked for, when failover answered with another one.
+    public var requestedModel: String?
+
+    public init(
+        id: String, model: String, provider: String, content: String, tokensInput: Int, tokensOutput: Int,
+        latencyMs: Double, finishReason: FinishReason, metadata: [String: String], costUSD: Double,
+        requestedModel: String? = nil
+    ) {
+        self.id = id
+        self.model = model
+        self.provider = provider
+        self.content = content
+        self.tokensInput = tokensInput
+        self.tokensOutput = tokensOutput
+        self.latencyMs = latencyMs
+        self.finishReason = finishReason
+        self.metadata = metadata
+        self.costUSD = costUSD
+        self.requestedModel = requestedModel
+    }
+}
+
+/// One piece of a streamed answer; the last has `done == true`, the finish reason and the totals.
+public struct GenerateChunk: Sendable, Equatable {
+    public var id: String
+    public var model: String
+    public var provider: String
+    public var content: String
+    public var done: Bool
+    public var finishReason: FinishReason?
+    public var tokensInput: Int
+    public var tokensOutput: Int
+    public var latencyMs: Double
+    public var costUSD: Double
+    public var requestedModel: String?
+    public var metadata: [String: String]
+
+    public init(
+        id: String, model: String, provider: String, content: String, done: Bool = false,
+        finishReason: FinishReason? = nil, tokensInput: Int = 0, tokensOutput: Int = 0, latencyMs: Double = 0,
+        costUSD: Double = 0, requestedModel: String? = nil, metadata: [String: String] = [:]
+    ) {
+        self.id = id
+        self.model = model
+        self.provider = provider
+        self.content = content
+        self.done = done
+        self.finishReason = finishReason
+        self.tokensInput = tokensInput
+        self.tokensOutput = tokensOutput
+        self.latencyMs = latencyMs
+        self.costUSD = costUSD
+        self.requestedModel = requestedModel
+        self.metadata = metadata
+    }
+}

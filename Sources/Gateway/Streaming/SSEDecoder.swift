@@ -1,0 +1,109 @@
+/// One server-sent event.
+public struct SSEEvent: Sendable, Equatable {
+    /// The `event:` field; "message" when the event named none.
+    public var event: String
+    public var data: String
+    public var id: String?
+
+    public init(event: String = "message", data: String, id: String? = nil) {
+        self.event = event
+        self.data = data
+        self.id = id
+    }
+}
+
+/// Decodes `text/event-stream` per the WHATWG HTML spec (§9.2.6): LF, CRLF and CR line ends, comments,
+/// multi-line `data`, `event` and `id` fields, and chunks split anywhere, even inside a UTF-8 character
+/// (lines are decoded only once complete).
+public struct SSEDecoder: Sendable {
+    private var line: [UInt8] = []
+    private var lastWasCR = false
+    /// Bytes seen at the stream's start while they could still be a UTF-8 byte order mark; nil once decided.
+    private var byteOrderMark: [UInt8]? = []
+    private static let utf8BOM: [UInt8] = [0xEF, 0xBB, 0xBF]
+    private var eventType = ""
+    private var data: [UInt8] = []
+    private var hasData = false
+    private var lastEventID: String?
+
+    public init() {}
+
+    /// Consumes bytes; returns the events they complete.
+    public mutating func feed<Bytes: Sequence>(_ bytes: Bytes) -> [SSEEvent] where Bytes.Element == UInt8 {
+        var events: [SSEEvent] = []
+        for byte in bytes {
+            guard var prefix = byteOrderMark else {
+                process(byte, into: &events)
+                continue
+            }
+            prefix.append(byte)
+            if prefix == Self.utf8BOM {
+                byteOrderMark = nil  // dropped: a BOM is not part of the first line
+            } else if Self.utf8BOM.starts(with: prefix) {
+                byteOrderMark = prefix
+            } else {
+                byteOrderMark = nil
+                for early in prefix { process(early, into: &events) }
+            }
+        }
+        return events
+    }
+
+    private mutating func process(_ byte: UInt8, into events: inout [SSEEvent]) {
+        switch byte {
+        case 0x0A:
+            if lastWasCR {
+                lastWasCR = false  // the LF of a CRLF: the line already ended at the CR
+            } else {
+                endLine(into: &events)
+            }
+        case 0x0D:
+            lastWasCR = true
+            endLine(into: &events)
+        default:
+            lastWasCR = false
+            line.append(byte)
+        }
+    }
+
+    private mutating func endLine(into events: inout [SSEEvent]) {
+        defer { line.removeAll(keepingCapacity: true) }
+        if line.isEmpty {
+            dispatch(into: &events)
+            return
+        }
+        if line.first == UInt8(ascii: ":") { return }  // comment, often a keep-alive
+        let field: ArraySlice<UInt8>
+        var value: ArraySlice<UInt8>
+        if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
+            field = line[..<colon]
+            value = line[(colon + 1)...]
+            if value.first == UInt8(ascii: " ") { value = value.dropFirst() }
+        } else {
+            field = line[...]
+            value = []
+        }
+        switch String(decoding: field, as: UTF8.self) {
+        case "event": eventType = String(decoding: value, as: UTF8.self)
+        case "data":
+            if hasData { data.append(0x0A) }
+            data.append(contentsOf: value)
+            hasData = true
+        case "id":
+            if !value.contains(0) { lastEventID = String(decoding: value, as: UTF8.self) }
+        default: break  // `retry` and unknown fields do not concern a consumer of model streams
+        }
+    }
+
+    private mutating func dispatch(into events: inout [SSEEvent]) {
+        defer {
+            eventType = ""
+            data.removeAll(keepingCapacity: true)
+            hasData = false
+        }
+        guard hasData else { return }
+        events.append(SSEEvent(
+            event: eventType.isEmpty ? "message" : eventType, data: String(decoding: data, as: UTF8.self),
+            id: lastEventID))
+    }
+}

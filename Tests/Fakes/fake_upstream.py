@@ -1,0 +1,484 @@
+#!/usr/bin/env python3
+"""A fake LLM provider speaking one real wire format: Ollama, OpenAI-compatible (vLLM) or Anthropic.
+
+Standard library only, so Swift tests and pytest can both start it:
+    fake_upstream.py --kind ollama|openai|anthropic [--port 0] [--models a,b] [--api-key K]
+It prints `listening on 127.0.0.1:PORT` once it accepts connections.
+
+Answers are deterministic: the reply to a prompt is "Echo: <prompt>" cut into word tokens
+(input tokens = words of every message). Directives anywhere in the prompt inject faults:
+    fault:http500 fault:http429 fault:http401 fault:http404   an error status with the provider's error body
+    fault:hang                    accept the request and never answer (until the client goes away)
+    fault:slow_first=MS           wait before the response head and first token
+    fault:delay=MS                wait between tokens
+    fault:reset_after=N           send N tokens, then reset the connection (RST)
+    fault:error_after=N           send N tokens, then the provider's in-stream error (then end)
+    fault:split                   write the stream one byte at a time (splits lines and UTF-8 characters)
+    fault:keepalive               SSE comment lines between events (ping events for Anthropic)
+    fault:length                  finish because of the token limit
+    fault:tokens=N                reply with exactly N tokens ("tok0 tok1 ...")
+    fault:cached=N                report N prompt tokens as served from cache
+GET /_fake/log returns what the fake saw: requests (path, body) and client disconnects with
+time.monotonic() stamps (the same clock as the tests' CLOCK_MONOTONIC).
+"""
+
+import argparse
+import json
+import re
+import select
+import socket
+import struct
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+def dumps(value):
+    """Compact JSON, as Ollama, vLLM and Anthropic write it on the wire."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+LOG = []
+LOG_LOCK = threading.Lock()
+
+
+def log(entry):
+    entry["at"] = time.monotonic()
+    with LOG_LOCK:
+        LOG.append(entry)
+
+
+def directives(text):
+    found = {}
+    for name, value in re.findall(r"fault:([a-z_0-9]+)(?:=(\d+))?", text):
+        found[name] = int(value) if value else True
+    return found
+
+
+class ClientGone(Exception):
+    pass
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fake-upstream"
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+    # ---- plumbing -------------------------------------------------------------------------------
+
+    def read_json(self):
+        length = int(self.headers.get("content-length", "0"))
+        raw = self.rfile.read(length) if length else b""
+        try:
+            return json.loads(raw) if raw else {}
+        except ValueError:
+            return None
+
+    def send_json(self, status, body, headers=()):
+        data = dumps(body).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def start_stream(self, content_type):
+        self.send_response(200)
+        self.send_header("content-type", content_type)
+        self.send_header("transfer-encoding", "chunked")
+        self.send_header("cache-control", "no-cache")
+        self.end_headers()
+        self.wfile.flush()
+
+    def write_chunk(self, data):
+        if self.faults.get("split"):
+            for i in range(len(data)):
+                self._raw_chunk(data[i:i + 1])
+        else:
+            self._raw_chunk(data)
+
+    def _raw_chunk(self, data):
+        try:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.client_gone()
+
+    def end_stream(self):
+        try:
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.client_gone()
+
+    def client_gone(self):
+        log({"event": "disconnect", "path": self.path})
+        raise ClientGone()
+
+    def wait(self, milliseconds):
+        """Sleeps, but notices at once when the client closes the connection."""
+        deadline = time.monotonic() + milliseconds / 1000
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            readable, _, _ = select.select([self.connection], [], [], min(left, 0.005))
+            if readable:
+                try:
+                    if self.connection.recv(1, socket.MSG_PEEK) == b"":
+                        self.client_gone()
+                except (ConnectionResetError, OSError):
+                    self.client_gone()
+
+    def reset(self):
+        """Closes with RST: SO_LINGER on, zero timeout."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.close_connection = True
+        log({"event": "reset", "path": self.path})
+
+    # ---- routing --------------------------------------------------------------------------------
+
+    def do_GET(self):
+        if self.path == "/_fake/log":
+            with LOG_LOCK:
+                return self.send_json(200, {"log": LOG})
+        self.faults = {}
+        self.route("GET", None)
+
+    def do_POST(self):
+        body = self.read_json()
+        if body is None:
+            return self.send_json(400, {"error": "invalid JSON"})
+        log({"event": "request", "path": self.path, "body": body,
+             "headers": {k.lower(): v for k, v in self.headers.items()}})
+        text = json.dumps(body)
+        self.faults = directives(text)
+        try:
+            self.route("POST", body)
+        except ClientGone:
+            self.close_connection = True
+
+    def route(self, method, body):
+        kind = self.server.kind
+        if kind == "anthropic" and self.path.startswith("/v1/") and self.headers.get("x-api-key") != self.server.api_key:
+            return self.send_json(401, {"type": "error", "error": {
+                "type": "authentication_error", "message": "invalid x-api-key"}})
+        handler = ROUTES.get((kind, method, self.path.split("?")[0]))
+        if handler is None:
+            return self.send_json(404, {"error": f"no route {method} {self.path}"})
+        if method == "POST" and self.common_faults():
+            return
+        handler(self, body)
+
+    def common_faults(self):
+        """Status-code faults and delays that look the same for every kind; True when answered."""
+        f = self.faults
+        if "hang" in f:
+            try:
+                self.wait(60_000)
+            except ClientGone:
+                pass
+            return True
+        if "slow_first" in f:
+            self.wait(f["slow_first"])
+        for code in (500, 429, 401, 404):
+            if f"http{code}" in f:
+                headers = [("retry-after", "7")] if code == 429 else []
+                self.send_json(code, ERROR_BODIES[self.server.kind](code), headers)
+                return True
+        return False
+
+    # ---- the reply ------------------------------------------------------------------------------
+
+    def reply_tokens(self, messages):
+        last = messages[-1]["content"] if messages else ""
+        if isinstance(last, list):  # Anthropic content blocks
+            last = "".join(block.get("text", "") for block in last)
+        if "tokens" in self.faults:
+            words = [f"tok{i}" for i in range(self.faults["tokens"])]
+        else:
+            words = ("Echo: " + last).split(" ")
+        return [w if i == 0 else " " + w for i, w in enumerate(words)]
+
+    def input_tokens(self, messages, system=""):
+        text = system + " " + " ".join(m["content"] if isinstance(m["content"], str) else "" for m in messages)
+        return len(text.split())
+
+    def token_delay(self):
+        if "delay" in self.faults:
+            self.wait(self.faults["delay"])
+
+    def stream_tokens(self, tokens, emit, fail):
+        """Calls emit(token) per token, honouring delay, reset_after and error_after; False if cut."""
+        for index, token in enumerate(tokens):
+            if self.faults.get("reset_after") == index:
+                self.reset()
+                return False
+            if self.faults.get("error_after") == index:
+                fail()
+                return False
+            if index > 0:
+                self.token_delay()
+            emit(token)
+        return True
+
+
+# ---- Ollama: /api/generate, /api/chat (NDJSON), /api/tags, /api/show, /api/embed ------------------
+
+def ollama_stats(h, messages, tokens, system=""):
+    return {"total_duration": 5_000_000, "load_duration": 1_000_000,
+            "prompt_eval_count": h.input_tokens(messages, system), "prompt_eval_duration": 1_000_000,
+            "eval_count": len(tokens), "eval_duration": 3_000_000}
+
+
+def ollama_generate(h, body, chat):
+    messages = body.get("messages") if chat else [{"role": "user", "content": body.get("prompt", "")}]
+    system = "" if chat else body.get("system", "")
+    model = body.get("model", "")
+    if model not in h.server.models:
+        return h.send_json(404, {"error": f"model \"{model}\" not found, try pulling it first"})
+    tokens = h.reply_tokens(messages)
+    reason = "length" if "length" in h.faults else "stop"
+    stamp = "2026-11-27T10:00:00.000000000Z"
+
+    def piece(text):
+        return {"model": model, "created_at": stamp, **(
+            {"message": {"role": "assistant", "content": text}} if chat else {"response": text}), "done": False}
+
+    final = {"model": model, "created_at": stamp,
+             **({"message": {"role": "assistant", "content": ""}} if chat else {"response": ""}),
+             "done": True, "done_reason": reason, **ollama_stats(h, messages, tokens, system)}
+    if not chat:
+        final["context"] = [1, 2, 3]
+    if body.get("stream", True) is False:
+        text = "".join(tokens)
+        final = dict(final)
+        if chat:
+            final["message"] = {"role": "assistant", "content": text}
+        else:
+            final["response"] = text
+        return h.send_json(200, final)
+    h.start_stream("application/x-ndjson")
+    ok = h.stream_tokens(tokens, lambda t: h.write_chunk(dumps(piece(t)).encode() + b"\n"),
+                         lambda: (h.write_chunk(b'{"error":"an error was encountered while running the model"}\n'),
+                                  h.end_stream()))
+    if ok:
+        h.write_chunk(dumps(final).encode() + b"\n")
+        h.end_stream()
+
+
+def ollama_tags(h, _):
+    h.send_json(200, {"models": [{
+        "name": m, "model": m, "modified_at": "2026-11-01T10:00:00Z", "size": 3338801804,
+        "digest": "a2af6cc3eb7fa8be8504abaf9b04e88f17a119ec3f04a3addf55f92841195f5a",
+        "details": {"parent_model": "", "format": "gguf", "family": "gemma3", "families": ["gemma3"],
+                    "parameter_size": "4.3B", "quantization_level": "Q4_K_M"}} for m in h.server.models]})
+
+
+def ollama_show(h, body):
+    model = body.get("model") or body.get("name")
+    if model not in h.server.models:
+        return h.send_json(404, {"error": f"model \"{model}\" not found, try pulling it first"})
+    caps = ["embedding"] if "embed" in model else ["completion"]
+    h.send_json(200, {"modelfile": "FROM x", "parameters": "", "template": "{{ .Prompt }}",
+                      "details": {"format": "gguf", "family": "gemma3"},
+                      "model_info": {"general.architecture": "gemma3", "gemma3.context_length": 131072},
+                      "capabilities": caps})
+
+
+def ollama_embed(h, body):
+    model = body.get("model", "")
+    if model not in h.server.models:
+        return h.send_json(404, {"error": f"model \"{model}\" not found, try pulling it first"})
+    inputs = body.get("input", [])
+    inputs = [inputs] if isinstance(inputs, str) else inputs
+    h.send_json(200, {"model": model, "embeddings": [fake_vector(t) for t in inputs],
+                      "total_duration": 14143917, "load_duration": 1019500,
+                      "prompt_eval_count": sum(len(t.split()) for t in inputs)})
+
+
+def fake_vector(text):
+    """A deterministic 4-dimensional vector: the tests can check which text it came from."""
+    return [float(len(text)), float(len(text.split())), 0.5, -0.25]
+
+
+# ---- OpenAI-compatible: /v1/chat/completions, /v1/completions (SSE), /v1/models, /v1/embeddings ---
+
+def openai_complete(h, body, chat):
+    model = body.get("model", "")
+    if model not in h.server.models:
+        return h.send_json(404, {"object": "error", "message": f"The model `{model}` does not exist.",
+                                 "type": "NotFoundError", "param": None, "code": 404})
+    messages = body.get("messages") if chat else [{"role": "user", "content": body.get("prompt", "")}]
+    tokens = h.reply_tokens(messages)
+    reason = "length" if "length" in h.faults else "stop"
+    usage = {"prompt_tokens": h.input_tokens(messages), "completion_tokens": len(tokens),
+             "total_tokens": h.input_tokens(messages) + len(tokens)}
+    if "cached" in h.faults:
+        usage["prompt_tokens_details"] = {"cached_tokens": h.faults["cached"]}
+    ident, created = "chatcmpl-fake123", 1764237600
+    obj = "chat.completion" if chat else "text_completion"
+    if not body.get("stream"):
+        text = "".join(tokens)
+        choice = ({"index": 0, "message": {"role": "assistant", "content": text}, "logprobs": None,
+                   "finish_reason": reason} if chat else
+                  {"index": 0, "text": text, "logprobs": None, "finish_reason": reason})
+        return h.send_json(200, {"id": ident, "object": obj, "created": created, "model": model,
+                                 "choices": [choice], "usage": usage})
+    h.start_stream("text/event-stream; charset=utf-8")
+    chunk_obj = "chat.completion.chunk" if chat else "text_completion"
+
+    def event(payload):
+        if h.faults.get("keepalive"):
+            h.write_chunk(b": keep-alive\n\n")
+        h.write_chunk(b"data: " + dumps(payload).encode() + b"\n\n")
+
+    def delta(text, finish=None, first=False):
+        if chat:
+            d = {"role": "assistant", "content": text} if first else {"content": text}
+            choice = {"index": 0, "delta": d, "logprobs": None, "finish_reason": finish}
+        else:
+            choice = {"index": 0, "text": text, "logprobs": None, "finish_reason": finish}
+        return {"id": ident, "object": chunk_obj, "created": created, "model": model, "choices": [choice]}
+
+    if chat:
+        event(delta("", first=True))
+    ok = h.stream_tokens(tokens, lambda t: event(delta(t)),
+                         lambda: (event({"error": {"message": "upstream model crashed", "type": "InternalServerError",
+                                                   "code": 500}}), h.end_stream()))
+    if not ok:
+        return
+    event(delta("", finish=reason))
+    include_usage = (body.get("stream_options") or {}).get("include_usage")
+    if include_usage:
+        event({"id": ident, "object": chunk_obj, "created": created, "model": model, "choices": [], "usage": usage})
+    h.write_chunk(b"data: [DONE]\n\n")
+    h.end_stream()
+
+
+def openai_models(h, _):
+    h.send_json(200, {"object": "list", "data": [
+        {"id": m, "object": "model", "created": 1764237600, "owned_by": "vllm", "root": m, "parent": None,
+         "max_model_len": 131072} for m in h.server.models]})
+
+
+def openai_embeddings(h, body):
+    inputs = body.get("input", [])
+    inputs = [inputs] if isinstance(inputs, str) else inputs
+    tokens = sum(len(t.split()) for t in inputs)
+    h.send_json(200, {"object": "list", "model": body.get("model"), "data": [
+        {"object": "embedding", "index": i, "embedding": fake_vector(t)} for i, t in enumerate(inputs)],
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+
+
+# ---- Anthropic: /v1/messages (SSE events), /v1/models ----------------------------------------------
+
+def anthropic_messages(h, body):
+    model = body.get("model", "")
+    if model not in h.server.models:
+        return h.send_json(404, {"type": "error", "error": {"type": "not_found_error", "message": f"model: {model}"}})
+    if "max_tokens" not in body:
+        return h.send_json(400, {"type": "error", "error": {"type": "invalid_request_error",
+                                                              "message": "max_tokens: Field required"}})
+    messages = body.get("messages", [])
+    system = body.get("system", "")
+    tokens = h.reply_tokens(messages)
+    reason = "max_tokens" if "length" in h.faults else "end_turn"
+    usage_in = h.input_tokens(messages, system)
+    cached = h.faults.get("cached", 0)
+    if not body.get("stream"):
+        return h.send_json(200, {
+            "id": "msg_fake01", "type": "message", "role": "assistant", "model": model,
+            "content": [{"type": "text", "text": "".join(tokens)}], "stop_reason": reason, "stop_sequence": None,
+            "usage": {"input_tokens": usage_in, "output_tokens": len(tokens),
+                      "cache_read_input_tokens": cached, "cache_creation_input_tokens": 0}})
+    h.start_stream("text/event-stream; charset=utf-8")
+
+    def event(name, payload):
+        h.write_chunk(f"event: {name}\ndata: {dumps(payload)}\n\n".encode())
+
+    event("message_start", {"type": "message_start", "message": {
+        "id": "msg_fake01", "type": "message", "role": "assistant", "content": [], "model": model,
+        "stop_reason": None, "stop_sequence": None,
+        "usage": {"input_tokens": usage_in, "output_tokens": 1, "cache_read_input_tokens": cached,
+                  "cache_creation_input_tokens": 0}}})
+    event("content_block_start", {"type": "content_block_start", "index": 0,
+                                  "content_block": {"type": "text", "text": ""}})
+    event("ping", {"type": "ping"})
+
+    def token(text):
+        if h.faults.get("keepalive"):
+            event("ping", {"type": "ping"})
+        event("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                      "delta": {"type": "text_delta", "text": text}})
+
+    ok = h.stream_tokens(tokens, token, lambda: (event("error", {"type": "error", "error": {
+        "type": "overloaded_error", "message": "Overloaded"}}), h.end_stream()))
+    if not ok:
+        return
+    event("content_block_stop", {"type": "content_block_stop", "index": 0})
+    event("message_delta", {"type": "message_delta", "delta": {"stop_reason": reason, "stop_sequence": None},
+                            "usage": {"output_tokens": len(tokens)}})
+    event("message_stop", {"type": "message_stop"})
+    h.end_stream()
+
+
+def anthropic_models(h, _):
+    h.send_json(200, {"data": [{"type": "model", "id": m, "display_name": m, "created_at": "2025-05-14T00:00:00Z"}
+                               for m in h.server.models], "has_more": False,
+                      "first_id": h.server.models[0] if h.server.models else None,
+                      "last_id": h.server.models[-1] if h.server.models else None})
+
+
+ERROR_BODIES = {
+    "ollama": lambda code: {"error": {500: "llama runner process has terminated", 429: "server busy",
+                                      401: "unauthorized", 404: "model not found"}[code]},
+    "openai": lambda code: {"object": "error", "message": f"fake error {code}", "type": {
+        500: "InternalServerError", 429: "RateLimitError", 401: "AuthenticationError", 404: "NotFoundError"}[code],
+        "param": None, "code": code},
+    "anthropic": lambda code: {"type": "error", "error": {"type": {
+        500: "api_error", 429: "rate_limit_error", 401: "authentication_error", 404: "not_found_error"}[code],
+        "message": f"fake error {code}"}},
+}
+
+ROUTES = {
+    ("ollama", "POST", "/api/generate"): lambda h, b: ollama_generate(h, b, chat=False),
+    ("ollama", "POST", "/api/chat"): lambda h, b: ollama_generate(h, b, chat=True),
+    ("ollama", "GET", "/api/tags"): ollama_tags,
+    ("ollama", "POST", "/api/show"): ollama_show,
+    ("ollama", "POST", "/api/embed"): ollama_embed,
+    ("openai", "POST", "/v1/chat/completions"): lambda h, b: openai_complete(h, b, chat=True),
+    ("openai", "POST", "/v1/completions"): lambda h, b: openai_complete(h, b, chat=False),
+    ("openai", "GET", "/v1/models"): openai_models,
+    ("openai", "POST", "/v1/embeddings"): openai_embeddings,
+    ("anthropic", "POST", "/v1/messages"): anthropic_messages,
+    ("anthropic", "GET", "/v1/models"): anthropic_models,
+}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--kind", choices=["ollama", "openai", "anthropic"], required=True)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--models", default="")
+    parser.add_argument("--api-key", default="test-key")
+    args = parser.parse_args()
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
+    server.kind = args.kind
+    server.models = [m for m in args.models.split(",") if m]
+    server.api_key = args.api_key
+    print(f"listening on 127.0.0.1:{server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.05)
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())
