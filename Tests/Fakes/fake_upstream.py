@@ -26,6 +26,7 @@ import argparse
 import json
 import re
 import select
+import signal
 import socket
 import struct
 import sys
@@ -462,6 +463,9 @@ ROUTES = {
 
 
 def main():
+    # A parent may start us with SIGTERM blocked (Foundation's Process does): make stopping us work.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     parser = argparse.ArgumentParser()
     parser.add_argument("--kind", choices=["ollama", "openai", "anthropic"], required=True)
     parser.add_argument("--port", type=int, default=0)

@@ -62,7 +62,9 @@ public enum ConfigLoader {
         return config
     }
 
-    private static func optional<T>(_ node: ConfigNode?, _ read: (ConfigNode) throws(ConfigError) -> T) throws(ConfigError) -> T? {
+    private static func optional<T>(_ node: ConfigNode?, _ read: (ConfigNode) throws(ConfigError) -> T)
+        throws(ConfigError) -> T?
+    {
         guard let node, !node.isMissing else { return nil }
         return try read(node)
     }
@@ -87,7 +89,9 @@ public enum ConfigLoader {
             guard let nameNode = fields["name"], case let name = try nameNode.string(), !name.isEmpty else {
                 throw item.error("name is required")
             }
-            guard !result.contains(where: { $0.name == name }) else { throw nameNode.error("duplicate provider \"\(name)\"") }
+            guard !result.contains(where: { $0.name == name }) else {
+                throw nameNode.error("duplicate provider \"\(name)\"")
+            }
             guard let typeNode = fields["type"] else { throw item.error("type is required") }
             let kind = try typeNode.oneOf(ProviderKind.self)
             var endpoint = try fields["endpoint"]?.string() ?? ""
@@ -103,17 +107,18 @@ public enum ConfigLoader {
                 firstByte: try seconds(fields["first_token_timeout_s"]) ?? 60,
                 idle: try seconds(fields["idle_timeout_s"]) ?? 60,
                 total: try seconds(fields["timeout_s"]) ?? 120)
-            result.append(ProviderConfig(
-                name: name, kind: kind, endpoint: endpoint, apiKey: try fields["api_key"]?.string() ?? "",
-                timeouts: timeouts,
-                maxConcurrency: try optional(fields["max_concurrency"]) { node throws(ConfigError) in
-                    try node.int(in: 1...1_000_000)
-                },
-                rateLimit: try fields["rate_limit"].map(rateLimit),
-                tokenDelayMs: try optional(fields["token_delay_ms"]) { node throws(ConfigError) in
-                    try node.int(in: 0...60_000)
-                } ?? 0,
-                discover: try optional(fields["discover"]) { node throws(ConfigError) in try node.bool() } ?? true))
+            result.append(
+                ProviderConfig(
+                    name: name, kind: kind, endpoint: endpoint, apiKey: try fields["api_key"]?.string() ?? "",
+                    timeouts: timeouts,
+                    maxConcurrency: try optional(fields["max_concurrency"]) { node throws(ConfigError) in
+                        try node.int(in: 1...1_000_000)
+                    },
+                    rateLimit: try fields["rate_limit"].map(rateLimit),
+                    tokenDelayMs: try optional(fields["token_delay_ms"]) { node throws(ConfigError) in
+                        try node.int(in: 0...60_000)
+                    } ?? 0,
+                    discover: try optional(fields["discover"]) { node throws(ConfigError) in try node.bool() } ?? true))
         }
         return result
     }
@@ -130,7 +135,9 @@ public enum ConfigLoader {
             guard let nameNode = fields["name"], case let name = try nameNode.string(), !name.isEmpty else {
                 throw item.error("name is required")
             }
-            guard !result.contains(where: { $0.name == name }) else { throw nameNode.error("duplicate model \"\(name)\"") }
+            guard !result.contains(where: { $0.name == name }) else {
+                throw nameNode.error("duplicate model \"\(name)\"")
+            }
             var serving: [String] = []
             switch (fields["provider"], fields["providers"]) {
             case (let single?, nil): serving = [try single.string()]
@@ -157,23 +164,24 @@ public enum ConfigLoader {
                     outputPerMtok: try price["output_per_mtok"]?.double(in: 0...1_000_000) ?? 0,
                     cachedInputPerMtok: try price["cached_input_per_mtok"]?.double(in: 0...1_000_000))
             }
-            result.append(ModelConfig(
-                name: name, providers: serving, upstreamModel: try fields["upstream_model"]?.string() ?? name,
-                tier: try fields["tier"].map { node throws(ConfigError) in try node.oneOf(Tier.self) },
-                aliases: aliases, fallbacks: try fields["fallbacks"]?.stringList() ?? [], pricing: pricing,
-                contextLength: try optional(fields["context_length"]) { node throws(ConfigError) in
-                    try node.int(in: 1...100_000_000)
-                },
-                capabilities: try fields["capabilities"].map { node throws(ConfigError) in
-                    try node.sequence().map { item throws(ConfigError) in try item.oneOf(Capability.self) }
-                },
-                api: try fields["api"].map { node throws(ConfigError) in
-                    guard let style = OpenAIAPIStyle(rawValue: try node.string()) else {
-                        throw node.error("expected chat or completions")
-                    }
-                    return style
-                } ?? .chat,
-                rateLimit: try fields["rate_limit"].map(rateLimit)))
+            result.append(
+                ModelConfig(
+                    name: name, providers: serving, upstreamModel: try fields["upstream_model"]?.string() ?? name,
+                    tier: try fields["tier"].map { node throws(ConfigError) in try node.oneOf(Tier.self) },
+                    aliases: aliases, fallbacks: try fields["fallbacks"]?.stringList() ?? [], pricing: pricing,
+                    contextLength: try optional(fields["context_length"]) { node throws(ConfigError) in
+                        try node.int(in: 1...100_000_000)
+                    },
+                    capabilities: try fields["capabilities"].map { node throws(ConfigError) in
+                        try node.sequence().map { item throws(ConfigError) in try item.oneOf(Capability.self) }
+                    },
+                    api: try fields["api"].map { node throws(ConfigError) in
+                        guard let style = OpenAIAPIStyle(rawValue: try node.string()) else {
+                            throw node.error("expected chat or completions")
+                        }
+                        return style
+                    } ?? .chat,
+                    rateLimit: try fields["rate_limit"].map(rateLimit)))
         }
         for (index, model) in result.enumerated() {
             for fallback in model.fallbacks where !result.contains(where: { $0.name == fallback }) {

@@ -11,13 +11,17 @@ struct ConfigNode {
     }
 
     private func child(_ node: Node?, _ suffix: String) -> ConfigNode {
-        ConfigNode(node: node, path: path.isEmpty ? suffix : (suffix.hasPrefix("[") ? path + suffix : "\(path).\(suffix)"), file: file)
+        ConfigNode(
+            node: node, path: path.isEmpty ? suffix : (suffix.hasPrefix("[") ? path + suffix : "\(path).\(suffix)"),
+            file: file)
     }
 
     /// True when the key is absent or its value is empty (`key:` or `~`).
     var isMissing: Bool {
         guard let node else { return true }
-        if case .scalar(let scalar) = node { return scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null" }
+        if case .scalar(let scalar) = node {
+            return scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null"
+        }
         return false
     }
 
@@ -58,14 +62,18 @@ struct ConfigNode {
     func int(in range: ClosedRange<Int>) throws(ConfigError) -> Int {
         let text = try string()
         guard let value = Int(text) else { throw error("expected an integer, got \"\(text)\"") }
-        guard range.contains(value) else { throw error("\(value) is out of range \(range.lowerBound)...\(range.upperBound)") }
+        guard range.contains(value) else {
+            throw error("\(value) is out of range \(range.lowerBound)...\(range.upperBound)")
+        }
         return value
     }
 
     func double(in range: ClosedRange<Double>) throws(ConfigError) -> Double {
         let text = try string()
         guard let value = Double(text), value.isFinite else { throw error("expected a number, got \"\(text)\"") }
-        guard range.contains(value) else { throw error("\(value) is out of range \(range.lowerBound)...\(range.upperBound)") }
+        guard range.contains(value) else {
+            throw error("\(value) is out of range \(range.lowerBound)...\(range.upperBound)")
+        }
         return value
     }
 

@@ -34,9 +34,12 @@ public enum EnvironmentExpansion {
     }
 
     private static func validate(_ name: String, in text: String) throws(Failure) {
-        let valid = !name.isEmpty && name.utf8.allSatisfy { byte in
-            byte == UInt8(ascii: "_") || (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
-        }
+        let valid =
+            !name.isEmpty
+            && name.utf8.allSatisfy { byte in
+                byte == UInt8(ascii: "_") || (byte >= 0x30 && byte <= 0x39)
+                    || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
+            }
         if !valid { throw Failure(reason: "invalid variable name \"\(name)\" in \"\(text)\"") }
     }
 

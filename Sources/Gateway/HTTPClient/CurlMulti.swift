@@ -1,7 +1,7 @@
-import Glibc
-import Synchronization
 internal import CCurl
 internal import CCurlShims
+import Glibc
+import Synchronization
 
 /// The curl multi handle and the thread that drives it: every provider request of the process runs here,
 /// with connections to each provider kept alive and reused.
@@ -27,10 +27,12 @@ final class CurlMulti: @unchecked Sendable {
         _ = cshim_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, 512)
         let box = Unmanaged.passRetained(self).toOpaque()
         var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { raw in
-            Unmanaged<CurlMulti>.fromOpaque(raw!).takeRetainedValue().run()
-            return nil
-        }, box)
+        let rc = pthread_create(
+            &thread, nil,
+            { raw in
+                Unmanaged<CurlMulti>.fromOpaque(raw!).takeRetainedValue().run()
+                return nil
+            }, box)
         precondition(rc == 0, "cannot start the curl thread: \(rc)")
         pthread_detach(thread)
     }
@@ -46,7 +48,9 @@ final class CurlMulti: @unchecked Sendable {
     private func run() {
         var running: Int32 = 0
         while true {
-            for command in commands.withLock({ queue in defer { queue.removeAll() }; return queue }) {
+            for command in commands.withLock({ queue in
+                defer { queue.removeAll() }; return queue
+            }) {
                 apply(command)
             }
             curl_multi_perform(multi, &running)
@@ -69,7 +73,8 @@ final class CurlMulti: @unchecked Sendable {
                     wait = min(wait, deadline - now)
                 }
             }
-            let waitMs = Int32(max(1, wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000))
+            let waitMs = Int32(
+                max(1, wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000))
             curl_multi_poll(multi, nil, 0, waitMs, nil)
         }
     }

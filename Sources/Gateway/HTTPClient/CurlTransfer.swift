@@ -1,6 +1,6 @@
-import Synchronization
 internal import CCurl
 internal import CCurlShims
+import Synchronization
 
 /// One request on a curl easy handle: options in, response head out through a continuation, body out
 /// through an `UpstreamBody`. Owned by `CurlMulti`'s thread from `start` to `complete`.
@@ -12,7 +12,8 @@ final class CurlTransfer: @unchecked Sendable {
     let easy: UnsafeMutableRawPointer
     private var headerList: UnsafeMutablePointer<curl_slist>?
     let timeouts: UpstreamTimeouts
-    let body: UpstreamBody
+    /// Shared with the consumer's `UpstreamBody`; the transfer never holds the body itself.
+    let body: BodyChannel
     private var head: CheckedContinuation<UpstreamResponse, any Error>?
     private var responseHeaders: [(String, String)] = []
     let startedAt = ContinuousClock.now
@@ -25,7 +26,7 @@ final class CurlTransfer: @unchecked Sendable {
         self.easy = easy
         timeouts = request.timeouts
         let box = Mutex<CurlTransfer?>(nil)
-        body = UpstreamBody(
+        body = BodyChannel(
             resume: { if let transfer = box.withLock({ $0 }) { multi.unpause(transfer) } },
             cancel: { if let transfer = box.withLock({ $0 }) { multi.cancel(transfer) } })
         box.withLock { $0 = self }
@@ -62,7 +63,8 @@ final class CurlTransfer: @unchecked Sendable {
                 _ = cshim_curl_easy_setopt_string(easy, CURLOPT_COPYPOSTFIELDS, "")
             } else {
                 request.body.withUnsafeBytes {
-                    _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: $0.baseAddress))
+                    _ = cshim_curl_easy_setopt_pointer(
+                        easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: $0.baseAddress))
                 }
             }
         default:
@@ -96,9 +98,10 @@ final class CurlTransfer: @unchecked Sendable {
     private static let onHeader: cshim_curl_data_callback = { data, size, count, user in
         let transfer = CurlTransfer.owner(user)
         let length = size * count
-        var line = Substring(String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self))
-        while line.last == "\n" || line.last == "\r" { line.removeLast() }
-        transfer.headerLine(line)
+        var bytes = UnsafeRawBufferPointer(start: data, count: length)[...]
+        // Trim bytes, not Characters: "\r\n" is a single Character in Swift.
+        while let last = bytes.last, last == 0x0A || last == 0x0D { bytes = bytes.dropLast() }
+        transfer.headerLine(Substring(String(decoding: bytes, as: UTF8.self)))
         return length
     }
 
@@ -122,7 +125,8 @@ final class CurlTransfer: @unchecked Sendable {
         guard let head else { return }
         self.head = nil
         lastDataAt = .now
-        head.resume(returning: UpstreamResponse(status: status, headers: responseHeaders, body: body))
+        head.resume(
+            returning: UpstreamResponse(status: status, headers: responseHeaders, body: UpstreamBody(channel: body)))
     }
 
     private static let onBody: cshim_curl_data_callback = { data, size, count, user in

@@ -6,6 +6,39 @@ import Synchronization
 /// the refused bytes later), and resumed when the consumer has read half of them. Cancelling the
 /// consumer's task, or dropping the body unread, cancels the transfer and closes its connection.
 public final class UpstreamBody: Sendable {
+    let channel: BodyChannel
+
+    init(channel: BodyChannel) {
+        self.channel = channel
+    }
+
+    /// The transfer holds only the channel, so this runs as soon as the consumer lets go.
+    deinit {
+        channel.abandon()
+    }
+
+    /// The next piece of the body; nil at its end. Throws the transfer's error, or CancellationError.
+    public func next() async throws -> [UInt8]? {
+        try await channel.next()
+    }
+
+    /// Reads the whole body, failing once it exceeds `limit` bytes.
+    public func collect(limit: Int = 64 << 20) async throws -> [UInt8] {
+        var all: [UInt8] = []
+        while let chunk = try await next() {
+            all.append(contentsOf: chunk)
+            guard all.count <= limit else {
+                let error = GatewayError(.providerError, "the provider's response exceeded \(limit) bytes")
+                channel.abort(error)
+                throw error
+            }
+        }
+        return all
+    }
+}
+
+/// The state a body shares between the curl thread (producer) and its consumer.
+final class BodyChannel: Sendable {
     private struct State {
         var chunks: [[UInt8]] = []
         var head = 0
@@ -21,14 +54,16 @@ public final class UpstreamBody: Sendable {
     private let resume: @Sendable () -> Void
     private let cancel: @Sendable () -> Void
 
-    init(pauseThreshold: Int = 1 << 20, resume: @escaping @Sendable () -> Void, cancel: @escaping @Sendable () -> Void) {
+    init(pauseThreshold: Int = 1 << 20, resume: @escaping @Sendable () -> Void, cancel: @escaping @Sendable () -> Void)
+    {
         self.pauseThreshold = pauseThreshold
         self.resume = resume
         self.cancel = cancel
     }
 
-    deinit {
-        if !state.withLock({ $0.finished }) { cancel() }
+    /// The consumer let go: stop the transfer if it is still running.
+    func abandon() {
+        if !state.withLock({ $0.finished }) { abort(GatewayError(.cancelled, "the response was abandoned")) }
     }
 
     // MARK: producer (curl thread)
@@ -69,8 +104,7 @@ public final class UpstreamBody: Sendable {
 
     // MARK: consumer
 
-    /// The next piece of the body; nil at its end. Throws the transfer's error, or CancellationError.
-    public func next() async throws -> [UInt8]? {
+    func next() async throws -> [UInt8]? {
         if let ready = take(orWaitWith: nil) { return try ready.get() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
@@ -114,17 +148,4 @@ public final class UpstreamBody: Sendable {
         return result
     }
 
-    /// Reads the whole body, failing once it exceeds `limit` bytes.
-    public func collect(limit: Int = 64 << 20) async throws -> [UInt8] {
-        var all: [UInt8] = []
-        while let chunk = try await next() {
-            all.append(contentsOf: chunk)
-            guard all.count <= limit else {
-                let error = GatewayError(.providerError, "the provider's response exceeded \(limit) bytes")
-                abort(error)
-                throw error
-            }
-        }
-        return all
-    }
 }

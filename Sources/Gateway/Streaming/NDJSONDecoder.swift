@@ -5,7 +5,8 @@ public struct NDJSONDecoder: Sendable {
 
     public init() {}
 
-    public mutating func feed<Bytes: Sequence>(_ bytes: Bytes) throws(JSONParseError) -> [JSON] where Bytes.Element == UInt8 {
+    public mutating func feed<Bytes: Sequence>(_ bytes: Bytes) throws(JSONParseError) -> [JSON]
+    where Bytes.Element == UInt8 {
         var values: [JSON] = []
         for byte in bytes {
             if byte == 0x0A {

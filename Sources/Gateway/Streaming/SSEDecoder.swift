@@ -102,8 +102,9 @@ public struct SSEDecoder: Sendable {
             hasData = false
         }
         guard hasData else { return }
-        events.append(SSEEvent(
-            event: eventType.isEmpty ? "message" : eventType, data: String(decoding: data, as: UTF8.self),
-            id: lastEventID))
+        events.append(
+            SSEEvent(
+                event: eventType.isEmpty ? "message" : eventType, data: String(decoding: data, as: UTF8.self),
+                id: lastEventID))
     }
 }

@@ -1,0 +1,47 @@
+/// One attempt the router may make: a model on one of its routes.
+struct Attempt: Sendable {
+    let model: ModelEntry
+    let route: ModelRoute
+}
+
+/// Orders the attempts for a requested model: its first provider, its explicit fallbacks, then the
+/// configured strategies (`same_tier`, `tier_up`, `provider_fallback`), skipping providers known to be down
+/// or inactive, and models that lack the needed capability.
+struct FailoverPlanner: Sendable {
+    let registry: ModelRegistry
+    let strategies: [FailoverStrategy]
+
+    func plan(for requested: ModelEntry, needing capability: Capability) -> [Attempt] {
+        var attempts: [Attempt] = []
+        var seen: Set<String> = []
+        func add(_ model: ModelEntry, _ route: ModelRoute) {
+            let key = model.name + "\u{0}" + route.provider.name
+            guard model.hasCapability(capability), registry.isUsable(route), seen.insert(key).inserted else { return }
+            attempts.append(Attempt(model: model, route: route))
+        }
+        func addFirstUsableRoute(of model: ModelEntry) {
+            if let route = model.routes.first(where: registry.isUsable) { add(model, route) }
+        }
+
+        if let primary = requested.routes.first { add(requested, primary) }
+        for name in requested.fallbacks {
+            if let fallback = registry.resolve(name) { addFirstUsableRoute(of: fallback) }
+        }
+        let everyone = registry.entries()
+        for strategy in strategies {
+            switch strategy {
+            case .sameTier:
+                guard let tier = requested.tier else { continue }
+                for model in everyone where model.tier == tier && model.name != requested.name {
+                    addFirstUsableRoute(of: model)
+                }
+            case .tierUp:
+                guard let next = requested.tier?.next else { continue }
+                for model in everyone where model.tier == next { addFirstUsableRoute(of: model) }
+            case .providerFallback:
+                for route in requested.routes.dropFirst() { add(requested, route) }
+            }
+        }
+        return attempts
+    }
+}

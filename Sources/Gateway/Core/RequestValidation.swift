@@ -1,0 +1,30 @@
+/// The contract's ranges and required fields, checked before any provider is called.
+enum RequestValidation {
+    static let chatRoles: Set<String> = ["system", "user", "assistant"]
+
+    static func validate(_ request: GenerateRequest) throws(GatewayError) {
+        guard !request.model.isEmpty else { throw .invalid("model", "is required") }
+        guard !request.prompt.isEmpty || !request.messages.isEmpty else {
+            throw .invalid("prompt", "either prompt or messages is required")
+        }
+        if let temperature = request.temperature, !(0...2).contains(temperature) {
+            throw .invalid("temperature", "must be between 0.0 and 2.0")
+        }
+        if let maxTokens = request.maxTokens, !(1...100_000).contains(maxTokens) {
+            throw .invalid("max_tokens", "must be between 1 and 100000")
+        }
+        if let topP = request.topP, !(0...1).contains(topP) {
+            throw .invalid("top_p", "must be between 0.0 and 1.0")
+        }
+        guard request.stopSequences.count <= 16 else { throw .invalid("stop_sequences", "at most 16 are allowed") }
+        for (index, message) in request.messages.enumerated() where !chatRoles.contains(message.role) {
+            throw .invalid("messages[\(index)].role", "must be system, user or assistant")
+        }
+    }
+
+    static func validate(_ request: EmbedRequest) throws(GatewayError) {
+        guard !request.model.isEmpty else { throw .invalid("model", "is required") }
+        guard !request.input.isEmpty else { throw .invalid("input", "at least one text is required") }
+        guard request.input.count <= 2048 else { throw .invalid("input", "at most 2048 texts are allowed") }
+    }
+}

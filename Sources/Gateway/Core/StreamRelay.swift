@@ -1,0 +1,113 @@
+/// A streamed answer from a provider, relayed as `GenerateChunk`s.
+public typealias GenerationStream = AsyncThrowingStream<GenerateChunk, any Error>
+
+/// Turns one attempt's provider events into chunks: the events up to the first content are held (so the
+/// gateway can still fail over), then everything flows; the end carries totals and cost, and usage is
+/// recorded however the stream ends.
+final class StreamRelay: @unchecked Sendable {
+    private var iterator: ProviderEventStream.AsyncIterator
+    private let attempt: Attempt
+    private let requested: ModelEntry
+    private let request: GenerateRequest
+    private let context: CallContext
+    private let started: ContinuousClock.Instant
+    private let usage: UsageLedger
+    private let id = RequestID.generation()
+    private var held: [ProviderEvent] = []
+    private var tokensInput = 0
+    private var tokensOutput: Int?
+    /// Text pieces relayed: the output count when the stream is cut before the provider reports usage.
+    private var deltas = 0
+    private var cachedInput = 0
+    private var finishReason: FinishReason = .stop
+    private var finished = false
+    private var recorded = false
+
+    init(
+        events: ProviderEventStream, attempt: Attempt, requested: ModelEntry, request: GenerateRequest,
+        context: CallContext, started: ContinuousClock.Instant, usage: UsageLedger
+    ) {
+        iterator = events.makeAsyncIterator()
+        self.attempt = attempt
+        self.requested = requested
+        self.request = request
+        self.context = context
+        self.started = started
+        self.usage = usage
+    }
+
+    deinit {
+        recordUsage()  // a client that went away still pays for the tokens it caused
+    }
+
+    /// Reads until the first text (or the end); errors here are still eligible for failover.
+    func awaitFirstContent() async throws {
+        while let event = try await iterator.next() {
+            held.append(event)
+            switch event {
+            case .delta: return
+            case .finish: continue
+            case .usage: continue
+            }
+        }
+    }
+
+    func chunks() -> GenerationStream {
+        GenerationStream(unfolding: { [self] in try await nextChunk() })
+    }
+
+    private func chunk(_ content: String) -> GenerateChunk {
+        GenerateChunk(id: id, model: attempt.model.name, provider: attempt.route.provider.name, content: content)
+    }
+
+    private func nextEvent() async throws -> ProviderEvent? {
+        if !held.isEmpty { return held.removeFirst() }
+        return try await iterator.next()
+    }
+
+    private func nextChunk() async throws -> GenerateChunk? {
+        guard !finished else { return nil }
+        do {
+            while let event = try await nextEvent() {
+                switch event {
+                case .delta(let text):
+                    deltas += 1
+                    return chunk(text)
+                case .usage(let input, let output, let cached):
+                    tokensInput = input ?? tokensInput
+                    tokensOutput = output ?? tokensOutput
+                    cachedInput = cached ?? cachedInput
+                case .finish(let reason):
+                    finishReason = reason
+                }
+            }
+        } catch {
+            recordUsage()
+            throw error
+        }
+        finished = true
+        let cost = recordUsage()
+        var last = chunk("")
+        last.done = true
+        last.finishReason = finishReason
+        last.tokensInput = tokensInput
+        last.tokensOutput = tokensOutput ?? deltas
+        last.latencyMs = (ContinuousClock.now - started).milliseconds
+        last.costUSD = cost
+        last.metadata = request.metadata
+        last.requestedModel = attempt.model.name == requested.name ? nil : requested.name
+        return last
+    }
+
+    @discardableResult
+    private func recordUsage() -> Double {
+        let output = tokensOutput ?? deltas
+        let cost = attempt.model.pricing.cost(input: tokensInput, output: output, cachedInput: cachedInput)
+        guard !recorded else { return cost }
+        recorded = true
+        usage.record(
+            model: attempt.model.name, provider: attempt.route.provider.name, apiKey: context.apiKey,
+            input: tokensInput, output: output, cost: cost)
+        return cost
+    }
+}

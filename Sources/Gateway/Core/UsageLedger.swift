@@ -1,0 +1,69 @@
+import Synchronization
+
+/// Tokens, cost and requests since start, per model, provider and API key (keys by a short hash).
+public final class UsageLedger: Sendable {
+    /// One row of the usage report.
+    public struct Totals: Sendable, Equatable {
+        public var tokensInput = 0
+        public var tokensOutput = 0
+        public var costUSD = 0.0
+        public var requests = 0
+
+        mutating func add(input: Int, output: Int, cost: Double) {
+            tokensInput += input
+            tokensOutput += output
+            costUSD += cost
+            requests += 1
+        }
+    }
+
+    /// The whole report.
+    public struct Report: Sendable {
+        public var since: ContinuousClock.Instant
+        public var totals: Totals
+        public var byModel: [(String, Totals)]
+        public var byProvider: [(String, Totals)]
+        public var byKey: [(String, Totals)]
+    }
+
+    private struct State {
+        var totals = Totals()
+        var byModel: [String: Totals] = [:]
+        var byProvider: [String: Totals] = [:]
+        var byKey: [String: Totals] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let since = ContinuousClock.now
+
+    public init() {}
+
+    public func record(model: String, provider: String, apiKey: String?, input: Int, output: Int, cost: Double) {
+        let keyID = apiKey.map(Self.keyID) ?? "anonymous"
+        state.withLock { state in
+            state.totals.add(input: input, output: output, cost: cost)
+            state.byModel[model, default: Totals()].add(input: input, output: output, cost: cost)
+            state.byProvider[provider, default: Totals()].add(input: input, output: output, cost: cost)
+            state.byKey[keyID, default: Totals()].add(input: input, output: output, cost: cost)
+        }
+    }
+
+    public func report() -> Report {
+        state.withLock { state in
+            Report(
+                since: since, totals: state.totals, byModel: state.byModel.sorted { $0.key < $1.key },
+                byProvider: state.byProvider.sorted { $0.key < $1.key }, byKey: state.byKey.sorted { $0.key < $1.key })
+        }
+    }
+
+    /// A short non-reversible id for a key: `key-` and 12 hex digits of its FNV-1a hash.
+    public static func keyID(_ key: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        let digits = String(hash, radix: 16)
+        return "key-" + String((String(repeating: "0", count: max(0, 16 - digits.count)) + digits).prefix(12))
+    }
+}

@@ -1,0 +1,156 @@
+import Synchronization
+
+/// Ollama's native API: `/api/chat` for conversations and `/api/generate` for a prompt (NDJSON streams),
+/// `/api/tags` and `/api/show` for discovery, `/api/embed` for embeddings.
+final class OllamaProvider: Provider {
+    let config: ProviderConfig
+    let client: HTTPClient
+    /// Context length and capabilities from `/api/show`, asked once per model.
+    private let shown = Mutex<[String: DiscoveredModel]>([:])
+
+    init(config: ProviderConfig, client: HTTPClient) {
+        self.config = config
+        self.client = client
+    }
+
+    static func errorMessage(_ body: JSON) -> String? { body["error"]?.stringValue }
+
+    private func body(_ call: ProviderCall, stream: Bool) -> (path: String, json: JSON) {
+        let request = call.request
+        var options: JSONObject = [
+            "temperature": .number(request.effectiveTemperature),
+            "num_predict": .number(Double(request.effectiveMaxTokens)),
+        ]
+        if let topP = request.topP { options["top_p"] = .number(topP) }
+        if !request.stopSequences.isEmpty { options["stop"] = .array(request.stopSequences.map(JSON.string)) }
+        var json: JSONObject = [
+            "model": .string(call.upstreamModel), "stream": .bool(stream), "options": .object(options),
+        ]
+        if request.messages.isEmpty {
+            json["prompt"] = .string(request.prompt)
+            if !request.systemPrompt.isEmpty { json["system"] = .string(request.systemPrompt) }
+            return ("/api/generate", .object(json))
+        }
+        json["messages"] = .array(
+            request.conversation.map { ["role": .string($0.role), "content": .string($0.content)] })
+        return ("/api/chat", .object(json))
+    }
+
+    private func send(_ path: String, _ json: JSON, timeouts: UpstreamTimeouts) async throws -> UpstreamResponse {
+        let response = try await client.send(.post(config.endpoint + path, json: json, timeouts: timeouts))
+        try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
+        return response
+    }
+
+    func complete(_ call: ProviderCall) async throws -> ProviderCompletion {
+        let (path, json) = body(call, stream: false)
+        let answer = try await ProviderHTTP.json(try await send(path, json, timeouts: call.timeouts), provider: name)
+        if let message = Self.errorMessage(answer) {
+            throw GatewayError(.providerError, "provider \(name): \(message)")
+        }
+        return ProviderCompletion(
+            content: answer["response"]?.stringValue ?? answer["message"]?["content"]?.stringValue ?? "",
+            tokensInput: answer["prompt_eval_count"]?.intValue ?? 0,
+            tokensOutput: answer["eval_count"]?.intValue ?? 0,
+            cachedInput: 0,
+            finishReason: OllamaStreamTranslator.finishReason(answer["done_reason"]?.stringValue))
+    }
+
+    func stream(_ call: ProviderCall) async throws -> ProviderEventStream {
+        let (path, json) = body(call, stream: true)
+        let response = try await send(path, json, timeouts: call.timeouts)
+        return ProviderHTTP.events(response.body, OllamaStreamTranslator(provider: name))
+    }
+
+    func embed(upstreamModel: String, input: [String], timeouts: UpstreamTimeouts) async throws -> ProviderEmbedding {
+        let json: JSON = ["model": .string(upstreamModel), "input": .array(input.map(JSON.string))]
+        let answer = try await ProviderHTTP.json(try await send("/api/embed", json, timeouts: timeouts), provider: name)
+        guard let vectors = answer["embeddings"]?.arrayValue, vectors.count == input.count else {
+            throw GatewayError(.providerError, "provider \(name) sent no embeddings")
+        }
+        return ProviderEmbedding(
+            embeddings: vectors.map { ($0.arrayValue ?? []).map { Float($0.doubleValue ?? 0) } },
+            tokensInput: answer["prompt_eval_count"]?.intValue ?? 0)
+    }
+
+    func discoverModels(timeouts: UpstreamTimeouts) async throws -> [DiscoveredModel] {
+        let response = try await client.send(UpstreamRequest(url: config.endpoint + "/api/tags", timeouts: timeouts))
+        try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
+        let names =
+            (try await ProviderHTTP.json(response, provider: name))["models"]?.arrayValue?
+            .compactMap { $0["name"]?.stringValue } ?? []
+        var models: [DiscoveredModel] = []
+        for model in names {
+            if let known = shown.withLock({ $0[model] }) {
+                models.append(known)
+            } else if let details = try? await show(model, timeouts: timeouts) {
+                shown.withLock { $0[model] = details }
+                models.append(details)
+            } else {
+                models.append(DiscoveredModel(name: model))
+            }
+        }
+        return models
+    }
+
+    private func show(_ model: String, timeouts: UpstreamTimeouts) async throws -> DiscoveredModel {
+        let answer = try await ProviderHTTP.json(
+            try await send("/api/show", ["model": .string(model)], timeouts: timeouts), provider: name)
+        let info = answer["model_info"]?.objectValue
+        let context = info?.entries.first { $0.key.hasSuffix(".context_length") }?.value.intValue
+        var capabilities: [Capability]?
+        if let reported = answer["capabilities"]?.arrayValue?.compactMap(\.stringValue) {
+            capabilities = reported.contains("embedding") ? [.embedding] : [.generate, .chat, .stream]
+        }
+        return DiscoveredModel(name: model, contextLength: context, capabilities: capabilities)
+    }
+}
+
+/// Ollama's NDJSON stream: `response` (generate) or `message.content` (chat) deltas, then a `done` line
+/// with `done_reason` and the counts; `{"error": …}` lines are failures.
+struct OllamaStreamTranslator: StreamTranslator {
+    let provider: String
+    private var decoder = NDJSONDecoder()
+    private var done = false
+
+    init(provider: String) {
+        self.provider = provider
+    }
+
+    static func finishReason(_ reason: String?) -> FinishReason {
+        reason == "length" ? .length : .stop
+    }
+
+    mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent] {
+        do {
+            return try decoder.feed(bytes).flatMap { try events(for: $0) }
+        } catch let error as JSONParseError {
+            throw GatewayError(.providerError, "provider \(provider) sent a malformed stream line (\(error))")
+        }
+    }
+
+    mutating func finish() throws -> [ProviderEvent] {
+        let tail = try decoder.finish().map { try events(for: $0) } ?? []
+        guard done else {
+            throw GatewayError(.providerError, "provider \(provider) ended the stream before it was done")
+        }
+        return tail
+    }
+
+    private mutating func events(for line: JSON) throws -> [ProviderEvent] {
+        if let message = line["error"]?.stringValue {
+            throw GatewayError(.providerError, "provider \(provider) failed mid-stream: \(message)")
+        }
+        var events: [ProviderEvent] = []
+        let text = line["response"]?.stringValue ?? line["message"]?["content"]?.stringValue ?? ""
+        if !text.isEmpty { events.append(.delta(text)) }
+        if line["done"]?.boolValue == true {
+            done = true
+            events.append(
+                .usage(
+                    input: line["prompt_eval_count"]?.intValue, output: line["eval_count"]?.intValue, cachedInput: nil))
+            events.append(.finish(Self.finishReason(line["done_reason"]?.stringValue)))
+        }
+        return events
+    }
+}

@@ -1,0 +1,149 @@
+/// vLLM and any OpenAI-compatible server: `/chat/completions` or `/completions` (per model), SSE streams
+/// ending in `[DONE]` with usage always requested, `/models`, `/embeddings`; an optional bearer key.
+struct OpenAIProvider: Provider {
+    let config: ProviderConfig
+    let client: HTTPClient
+
+    static func errorMessage(_ body: JSON) -> String? {
+        body["error"]?["message"]?.stringValue ?? body["error"]?.stringValue ?? body["message"]?.stringValue
+    }
+
+    private var authHeaders: [(String, String)] {
+        config.apiKey.isEmpty ? [] : [("authorization", "Bearer \(config.apiKey)")]
+    }
+
+    private func body(_ call: ProviderCall, stream: Bool) -> (path: String, json: JSON) {
+        let request = call.request
+        var json: JSONObject = [
+            "model": .string(call.upstreamModel),
+            "max_tokens": .number(Double(request.effectiveMaxTokens)),
+            "temperature": .number(request.effectiveTemperature),
+            "stream": .bool(stream),
+        ]
+        if let topP = request.topP { json["top_p"] = .number(topP) }
+        if !request.stopSequences.isEmpty { json["stop"] = .array(request.stopSequences.map(JSON.string)) }
+        if stream { json["stream_options"] = ["include_usage": true] }
+        switch call.api {
+        case .chat:
+            json["messages"] = .array(
+                request.conversation.map { ["role": .string($0.role), "content": .string($0.content)] })
+            return ("/chat/completions", .object(json))
+        case .completions:
+            let system = request.systemPrompt.isEmpty ? "" : request.systemPrompt + "\n\n"
+            json["prompt"] = .string(system + request.promptText)
+            return ("/completions", .object(json))
+        }
+    }
+
+    private func send(_ path: String, _ json: JSON, timeouts: UpstreamTimeouts) async throws -> UpstreamResponse {
+        let response = try await client.send(
+            .post(config.endpoint + path, json: json, headers: authHeaders, timeouts: timeouts))
+        try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
+        return response
+    }
+
+    func complete(_ call: ProviderCall) async throws -> ProviderCompletion {
+        let (path, json) = body(call, stream: false)
+        let answer = try await ProviderHTTP.json(try await send(path, json, timeouts: call.timeouts), provider: name)
+        guard let choice = answer["choices"]?.arrayValue?.first else {
+            throw GatewayError(.providerError, "provider \(name) answered without choices")
+        }
+        let usage = answer["usage"]
+        return ProviderCompletion(
+            content: choice["message"]?["content"]?.stringValue ?? choice["text"]?.stringValue ?? "",
+            tokensInput: usage?["prompt_tokens"]?.intValue ?? 0,
+            tokensOutput: usage?["completion_tokens"]?.intValue ?? 0,
+            cachedInput: usage?["prompt_tokens_details"]?["cached_tokens"]?.intValue ?? 0,
+            finishReason: OpenAIStreamTranslator.finishReason(choice["finish_reason"]?.stringValue))
+    }
+
+    func stream(_ call: ProviderCall) async throws -> ProviderEventStream {
+        let (path, json) = body(call, stream: true)
+        let response = try await send(path, json, timeouts: call.timeouts)
+        return ProviderHTTP.events(response.body, OpenAIStreamTranslator(provider: name))
+    }
+
+    func embed(upstreamModel: String, input: [String], timeouts: UpstreamTimeouts) async throws -> ProviderEmbedding {
+        let json: JSON = ["model": .string(upstreamModel), "input": .array(input.map(JSON.string))]
+        let answer = try await ProviderHTTP.json(
+            try await send("/embeddings", json, timeouts: timeouts), provider: name)
+        guard let data = answer["data"]?.arrayValue, data.count == input.count else {
+            throw GatewayError(.providerError, "provider \(name) sent no embeddings")
+        }
+        let ordered = data.sorted { ($0["index"]?.intValue ?? 0) < ($1["index"]?.intValue ?? 0) }
+        return ProviderEmbedding(
+            embeddings: ordered.map { ($0["embedding"]?.arrayValue ?? []).map { Float($0.doubleValue ?? 0) } },
+            tokensInput: answer["usage"]?["prompt_tokens"]?.intValue ?? 0)
+    }
+
+    func discoverModels(timeouts: UpstreamTimeouts) async throws -> [DiscoveredModel] {
+        let response = try await client.send(
+            UpstreamRequest(url: config.endpoint + "/models", headers: authHeaders, timeouts: timeouts))
+        try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
+        return (try await ProviderHTTP.json(response, provider: name))["data"]?.arrayValue?.compactMap { item in
+            item["id"]?.stringValue.map { DiscoveredModel(name: $0, contextLength: item["max_model_len"]?.intValue) }
+        } ?? []
+    }
+}
+
+/// OpenAI's SSE chunks: `choices[0].delta.content` (or `.text`), `finish_reason`, a final usage chunk, `[DONE]`.
+struct OpenAIStreamTranslator: StreamTranslator {
+    let provider: String
+    private var decoder = SSEDecoder()
+    private var finished = false
+    private var sawDone = false
+
+    init(provider: String) {
+        self.provider = provider
+    }
+
+    static func finishReason(_ reason: String?) -> FinishReason {
+        switch reason {
+        case "length": .length
+        case "content_filter": .contentFilter
+        case "tool_calls", "function_call": .toolUse
+        default: .stop
+        }
+    }
+
+    mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent] {
+        var events: [ProviderEvent] = []
+        for event in decoder.feed(bytes) {
+            if event.data == "[DONE]" {
+                sawDone = true
+                continue
+            }
+            let chunk: JSON
+            do {
+                chunk = try JSONParser.parse(event.data)
+            } catch {
+                throw GatewayError(.providerError, "provider \(provider) sent a malformed event (\(error))")
+            }
+            if let message = OpenAIProvider.errorMessage(chunk), chunk["choices"] == nil {
+                throw GatewayError(.providerError, "provider \(provider) failed mid-stream: \(message)")
+            }
+            if let choice = chunk["choices"]?.arrayValue?.first {
+                let text = choice["delta"]?["content"]?.stringValue ?? choice["text"]?.stringValue ?? ""
+                if !text.isEmpty { events.append(.delta(text)) }
+                if let reason = choice["finish_reason"]?.stringValue {
+                    finished = true
+                    events.append(.finish(Self.finishReason(reason)))
+                }
+            }
+            if let usage = chunk["usage"], !usage.isNull {
+                events.append(
+                    .usage(
+                        input: usage["prompt_tokens"]?.intValue, output: usage["completion_tokens"]?.intValue,
+                        cachedInput: usage["prompt_tokens_details"]?["cached_tokens"]?.intValue))
+            }
+        }
+        return events
+    }
+
+    mutating func finish() throws -> [ProviderEvent] {
+        guard finished || sawDone else {
+            throw GatewayError(.providerError, "provider \(provider) ended the stream before it finished")
+        }
+        return []
+    }
+}

@@ -1,0 +1,78 @@
+/// What a provider reports while it streams.
+public enum ProviderEvent: Sendable, Equatable {
+    /// A piece of the answer's text.
+    case delta(String)
+    /// Token counts as the provider reports them; nil parts are not known (yet).
+    case usage(input: Int?, output: Int?, cachedInput: Int?)
+    case finish(FinishReason)
+}
+
+/// A provider's streamed answer, pulled by its consumer (cancelling the consumer cancels the upstream call).
+public typealias ProviderEventStream = AsyncThrowingStream<ProviderEvent, any Error>
+
+/// One call to one provider for one model, after alias resolution and routing.
+public struct ProviderCall: Sendable {
+    /// The model's name at the provider.
+    public var upstreamModel: String
+    public var request: GenerateRequest
+    public var api: OpenAIAPIStyle
+    public var timeouts: UpstreamTimeouts
+
+    public init(
+        upstreamModel: String, request: GenerateRequest, api: OpenAIAPIStyle = .chat, timeouts: UpstreamTimeouts
+    ) {
+        self.upstreamModel = upstreamModel
+        self.request = request
+        self.api = api
+        self.timeouts = timeouts
+    }
+}
+
+/// A complete (non-streamed) answer.
+public struct ProviderCompletion: Sendable, Equatable {
+    public var content: String
+    public var tokensInput: Int
+    public var tokensOutput: Int
+    public var cachedInput: Int
+    public var finishReason: FinishReason
+}
+
+/// Embedding vectors, one per input.
+public struct ProviderEmbedding: Sendable, Equatable {
+    public var embeddings: [[Float]]
+    public var tokensInput: Int
+}
+
+/// A model found on a provider's list endpoint.
+public struct DiscoveredModel: Sendable, Equatable {
+    public var name: String
+    public var contextLength: Int?
+    public var capabilities: [Capability]?
+}
+
+/// A backend that serves models: one implementation per API family, one file each.
+public protocol Provider: Sendable {
+    var config: ProviderConfig { get }
+    func complete(_ call: ProviderCall) async throws -> ProviderCompletion
+    /// Returns once the provider accepted the call (its errors before streaming are thrown here).
+    func stream(_ call: ProviderCall) async throws -> ProviderEventStream
+    func embed(upstreamModel: String, input: [String], timeouts: UpstreamTimeouts) async throws -> ProviderEmbedding
+    /// Lists the provider's models; doubles as its health probe.
+    func discoverModels(timeouts: UpstreamTimeouts) async throws -> [DiscoveredModel]
+}
+
+extension Provider {
+    public var name: String { config.name }
+}
+
+/// Builds the provider for a configuration entry.
+public enum ProviderFactory {
+    public static func make(_ config: ProviderConfig, client: HTTPClient = HTTPClient()) -> any Provider {
+        switch config.kind {
+        case .ollama: OllamaProvider(config: config, client: client)
+        case .openai: OpenAIProvider(config: config, client: client)
+        case .anthropic: AnthropicProvider(config: config, client: client)
+        case .builtin: BuiltinProvider(config: config)
+        }
+    }
+}

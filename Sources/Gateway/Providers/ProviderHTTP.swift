@@ -1,0 +1,90 @@
+/// HTTP plumbing every network provider shares: status checks that turn error bodies into domain errors,
+/// JSON bodies, and streams decoded by a provider's translator.
+enum ProviderHTTP {
+    /// Throws the domain error for a non-2xx response, with the message the provider's body gives.
+    static func check(
+        _ response: UpstreamResponse, provider: String, message: (JSON) -> String?
+    ) async throws {
+        guard !(200..<300).contains(response.status) else { return }
+        let body = (try? await response.body.collect(limit: 64 * 1024)) ?? []
+        let detail = (try? JSONParser.parse(body)).flatMap(message) ?? String(decoding: body.prefix(200), as: UTF8.self)
+        throw error(
+            status: response.status, detail: detail, provider: provider, retryAfter: response.header("retry-after"))
+    }
+
+    /// The one table from a provider's HTTP status to the domain error.
+    static func error(status: Int, detail: String, provider: String, retryAfter: String?) -> GatewayError {
+        let said = detail.isEmpty ? "" : ": \(detail)"
+        switch status {
+        case 429:
+            return GatewayError(
+                .rateLimited, "provider \(provider) is rate limiting\(said)",
+                retryAfterSeconds: retryAfter.flatMap { Int($0) } ?? 1)
+        case 401, 403:
+            // The gateway's credentials were refused: not the client's fault, so never a 401 to them.
+            return GatewayError(.providerError, "provider \(provider) rejected the gateway's credentials (\(status))")
+        case 400, 413, 422:
+            return GatewayError(.invalidRequest, "provider \(provider) rejected the request\(said)")
+        default:
+            return GatewayError(.providerError, "provider \(provider) answered \(status)\(said)")
+        }
+    }
+
+    static func json(_ response: UpstreamResponse, provider: String) async throws -> JSON {
+        let body = try await response.body.collect()
+        do {
+            return try JSONParser.parse(body)
+        } catch {
+            throw GatewayError(.providerError, "provider \(provider) sent malformed JSON (\(error))")
+        }
+    }
+
+    /// A stream whose events come from feeding body chunks to `translator`.
+    static func events<T: StreamTranslator>(_ body: UpstreamBody, _ translator: T) -> ProviderEventStream {
+        let reader = TranslatedStream(body: body, translator: translator)
+        return ProviderEventStream(unfolding: { try await reader.next() })
+    }
+}
+
+/// Turns a provider's streamed bytes into events; `finish` at the end of the body says whether it ended properly.
+protocol StreamTranslator: Sendable {
+    mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent]
+    mutating func finish() throws -> [ProviderEvent]
+}
+
+/// Pulls body chunks through a translator; used by exactly one consumer task.
+final class TranslatedStream<T: StreamTranslator>: @unchecked Sendable {
+    private let body: UpstreamBody
+    private var translator: T
+    private var pending: [ProviderEvent] = []
+    private var index = 0
+    private var ended = false
+
+    init(body: UpstreamBody, translator: T) {
+        self.body = body
+        self.translator = translator
+    }
+
+    func next() async throws -> ProviderEvent? {
+        while index == pending.count {
+            if ended { return nil }
+            pending.removeAll(keepingCapacity: true)
+            index = 0
+            if let chunk = try await body.next() {
+                pending = try translator.feed(chunk)
+            } else {
+                ended = true
+                pending = try translator.finish()
+            }
+        }
+        defer { index += 1 }
+        return pending[index]
+    }
+}
+
+extension GenerateRequest {
+    /// The text sent when a provider gets one prompt string: the prompt, or the conversation flattened.
+    var promptText: String {
+        messages.isEmpty ? prompt : messages.map(\.content).joined(separator: "\n")
+    }
+}

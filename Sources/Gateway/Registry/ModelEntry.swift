@@ -1,0 +1,35 @@
+/// Where a model can be served: a provider and the model's name there.
+public struct ModelRoute: Sendable {
+    public let provider: any Provider
+    public let upstreamModel: String
+}
+
+/// A model the gateway serves: configured, discovered, or both (one model per name, across providers).
+struct ModelEntry: Sendable {
+    var name: String
+    /// In failover order: configured providers first, then providers where discovery found it.
+    var routes: [ModelRoute]
+    var tier: Tier?
+    var aliases: [String]
+    var fallbacks: [String]
+    var capabilities: [Capability]
+    var contextLength: Int?
+    var pricing: Pricing
+    var api: OpenAIAPIStyle
+    var rateLimit: RateLimit?
+
+    func hasCapability(_ capability: Capability) -> Bool { capabilities.contains(capability) }
+}
+
+/// A provider's last probe result.
+public struct ProviderStatus: Sendable, Equatable {
+    public enum State: String, Sendable {
+        case up, down, unknown, inactive
+    }
+
+    public var state: State
+    public var latencyMs: Double
+    public var error: String
+
+    static let unknown = ProviderStatus(state: .unknown, latencyMs: 0, error: "")
+}

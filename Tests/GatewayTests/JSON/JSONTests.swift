@@ -1,0 +1,46 @@
+import Testing
+
+@testable import Gateway
+
+@Suite struct JSONTests {
+    @Test func parsesEveryKindOfValue() throws {
+        let value = try JSONParser.parse(#" {"a": [1, -2.5e2, true, false, null], "b": {"c": "d"}, "e": ""} "#)
+        #expect(value["a"] == [1, -250.0, true, false, nil])
+        #expect(value["b"]?["c"]?.stringValue == "d")
+        #expect(value["e"]?.stringValue == "")
+        #expect(value.objectValue?.keys == ["a", "b", "e"])
+    }
+
+    @Test func decodesEscapesAndSurrogatePairs() throws {
+        let value = try JSONParser.parse(#""q\"b\\s\/n\nt\tu\u00e9\ud83d\ude00""#)
+        #expect(value.stringValue == "q\"b\\s/n\nt\tué😀")
+    }
+
+    @Test(arguments: [
+        "", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "-", "+1", "tru", "\"abc", "\"\\x\"", "\"\\ud83d\"",
+        "{'a':1}", "[1] 2", "\"a\u{01}b\"", "NaN", "1e999",
+    ])
+    func rejectsInvalidJSON(text: String) {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
+    }
+
+    @Test func rejectsInvalidUTF8AndDeepNesting() {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xFF, 0x22]) }
+        let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(deep) }
+    }
+
+    @Test func serializesCompactlyAndRoundTrips() throws {
+        let value: JSON = ["text": "line\n\"q\" \u{01} é", "n": 3, "f": 0.25, "list": [true, nil], "empty": [:]]
+        let text = JSONSerializer.string(value)
+        #expect(text == #"{"text":"line\n\"q\" \u0001 é","n":3,"f":0.25,"list":[true,null],"empty":{}}"#)
+        #expect(try JSONParser.parse(text) == value)
+    }
+
+    @Test func integersKeepTheirValue() {
+        #expect(JSON.number(42).intValue == 42)
+        #expect(JSON.number(4.5).intValue == nil)
+        #expect(JSONSerializer.string(.number(-7)) == "-7")
+        #expect(JSONSerializer.string(.number(1e20)) == "1e+20")
+    }
+}

@@ -1,0 +1,192 @@
+import Testing
+
+@testable import Gateway
+
+/// Streams as providers send them (from their documentation), with multi-byte text to split.
+enum RecordedStreams {
+    static let anthropic = """
+        event: message_start
+        data: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","content":[],"model":"claude-sonnet-4-20250514","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":25,"output_tokens":1}}}
+
+        event: content_block_start
+        data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}
+
+        event: ping
+        data: {"type": "ping"}
+
+        event: content_block_delta
+        data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Héllo ☕"}}
+
+        event: content_block_delta
+        data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" wörld 😀"}}
+
+        event: content_block_stop
+        data: {"type":"content_block_stop","index":0}
+
+        event: message_delta
+        data: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":15}}
+
+        event: message_stop
+        data: {"type":"message_stop"}
+
+
+        """
+
+    static let openAI = """
+        : keep-alive
+
+        data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}
+
+        data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"日本"},"finish_reason":null}]}
+
+        data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"語 ok"},"finish_reason":"length"}]}
+
+        data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}}
+
+        data: [DONE]
+
+
+        """
+
+    static let ollama = """
+        {"model":"gemma3:4b","created_at":"2026-11-27T10:00:00Z","response":"Zürich","done":false}
+        {"model":"gemma3:4b","created_at":"2026-11-27T10:00:00Z","response":" ☃","done":false}
+
+        {"model":"gemma3:4b","created_at":"2026-11-27T10:00:00Z","response":"","done":true,"done_reason":"stop","prompt_eval_count":26,"eval_count":2}
+
+        """
+}
+
+private func feedSplit<T: StreamTranslator>(_ text: String, at offsets: [Int], _ make: () -> T) throws
+    -> [ProviderEvent]
+{
+    var translator = make()
+    let bytes = Array(text.utf8)
+    var events: [ProviderEvent] = []
+    var start = 0
+    for offset in offsets + [bytes.count] where offset >= start {
+        events += try translator.feed(Array(bytes[start..<offset]))
+        start = offset
+    }
+    return events + (try translator.finish())
+}
+
+@Suite struct StreamTranslatorTests {
+    @Test func anthropicStreamIsTheSameSplitAtEveryOffset() throws {
+        let whole = try feedSplit(RecordedStreams.anthropic, at: []) { AnthropicStreamTranslator(provider: "a") }
+        #expect(
+            whole == [
+                .usage(input: 25, output: nil, cachedInput: 0), .delta("Héllo ☕"), .delta(" wörld 😀"),
+                .usage(input: nil, output: 15, cachedInput: nil), .finish(.stop),
+            ])
+        for offset in 0...RecordedStreams.anthropic.utf8.count {
+            #expect(
+                try feedSplit(RecordedStreams.anthropic, at: [offset]) { AnthropicStreamTranslator(provider: "a") }
+                    == whole)
+        }
+        let everyByte = Array(0...RecordedStreams.anthropic.utf8.count)
+        #expect(
+            try feedSplit(RecordedStreams.anthropic, at: everyByte) { AnthropicStreamTranslator(provider: "a") }
+                == whole)
+    }
+
+    @Test func openAIStreamIsTheSameSplitAtEveryOffset() throws {
+        let whole = try feedSplit(RecordedStreams.openAI, at: []) { OpenAIStreamTranslator(provider: "o") }
+        #expect(
+            whole == [.delta("日本"), .delta("語 ok"), .finish(.length), .usage(input: 9, output: 2, cachedInput: nil)])
+        for offset in 0...RecordedStreams.openAI.utf8.count {
+            #expect(
+                try feedSplit(RecordedStreams.openAI, at: [offset]) { OpenAIStreamTranslator(provider: "o") } == whole)
+        }
+    }
+
+    @Test func ollamaStreamIsTheSameSplitAtEveryOffset() throws {
+        let whole = try feedSplit(RecordedStreams.ollama, at: []) { OllamaStreamTranslator(provider: "l") }
+        #expect(
+            whole == [.delta("Zürich"), .delta(" ☃"), .usage(input: 26, output: 2, cachedInput: nil), .finish(.stop)])
+        for offset in 0...RecordedStreams.ollama.utf8.count {
+            #expect(
+                try feedSplit(RecordedStreams.ollama, at: [offset]) { OllamaStreamTranslator(provider: "l") } == whole)
+        }
+    }
+
+    @Test func streamsCutBeforeTheirEndAreErrors() {
+        let cutAnthropic = String(RecordedStreams.anthropic.prefix(600))
+        #expect(throws: GatewayError.self) {
+            try feedSplit(cutAnthropic, at: []) { AnthropicStreamTranslator(provider: "a") }
+        }
+        let cutOllama = String(RecordedStreams.ollama.split(separator: "\n")[0]) + "\n"
+        #expect(throws: GatewayError.self) {
+            try feedSplit(cutOllama, at: []) { OllamaStreamTranslator(provider: "l") }
+        }
+        let cutOpenAI = String(RecordedStreams.openAI.split(separator: "\n\n")[1]) + "\n\n"
+        #expect(throws: GatewayError.self) {
+            try feedSplit(cutOpenAI, at: []) { OpenAIStreamTranslator(provider: "o") }
+        }
+    }
+
+    @Test func errorEventsMidStreamAreProviderErrors() {
+        let overloaded =
+            "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n"
+        #expect(throws: GatewayError(.providerError, "provider a failed mid-stream: overloaded_error: Overloaded")) {
+            try feedSplit(overloaded, at: []) { AnthropicStreamTranslator(provider: "a") }
+        }
+        #expect(throws: GatewayError.self) {
+            try feedSplit("{\"error\":\"model crashed\"}\n", at: []) { OllamaStreamTranslator(provider: "l") }
+        }
+    }
+}
+
+@Suite struct SSEDecoderTests {
+    private func decode(_ text: String, every step: Int? = nil) -> [SSEEvent] {
+        var decoder = SSEDecoder()
+        let bytes = Array(text.utf8)
+        let size = step ?? max(1, bytes.count)
+        return stride(from: 0, to: bytes.count, by: size).flatMap {
+            decoder.feed(bytes[$0..<min($0 + size, bytes.count)])
+        }
+    }
+
+    @Test func handlesLFCRLFAndCRLineEndsAlike() {
+        let expected = [SSEEvent(event: "a", data: "1"), SSEEvent(data: "2")]
+        #expect(decode("event: a\ndata: 1\n\ndata: 2\n\n") == expected)
+        #expect(decode("event: a\r\ndata: 1\r\n\r\ndata: 2\r\n\r\n") == expected)
+        #expect(decode("event: a\rdata: 1\r\rdata: 2\r\r") == expected)
+        #expect(decode("event: a\r\ndata: 1\r\n\r\ndata: 2\r\n\r\n", every: 1) == expected)
+    }
+
+    @Test func joinsMultiLineDataAndSkipsComments() {
+        #expect(decode(": hi\ndata: one\n: between\ndata:two\ndata\n\n") == [SSEEvent(data: "one\ntwo\n")])
+    }
+
+    @Test func ignoresEventsWithoutDataAndKeepsTheLastID() {
+        #expect(
+            decode("event: nothing\n\nid: 7\ndata: x\n\ndata: y\n\n") == [
+                SSEEvent(data: "x", id: "7"), SSEEvent(data: "y", id: "7"),
+            ])
+    }
+
+    @Test func dropsALeadingByteOrderMarkAndAnUnfinishedEvent() {
+        #expect(decode("\u{FEFF}data: a\n\ndata: never finished") == [SSEEvent(data: "a")])
+        #expect(decode("\u{FEFF}data: a\n\n", every: 1) == [SSEEvent(data: "a")])
+    }
+
+    @Test func keepsMultiByteCharactersSplitAcrossChunks() {
+        #expect(decode("data: 😀é☕\n\n", every: 1) == [SSEEvent(data: "😀é☕")])
+    }
+}
+
+@Suite struct NDJSONDecoderTests {
+    @Test func splitsLinesAnywhereAndSkipsBlankOnes() throws {
+        var decoder = NDJSONDecoder()
+        var values: [JSON] = []
+        for byte in Array("{\"a\":\"é\"}\r\n\n  \n{\"b\":2}".utf8) { values += try decoder.feed([byte]) }
+        if let last = try decoder.finish() { values.append(last) }
+        #expect(values == [["a": "é"], ["b": 2]])
+    }
+
+    @Test func reportsMalformedLines() {
+        var decoder = NDJSONDecoder()
+        #expect(throws: JSONParseError.self) { try decoder.feed(Array("{\"a\":\n".utf8)) }
+    }
+}
