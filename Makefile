@@ -11,7 +11,14 @@ BUILD_FLAGS  ?= -Xswiftc -warnings-as-errors
 APT_PACKAGES := libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libcurl4-openssl-dev \
                 libhttp-parser-dev zlib1g-dev nghttp2-client curl python3-venv pkg-config
 # proto file -> C target that holds its generated protobuf-c code
-PROTOS       := rpctest/v1/test_service.proto:CRPCTestProto
+PROTOS       := rpctest/v1/test_service.proto:CRPCTestProto \
+                modelgateway/v1/gateway.proto:CGatewayProto \
+                grpc/health/v1/health.proto:CGatewayProto \
+                grpc/reflection/v1/reflection.proto:CGatewayProto
+# protos served by the gateway's reflection service (v1alpha's messages are v1's on the wire: no C code)
+REFLECTED    := modelgateway/v1/gateway.proto grpc/health/v1/health.proto grpc/reflection/v1/reflection.proto \
+                grpc/reflection/v1alpha/reflection.proto
+DESCRIPTORS  := RPC/ModelGatewayService/ProtoDescriptors.swift
 
 .PHONY: help install build release run test test-unit test-e2e lint format contract-test bench clean proto proto-check venv
 
@@ -72,9 +79,11 @@ proto:
 	  tmp=$$(mktemp -d); protoc-c --proto_path=proto --c_out=$$tmp proto/$$file || exit 1; \
 	  mkdir -p $(PROTO_ROOT)/$$target/include/$$(dirname $$file) $(PROTO_ROOT)/$$target/src; \
 	  mv $$tmp/$$base.pb-c.h $(PROTO_ROOT)/$$target/include/$$base.pb-c.h; \
-	  mv $$tmp/$$base.pb-c.c $(PROTO_ROOT)/$$target/src/$$(basename $$base).pb-c.c; \
+	  mv $$tmp/$$base.pb-c.c $(PROTO_ROOT)/$$target/src/$$(echo $$base | tr / _).pb-c.c; \
 	  rm -rf $$tmp; echo "generated $$target from $$file"; \
 	done
+	@mkdir -p $(PROTO_ROOT)/$$(dirname $(DESCRIPTORS))
+	@python3 proto/gen_descriptors.py $(PROTO_ROOT)/$(DESCRIPTORS) proto $(REFLECTED) && echo "generated $(DESCRIPTORS)"
 
 ## proto-check: fails when the committed generated code is not what `make proto` produces.
 proto-check: install

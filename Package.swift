@@ -24,14 +24,19 @@ let package = Package(
         .target(name: "CShims"),
         .target(name: "CCurlShims", dependencies: ["CCurl"]),
         .target(name: "CRPCTestProto", dependencies: ["CProtobufC"]),
+        .target(name: "CGatewayProto", dependencies: ["CProtobufC"]),
 
         .target(
             name: "RPC",
-            dependencies: ["CNGHTTP2", "CHTTPParser", "CZlib", "CShims"]
+            dependencies: ["CNGHTTP2", "CHTTPParser", "CZlib", "CShims", "CProtobufC", "CGatewayProto", "Gateway"]
         ),
         .target(
             name: "Gateway",
             dependencies: ["CCurl", "CCurlShims", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "RESTShim",
+            dependencies: ["RPC", "Gateway"]
         ),
         .executableTarget(
             name: "RPCTestServer",
@@ -39,10 +44,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "ModelGatewayCLI",
-            dependencies: ["RPC", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["RPC", "Gateway", "RESTShim", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "RPCTests", dependencies: ["RPC"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
+        .testTarget(name: "RESTShimTests", dependencies: ["RESTShim", "Gateway", "RPC"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,1 +1,68 @@
-print("placeholder")
+import ArgumentParser
+import Gateway
+import Glibc
+import RPC
+
+/// `model-gateway`: serves every configured LLM over gRPC, HTTP/2 and HTTP/1.1 on one port.
+struct ModelGatewayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model-gateway",
+        abstract: "One typed API (gRPC and REST) in front of Ollama, vLLM/OpenAI-compatible servers and Anthropic.",
+        version: ModelGateway.version)
+
+    @Option(help: "Configuration file (env MODEL_GATEWAY_CONFIG).")
+    var config = EnvironmentExpansion.environment("MODEL_GATEWAY_CONFIG") ?? "config/model-gateway.yaml"
+
+    @Option(help: "Address to listen on (default: the config's server.host, else 0.0.0.0).")
+    var host: String?
+
+    @Option(
+        help:
+            "Port to listen on; 0 picks a free one (default: env SERVICE_PORT, else the config's server.port, else 8000)."
+    )
+    var port: Int?
+
+    @Flag(help: "Validate the configuration and exit 0 (valid) or 1 (invalid, with the reason).")
+    var checkConfig = false
+
+    func run() throws {
+        DotEnv.load(path: ".env")
+        let loaded: GatewayConfig
+        do {
+            loaded = try ConfigLoader.load(path: config)
+        } catch {
+            FileHandleOutput.stderr("model-gateway: invalid configuration: \(error)")
+            throw ExitCode(1)
+        }
+        if checkConfig {
+            print("\(config): OK (\(loaded.providers.count) providers, \(loaded.models.count) models)")
+            return
+        }
+        let listenPort = port ?? EnvironmentExpansion.environment("SERVICE_PORT").flatMap(Int.init) ?? loaded.port
+        let listenHost = host ?? loaded.host
+        TerminationSignals.block()
+        let gateway = GatewayServer(config: loaded)
+        do {
+            try gateway.server.start(host: listenHost, port: listenPort)
+        } catch {
+            FileHandleOutput.stderr("model-gateway: \(error)")
+            throw ExitCode(1)
+        }
+        let probes = gateway.gateway.startProbing()
+        print("listening on \(listenHost):\(gateway.server.port)")
+        fflush(nil)
+        _ = TerminationSignals.wait()
+        probes.cancel()
+        gateway.server.shutdown(drainTimeoutSeconds: loaded.drainTimeoutS)
+    }
+}
+
+/// Writes a line to standard error.
+enum FileHandleOutput {
+    static func stderr(_ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    }
+}
+
+ModelGatewayCommand.main()

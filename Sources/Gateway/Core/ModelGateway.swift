@@ -9,6 +9,8 @@ public final class ModelGateway: Sendable {
     let planner: FailoverPlanner
     let prober: ProviderProber
     private let startedAt = ContinuousClock.now
+    /// When the gateway started, for usage reports.
+    public let startedAtRFC3339 = WallClock.rfc3339()
 
     public init(config: GatewayConfig, client: HTTPClient = HTTPClient()) {
         self.config = config

@@ -8,6 +8,10 @@ public struct FrontDoor: HTTPResponder {
         self.router = router
     }
 
+    public func streamsRequestBody(path: String, headers: HTTPFields) -> Bool {
+        headers["content-type"]?.hasPrefix("application/grpc") == true && grpc.streamsRequests(path)
+    }
+
     public func respond(to request: ServerRequest, writer: any ResponseWriter, context: RequestContext) async {
         if GRPCServer.isGRPC(request) {
             await grpc.handle(request, writer: writer, context: context)

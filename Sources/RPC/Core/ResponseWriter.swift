@@ -40,4 +40,10 @@ extension ResponseWriter {
 /// Answers requests; both protocols and every service hand their requests to one of these.
 public protocol HTTPResponder: Sendable {
     func respond(to request: ServerRequest, writer: any ResponseWriter, context: RequestContext) async
+    /// True for requests that must start before their body is complete (bidirectional streams, HTTP/2 only).
+    func streamsRequestBody(path: String, headers: HTTPFields) -> Bool
+}
+
+extension HTTPResponder {
+    public func streamsRequestBody(path: String, headers: HTTPFields) -> Bool { false }
 }

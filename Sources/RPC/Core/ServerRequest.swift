@@ -19,10 +19,13 @@ public struct ServerRequest: Sendable {
     public var version: HTTPVersion
     /// True when the body exceeded the limit: `body` is then empty and the handler must answer with an error.
     public var bodyTooLarge: Bool
+    /// For requests the responder asked to stream (`streamsRequestBody`): the body as it arrives; `body` is empty.
+    public var bodyStream: RequestBodyStream?
 
     public init(
         method: String, path: String, query: String = "", headers: HTTPFields = HTTPFields(),
-        body: [UInt8] = [], version: HTTPVersion = .http2, bodyTooLarge: Bool = false
+        body: [UInt8] = [], version: HTTPVersion = .http2, bodyTooLarge: Bool = false,
+        bodyStream: RequestBodyStream? = nil
     ) {
         self.method = method
         self.path = path
@@ -31,6 +34,7 @@ public struct ServerRequest: Sendable {
         self.body = body
         self.version = version
         self.bodyTooLarge = bodyTooLarge
+        self.bodyStream = bodyStream
     }
 
     /// Splits a request target into path and query.

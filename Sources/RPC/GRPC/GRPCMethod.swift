@@ -2,10 +2,44 @@
 public struct GRPCMethod: Sendable {
     /// `/package.Service/Method`
     public let path: String
-    let run: @Sendable (_ payload: [UInt8], _ context: GRPCContext, _ call: GRPCCall) async throws -> Void
+    /// For methods that take one request message.
+    let run: (@Sendable (_ payload: [UInt8], _ context: GRPCContext, _ call: GRPCCall) async throws -> Void)?
+    /// For methods that read a stream of request messages while answering (bidirectional).
+    let runStreaming:
+        (@Sendable (_ messages: GRPCRequestMessages, _ context: GRPCContext, _ call: GRPCCall) async throws -> Void)?
+
+    private init(
+        path: String,
+        run: @escaping @Sendable (_ payload: [UInt8], _ context: GRPCContext, _ call: GRPCCall) async throws -> Void
+    ) {
+        self.path = path
+        self.run = run
+        runStreaming = nil
+    }
+
+    private init(
+        path: String,
+        runStreaming: @escaping @Sendable (GRPCRequestMessages, GRPCContext, GRPCCall) async throws -> Void
+    ) {
+        self.path = path
+        run = nil
+        self.runStreaming = runStreaming
+    }
+
+    /// A method that reads request messages as they arrive and answers with a stream.
+    public static func bidirectionalStreaming<Request: GRPCRequestMessage, Response: GRPCResponseMessage>(
+        _ path: String,
+        _ handler:
+            @escaping @Sendable (GRPCRequestStream<Request>, GRPCContext, GRPCResponseStream<Response>) async throws ->
+            Void
+    ) -> GRPCMethod {
+        GRPCMethod(path: path) { messages, context, call in
+            try await handler(GRPCRequestStream(messages: messages), context, GRPCResponseStream(call: call))
+        }
+    }
 
     /// A method that answers one request with one response.
-    public static func unary<Request: GRPCMessage, Response: GRPCMessage>(
+    public static func unary<Request: GRPCRequestMessage, Response: GRPCResponseMessage>(
         _ path: String, _ handler: @escaping @Sendable (Request, GRPCContext) async throws -> Response
     ) -> GRPCMethod {
         GRPCMethod(path: path) { payload, context, call in
@@ -16,7 +50,7 @@ public struct GRPCMethod: Sendable {
     }
 
     /// A method that answers one request with a stream of responses.
-    public static func serverStreaming<Request: GRPCMessage, Response: GRPCMessage>(
+    public static func serverStreaming<Request: GRPCRequestMessage, Response: GRPCResponseMessage>(
         _ path: String,
         _ handler: @escaping @Sendable (Request, GRPCContext, GRPCResponseStream<Response>) async throws -> Void
     ) -> GRPCMethod {
@@ -27,8 +61,18 @@ public struct GRPCMethod: Sendable {
     }
 }
 
+/// The receiving half of a bidirectional call: decoded request messages, nil once the client is done.
+public struct GRPCRequestStream<Message: GRPCRequestMessage>: Sendable {
+    let messages: GRPCRequestMessages
+
+    public func next() async throws -> Message? {
+        guard let payload = try await messages.next() else { return nil }
+        return try Message(grpcPayload: payload)
+    }
+}
+
 /// The sending half of a server-streaming call; `send` waits while the client is not reading.
-public struct GRPCResponseStream<Message: GRPCMessage>: Sendable {
+public struct GRPCResponseStream<Message: GRPCResponseMessage>: Sendable {
     let call: GRPCCall
 
     public func send(_ message: Message) async throws {

@@ -19,6 +19,11 @@ public struct GRPCServer: Sendable {
 
     public var methodPaths: [String] { methods.keys.sorted() }
 
+    /// Whether the method at `path` reads its requests as a stream.
+    public func streamsRequests(_ path: String) -> Bool {
+        methods[path]?.runStreaming != nil
+    }
+
     /// True for requests that are gRPC by their content type.
     public static func isGRPC(_ request: ServerRequest) -> Bool {
         request.headers["content-type"]?.hasPrefix("application/grpc") ?? false
@@ -44,7 +49,7 @@ public struct GRPCServer: Sendable {
                 : ["grpc-accept-encoding": Self.acceptedEncodings])
 
         do {
-            let (method, payload) = try prepare(request, encoding: encoding)
+            let method = try validate(request, encoding: encoding)
             try interceptor?(grpcContext)
             var timer: ScheduledTimer?
             if let deadline {
@@ -57,7 +62,15 @@ public struct GRPCServer: Sendable {
                 }
             }
             defer { timer?.cancel() }
-            try await method.run(payload, grpcContext, call)
+            if let bodyStream = request.bodyStream, let runStreaming = method.runStreaming {
+                let messages = GRPCRequestMessages(
+                    body: bodyStream, maxMessageBytes: maxReceiveMessageBytes, gzip: gzip)
+                try await runStreaming(messages, grpcContext, call)
+            } else if let run = method.run {
+                try await run(try singleMessage(request, gzip: gzip), grpcContext, call)
+            } else {
+                throw GRPCStatus(.internalError, "a streaming method's request arrived without a stream")
+            }
             await call.finish(GRPCStatus(.ok))
         } catch let status as GRPCStatus {
             await call.finish(status)
@@ -70,8 +83,8 @@ public struct GRPCServer: Sendable {
         }
     }
 
-    /// Validates the call and extracts its single request message.
-    private func prepare(_ request: ServerRequest, encoding: String) throws -> (GRPCMethod, [UInt8]) {
+    /// Finds the method and checks what the call asks of the transport.
+    private func validate(_ request: ServerRequest, encoding: String) throws -> GRPCMethod {
         guard let method = methods[request.path] else {
             throw GRPCStatus(.unimplemented, "unknown method \(request.path)")
         }
@@ -83,16 +96,14 @@ public struct GRPCServer: Sendable {
         if request.bodyTooLarge {
             throw GRPCStatus(.resourceExhausted, "request larger than \(maxReceiveMessageBytes) bytes")
         }
+        return method
+    }
+
+    /// The one request message of a unary or server-streaming call.
+    private func singleMessage(_ request: ServerRequest, gzip: Bool) throws -> [UInt8] {
         var deframer = GRPCMessageDeframer(maxMessageBytes: maxReceiveMessageBytes)
         deframer.append(request.body)
-        let frame: GRPCFrame?
-        do {
-            frame = try deframer.next()
-        } catch .messageTooLarge(let length, let limit) {
-            throw GRPCStatus(.resourceExhausted, "message of \(length) bytes exceeds the limit of \(limit)")
-        } catch {
-            throw GRPCStatus(.internalError, "malformed gRPC message frame")
-        }
+        let frame = try Self.nextFrame(&deframer)
         guard let frame, deframer.pendingBytes == 0, (try? deframer.next()) == nil else {
             throw GRPCStatus(
                 .internalError,
@@ -100,14 +111,27 @@ public struct GRPCServer: Sendable {
                     ? "expected one request message, got an incomplete or empty body"
                     : "expected exactly one request message")
         }
-        guard frame.compressed else { return (method, frame.payload) }
-        guard encoding == "gzip" else {
-            throw GRPCStatus(.internalError, "compressed message without grpc-encoding")
-        }
+        return try Self.payload(of: frame, gzip: gzip, limit: maxReceiveMessageBytes)
+    }
+
+    static func nextFrame(_ deframer: inout GRPCMessageDeframer) throws -> GRPCFrame? {
         do {
-            return (method, try GzipCodec.decompress(frame.payload, limit: maxReceiveMessageBytes))
+            return try deframer.next()
+        } catch .messageTooLarge(let length, let limit) {
+            throw GRPCStatus(.resourceExhausted, "message of \(length) bytes exceeds the limit of \(limit)")
+        } catch {
+            throw GRPCStatus(.internalError, "malformed gRPC message frame")
+        }
+    }
+
+    /// The frame's payload, inflated when it is compressed.
+    static func payload(of frame: GRPCFrame, gzip: Bool, limit: Int) throws -> [UInt8] {
+        guard frame.compressed else { return frame.payload }
+        guard gzip else { throw GRPCStatus(.internalError, "compressed message without grpc-encoding") }
+        do {
+            return try GzipCodec.decompress(frame.payload, limit: limit)
         } catch .tooLarge {
-            throw GRPCStatus(.resourceExhausted, "decompressed message exceeds \(maxReceiveMessageBytes) bytes")
+            throw GRPCStatus(.resourceExhausted, "decompressed message exceeds \(limit) bytes")
         } catch {
             throw GRPCStatus(.internalError, "corrupt gzip message")
         }

@@ -75,11 +75,21 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
     }
 
     func streamHeadersComplete(_ id: Int32) {
-        streams[id]?.headersComplete = true
+        guard let stream = streams[id] else { return }
+        stream.headersComplete = true
+        if connection.services.responder.streamsRequestBody(path: stream.path, headers: stream.headers) {
+            stream.bodyStream = RequestBodyStream(loop: loop, limit: limits.maxRequestBodyBytes)
+            dispatch(stream)
+        }
     }
 
     func streamData(_ id: Int32, _ bytes: [UInt8]) {
         guard let stream = streams[id], !stream.bodyTooLarge else { return }
+        if let bodyStream = stream.bodyStream {
+            // A reader that falls this far behind is not reading: reset rather than buffer.
+            if !bodyStream.append(bytes) { session.reset(id, errorCode: HTTP2Session.internalError) }
+            return
+        }
         if stream.body.count + bytes.count > limits.maxRequestBodyBytes {
             // Answer now rather than read the rest; the stream is reset once the answer is out.
             stream.bodyTooLarge = true
@@ -93,6 +103,7 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
     func streamEnded(_ id: Int32) {
         guard let stream = streams[id] else { return }
         stream.requestComplete = true
+        stream.bodyStream?.finish()
         if !stream.isDispatched { dispatch(stream) }
     }
 
@@ -120,6 +131,7 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
     }
 
     private func close(_ stream: HTTP2Stream) {
+        stream.bodyStream?.finish(ResponseWriteError.streamClosed)
         stream.writer?.closed = true
         stream.waiters.failAll(ResponseWriteError.streamClosed)
         stream.context?.cancel()

@@ -10,6 +10,8 @@ final class HTTP2Stream {
     var headersComplete = false
     var requestComplete = false
     let startedAt = MonotonicInstant.now()
+    /// Set when the request is dispatched before its body is complete.
+    var bodyStream: RequestBodyStream?
     var writer: HTTP2ResponseWriter?
     var context: RequestContext?
     lazy var waiters = OutboundWaiters(loop: loop)
@@ -27,6 +29,6 @@ final class HTTP2Stream {
         let (path, query) = ServerRequest.splitTarget(self.path)
         return ServerRequest(
             method: method, path: path, query: query, headers: headers, body: bodyTooLarge ? [] : body,
-            version: .http2, bodyTooLarge: bodyTooLarge)
+            version: .http2, bodyTooLarge: bodyTooLarge, bodyStream: bodyStream)
     }
 }

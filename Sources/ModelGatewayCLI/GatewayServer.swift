@@ -1,0 +1,34 @@
+import Gateway
+import RESTShim
+import RPC
+
+/// Puts the product together: one listener whose gRPC side serves ModelGateway, health and reflection,
+/// and whose HTTP side serves the REST shim — all on one `ModelGateway`.
+struct GatewayServer {
+    let gateway: ModelGateway
+    let server: HTTPServer
+
+    init(config: GatewayConfig) {
+        gateway = ModelGateway(config: config)
+        var grpc = GRPCServer()
+        for method in ModelGatewayService(gateway: gateway).methods + HealthCheckService(gateway: gateway).methods
+            + ReflectionService().methods
+        {
+            grpc.register(method)
+        }
+        grpc.interceptor = { context in
+            // Every response carries an x-request-id: the client's, or a new one.
+            if context.responseMetadata["x-request-id"] == nil {
+                context.responseMetadata.append("x-request-id", RequestID.uuid())
+            }
+        }
+        var router = RESTShim.router()
+        RESTShim(gateway: gateway).register(on: &router)
+        var limits = ServerLimits()
+        // The gRPC framing adds 5 bytes to a message of the configured maximum.
+        limits.maxRequestBodyBytes = config.maxRequestBytes + 5
+        grpc.maxReceiveMessageBytes = config.maxRequestBytes
+        server = HTTPServer(
+            limits: limits, responder: FrontDoor(grpc: grpc, router: router), errorRenderer: RESTShim.protocolErrors)
+    }
+}

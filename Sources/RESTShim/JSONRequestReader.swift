@@ -1,0 +1,127 @@
+import Gateway
+
+/// Reads request bodies strictly: malformed JSON is a 400, a wrong type or a bad value a 422 that names the
+/// field; unknown fields are ignored and `null` counts as absent.
+struct JSONRequestReader {
+    let object: JSONObject
+
+    init(body: [UInt8]) throws(GatewayError) {
+        let value: JSON
+        do {
+            value = try JSONParser.parse(body)
+        } catch {
+            throw GatewayError(.malformedRequest, "the body is not valid JSON: \(error)")
+        }
+        guard case .object(let object) = value else { throw GatewayError.invalid("body", "must be a JSON object") }
+        self.object = object
+    }
+
+    private func value(_ field: String) -> JSON? {
+        guard let value = object[field], !value.isNull else { return nil }
+        return value
+    }
+
+    func string(_ field: String) throws(GatewayError) -> String? {
+        guard let value = value(field) else { return nil }
+        guard let text = value.stringValue else { throw .invalid(field, "must be a string, got \(value.typeName)") }
+        return text
+    }
+
+    func number(_ field: String) throws(GatewayError) -> Double? {
+        guard let value = value(field) else { return nil }
+        guard let number = value.doubleValue else { throw .invalid(field, "must be a number, got \(value.typeName)") }
+        return number
+    }
+
+    func integer(_ field: String) throws(GatewayError) -> Int? {
+        guard let value = value(field) else { return nil }
+        guard let number = value.intValue else { throw .invalid(field, "must be an integer, got \(value.typeName)") }
+        return number
+    }
+
+    func bool(_ field: String) throws(GatewayError) -> Bool? {
+        guard let value = value(field) else { return nil }
+        guard let flag = value.boolValue else { throw .invalid(field, "must be a boolean, got \(value.typeName)") }
+        return flag
+    }
+
+    func strings(_ field: String) throws(GatewayError) -> [String]? {
+        guard let value = value(field) else { return nil }
+        guard let items = value.arrayValue else {
+            throw .invalid(field, "must be an array of strings, got \(value.typeName)")
+        }
+        var texts: [String] = []
+        for (index, item) in items.enumerated() {
+            guard let text = item.stringValue else {
+                throw .invalid("\(field)[\(index)]", "must be a string, got \(item.typeName)")
+            }
+            texts.append(text)
+        }
+        return texts
+    }
+
+    func stringMap(_ field: String) throws(GatewayError) -> [String: String]? {
+        guard let value = value(field) else { return nil }
+        guard let map = value.objectValue else {
+            throw .invalid(field, "must be an object of strings, got \(value.typeName)")
+        }
+        var result: [String: String] = [:]
+        for (key, item) in map.entries {
+            guard let text = item.stringValue else {
+                throw .invalid("\(field).\(key)", "must be a string, got \(item.typeName)")
+            }
+            result[key] = text
+        }
+        return result
+    }
+
+    func objects(_ field: String) throws(GatewayError) -> [(path: String, reader: JSONRequestReader)]? {
+        guard let value = value(field) else { return nil }
+        guard let items = value.arrayValue else { throw .invalid(field, "must be an array, got \(value.typeName)") }
+        var readers: [(String, JSONRequestReader)] = []
+        for (index, item) in items.enumerated() {
+            guard let object = item.objectValue else {
+                throw .invalid("\(field)[\(index)]", "must be an object, got \(item.typeName)")
+            }
+            readers.append(("\(field)[\(index)]", JSONRequestReader(object: object)))
+        }
+        return readers
+    }
+
+    private init(object: JSONObject) {
+        self.object = object
+    }
+}
+
+extension GenerateRequest {
+    /// `POST /api/v1/generate`'s body; `stream` says whether the answer is SSE.
+    static func fromJSON(_ body: [UInt8]) throws(GatewayError) -> (GenerateRequest, stream: Bool) {
+        let json = try JSONRequestReader(body: body)
+        var messages: [ChatMessage] = []
+        for (path, item) in try json.objects("messages") ?? [] {
+            do {
+                messages.append(
+                    ChatMessage(role: try item.string("role") ?? "", content: try item.string("content") ?? ""))
+            } catch {
+                throw GatewayError(error.kind, "\(path).\(error.message)")
+            }
+        }
+        let request = GenerateRequest(
+            model: try json.string("model") ?? "", prompt: try json.string("prompt") ?? "",
+            systemPrompt: try json.string("system_prompt") ?? "", temperature: try json.number("temperature"),
+            maxTokens: try json.integer("max_tokens"), stopSequences: try json.strings("stop_sequences") ?? [],
+            metadata: try json.stringMap("metadata") ?? [:], topP: try json.number("top_p"), messages: messages)
+        return (request, try json.bool("stream") ?? false)
+    }
+}
+
+extension EmbedRequest {
+    static func fromJSON(_ body: [UInt8]) throws(GatewayError) -> EmbedRequest {
+        let json = try JSONRequestReader(body: body)
+        // A single string is accepted as a one-text input, as OpenAI's API does.
+        if let single = try? json.string("input") {
+            return EmbedRequest(model: try json.string("model") ?? "", input: [single])
+        }
+        return EmbedRequest(model: try json.string("model") ?? "", input: try json.strings("input") ?? [])
+    }
+}

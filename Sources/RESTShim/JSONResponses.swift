@@ -1,0 +1,102 @@
+import Gateway
+
+/// The Gateway's answers as JSON, with the proto's snake_case field names.
+enum JSONResponses {
+    static func stringMap(_ map: [String: String]) -> JSON {
+        var object = JSONObject()
+        for key in map.keys.sorted() { object[key] = .string(map[key]!) }
+        return .object(object)
+    }
+
+    static func generate(_ r: GenerateResponse) -> JSON {
+        var object: JSONObject = [
+            "id": .string(r.id), "model": .string(r.model), "provider": .string(r.provider),
+            "content": .string(r.content),
+            "tokens_input": .number(Double(r.tokensInput)), "tokens_output": .number(Double(r.tokensOutput)),
+            "latency_ms": .number(r.latencyMs), "finish_reason": .string(r.finishReason.rawValue),
+            "metadata": stringMap(r.metadata), "cost_usd": .number(r.costUSD),
+        ]
+        if let requested = r.requestedModel { object["requested_model"] = .string(requested) }
+        return .object(object)
+    }
+
+    static func chunk(_ c: GenerateChunk) -> JSON {
+        var object: JSONObject = [
+            "id": .string(c.id), "model": .string(c.model), "provider": .string(c.provider),
+            "content": .string(c.content),
+            "done": .bool(c.done),
+        ]
+        if c.done {
+            object["finish_reason"] = .string(c.finishReason?.rawValue ?? FinishReason.stop.rawValue)
+            object["tokens_input"] = .number(Double(c.tokensInput))
+            object["tokens_output"] = .number(Double(c.tokensOutput))
+            object["latency_ms"] = .number(c.latencyMs)
+            object["cost_usd"] = .number(c.costUSD)
+            object["metadata"] = stringMap(c.metadata)
+            if let requested = c.requestedModel { object["requested_model"] = .string(requested) }
+        }
+        return .object(object)
+    }
+
+    static func model(_ m: ModelInfo) -> JSON {
+        var pricing: JSONObject = [
+            "input_per_mtok": .number(m.pricing.inputPerMtok), "output_per_mtok": .number(m.pricing.outputPerMtok),
+        ]
+        if let cached = m.pricing.cachedInputPerMtok { pricing["cached_input_per_mtok"] = .number(cached) }
+        return [
+            "name": .string(m.name), "provider": .string(m.provider), "providers": .array(m.providers.map(JSON.string)),
+            "status": .string(m.status.rawValue), "tier": m.tier.map { .string($0.rawValue) } ?? .null,
+            "aliases": .array(m.aliases.map(JSON.string)),
+            "capabilities": .array(m.capabilities.map { .string($0.rawValue) }),
+            "upstream_model": .string(m.upstreamModel),
+            "context_length": m.contextLength.map { .number(Double($0)) } ?? .null,
+            "pricing": .object(pricing),
+        ]
+    }
+
+    static func models(_ list: ListModelsResponse) -> JSON {
+        ["models": .array(list.models.map(model)), "aliases": stringMap(list.aliases)]
+    }
+
+    static func liveness(_ h: HealthResponse) -> JSON {
+        ["status": .string(h.status), "version": .string(h.version), "uptime_s": .number(h.uptimeS)]
+    }
+
+    static func health(_ h: HealthResponse) -> JSON {
+        var object = liveness(h).objectValue!
+        object["providers"] = .array(
+            h.providers.map { p in
+                [
+                    "name": .string(p.name), "type": .string(p.type), "endpoint": .string(p.endpoint),
+                    "status": .string(p.status),
+                    "latency_ms": .number(p.latencyMs), "error": .string(p.error),
+                ]
+            })
+        return .object(object)
+    }
+
+    static func embed(_ e: EmbedResponse) -> JSON {
+        [
+            "model": .string(e.model), "provider": .string(e.provider),
+            "embeddings": .array(e.embeddings.map { ["values": .array($0.map { .number(Double($0)) })] }),
+            "tokens_input": .number(Double(e.tokensInput)), "latency_ms": .number(e.latencyMs),
+        ]
+    }
+
+    static func usage(_ report: UsageLedger.Report, since: String) -> JSON {
+        func totals(_ t: UsageLedger.Totals, name: String? = nil) -> JSON {
+            var object: JSONObject = [
+                "tokens_input": .number(Double(t.tokensInput)), "tokens_output": .number(Double(t.tokensOutput)),
+                "cost_usd": .number(t.costUSD), "requests": .number(Double(t.requests)),
+            ]
+            if let name { object["name"] = .string(name) }
+            return .object(object)
+        }
+        return [
+            "since": .string(since), "totals": totals(report.totals),
+            "by_model": .array(report.byModel.map { totals($0.1, name: $0.0) }),
+            "by_provider": .array(report.byProvider.map { totals($0.1, name: $0.0) }),
+            "by_key": .array(report.byKey.map { totals($0.1, name: $0.0) }),
+        ]
+    }
+}

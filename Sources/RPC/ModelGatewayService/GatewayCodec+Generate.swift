@@ -1,0 +1,102 @@
+import CGatewayProto
+import Gateway
+
+// protobuf-c glue for the generation messages of modelgateway.v1 (proto/modelgateway/v1/gateway.proto).
+
+extension GenerateRequest: GRPCRequestMessage {
+    public init(grpcPayload: [UInt8]) throws {
+        self = try protobufUnpack(
+            grpcPayload, unpack: { modelgateway__v1__generate_request__unpack(nil, $0, $1) },
+            free: { modelgateway__v1__generate_request__free_unpacked($0, nil) }
+        ) { c in
+            var metadata: [String: String] = [:]
+            for entry in ProtobufCRead.messages(c.n_metadata, c.metadata, { ($0.key, $0.value) }) {
+                metadata[ProtobufCRead.string(entry.0)] = ProtobufCRead.string(entry.1)
+            }
+            return GenerateRequest(
+                model: ProtobufCRead.string(c.model), prompt: ProtobufCRead.string(c.prompt),
+                systemPrompt: ProtobufCRead.string(c.system_prompt),
+                temperature: c._temperature_case == MODELGATEWAY__V1__GENERATE_REQUEST___TEMPERATURE_TEMPERATURE
+                    ? Double(c.temperature) : nil,
+                maxTokens: c._max_tokens_case == MODELGATEWAY__V1__GENERATE_REQUEST___MAX_TOKENS_MAX_TOKENS
+                    ? Int(c.max_tokens) : nil,
+                stopSequences: ProtobufCRead.strings(c.n_stop_sequences, c.stop_sequences),
+                metadata: metadata,
+                topP: c._top_p_case == MODELGATEWAY__V1__GENERATE_REQUEST___TOP_P_TOP_P ? Double(c.top_p) : nil,
+                messages: ProtobufCRead.messages(c.n_messages, c.messages) {
+                    ChatMessage(role: ProtobufCRead.string($0.role), content: ProtobufCRead.string($0.content))
+                })
+        }
+    }
+}
+
+extension GenerateResponse: GRPCResponseMessage {
+    public func grpcPayload() throws -> [UInt8] {
+        let arena = ProtobufCArena()
+        let c = arena.message(modelgateway__v1__generate_response__init) {
+            (c: inout Modelgateway__V1__GenerateResponse) in
+            c.id = arena.string(id)
+            c.model = arena.string(model)
+            c.provider = arena.string(provider)
+            c.content = arena.string(content)
+            c.tokens_input = Int32(clamping: tokensInput)
+            c.tokens_output = Int32(clamping: tokensOutput)
+            c.latency_ms = latencyMs
+            c.finish_reason = arena.string(finishReason.rawValue)
+            (c.n_metadata, c.metadata) = metadataEntries(
+                metadata, arena, modelgateway__v1__generate_response__metadata_entry__init)
+            c.cost_usd = costUSD
+            c.requested_model = arena.string(requestedModel ?? "")
+        }
+        return protobufPack(
+            c, size: modelgateway__v1__generate_response__get_packed_size,
+            pack: modelgateway__v1__generate_response__pack)
+    }
+}
+
+extension GenerateChunk: GRPCResponseMessage {
+    public func grpcPayload() throws -> [UInt8] {
+        let arena = ProtobufCArena()
+        let c = arena.message(modelgateway__v1__generate_chunk__init) { (c: inout Modelgateway__V1__GenerateChunk) in
+            c.id = arena.string(id)
+            c.model = arena.string(model)
+            c.provider = arena.string(provider)
+            c.content = arena.string(content)
+            c.done = done ? 1 : 0
+            c.finish_reason = arena.string(finishReason?.rawValue ?? "")
+            c.tokens_input = Int32(clamping: tokensInput)
+            c.tokens_output = Int32(clamping: tokensOutput)
+            c.latency_ms = latencyMs
+            c.cost_usd = costUSD
+            c.requested_model = arena.string(requestedModel ?? "")
+            (c.n_metadata, c.metadata) = metadataEntries(
+                metadata, arena, modelgateway__v1__generate_chunk__metadata_entry__init)
+        }
+        return protobufPack(
+            c, size: modelgateway__v1__generate_chunk__get_packed_size, pack: modelgateway__v1__generate_chunk__pack)
+    }
+}
+
+/// A `map<string, string>` as protobuf-c's array of entry pointers (every map entry struct has key and value).
+func metadataEntries<Entry: MapEntry>(
+    _ map: [String: String], _ arena: ProtobufCArena, _ initialize: (UnsafeMutablePointer<Entry>) -> Void
+) -> (Int, UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>?) {
+    let entries = map.sorted { $0.key < $1.key }.map { key, value in
+        Optional(
+            arena.message(initialize) { (entry: inout Entry) in
+                entry.key = arena.string(key)
+                entry.value = arena.string(value)
+            })
+    }
+    return (entries.count, arena.array(entries))
+}
+
+/// The generated map-entry structs, which all have `key` and `value` strings.
+protocol MapEntry {
+    var key: UnsafeMutablePointer<CChar>! { get set }
+    var value: UnsafeMutablePointer<CChar>! { get set }
+}
+
+extension Modelgateway__V1__GenerateResponse__MetadataEntry: MapEntry {}
+extension Modelgateway__V1__GenerateChunk__MetadataEntry: MapEntry {}
+extension Modelgateway__V1__ListModelsResponse__AliasesEntry: MapEntry {}

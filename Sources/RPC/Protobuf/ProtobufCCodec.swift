@@ -1,0 +1,105 @@
+import CProtobufC
+import Glibc
+
+// The shared half of every protobuf-c codec in this package: packing, unpacking, and reading and writing
+// C fields. Each proto's own codec file holds its message glue and calls only these helpers.
+//
+// Memory: decoding copies every field out of the unpacked C message, which is freed before returning.
+// Encoding builds the C message in a `ProtobufCArena` — strings and arrays in C memory the arena owns —
+// and frees it all once `pack` has copied the bytes out.
+
+/// C memory for one message being encoded, freed when the arena goes.
+package final class ProtobufCArena {
+    private var blocks: [UnsafeMutableRawPointer] = []
+
+    package init() {}
+
+    deinit {
+        for block in blocks { free(block) }
+    }
+
+    /// A NUL-terminated copy of `text`.
+    package func string(_ text: String) -> UnsafeMutablePointer<CChar> {
+        let copy = strdup(text)!
+        blocks.append(UnsafeMutableRawPointer(copy))
+        return copy
+    }
+
+    /// A C array holding `items`; nil when empty (protobuf-c reads nothing for a zero count).
+    package func array<T>(_ items: [T]) -> UnsafeMutablePointer<T>? {
+        guard !items.isEmpty else { return nil }
+        let raw = malloc(MemoryLayout<T>.stride * items.count)!
+        blocks.append(raw)
+        let typed = raw.bindMemory(to: T.self, capacity: items.count)
+        typed.initialize(from: items, count: items.count)
+        return typed
+    }
+
+    /// One C struct, initialised with `initialize` (the generated `…__init`) and then `fill`.
+    package func message<T>(_ initialize: (UnsafeMutablePointer<T>) -> Void, _ fill: (inout T) -> Void)
+        -> UnsafeMutablePointer<T>
+    {
+        let raw = calloc(1, MemoryLayout<T>.stride)!
+        blocks.append(raw)
+        let typed = raw.bindMemory(to: T.self, capacity: 1)
+        initialize(typed)
+        fill(&typed.pointee)
+        return typed
+    }
+
+    package func strings(_ items: [String]) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
+        array(items.map { Optional(string($0)) })
+    }
+
+    package func bytes(_ items: [UInt8]) -> ProtobufCBinaryData {
+        ProtobufCBinaryData(len: items.count, data: array(items))
+    }
+}
+
+/// Packs a built message with its generated size and pack functions.
+package func protobufPack<Message>(
+    _ message: UnsafeMutablePointer<Message>, size: (UnsafePointer<Message>) -> Int,
+    pack: (UnsafePointer<Message>, UnsafeMutablePointer<UInt8>) -> Int
+) -> [UInt8] {
+    let count = size(message)
+    return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        initialized = count == 0 ? 0 : pack(message, buffer.baseAddress!)
+    }
+}
+
+/// Unpacks `bytes` with the generated functions, reads the message with `read`, and frees it.
+package func protobufUnpack<Message, Result>(
+    _ bytes: [UInt8], unpack: (Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<Message>?,
+    free: (UnsafeMutablePointer<Message>) -> Void, read: (Message) throws -> Result
+) throws -> Result {
+    let decoded = bytes.withUnsafeBufferPointer { unpack($0.count, $0.baseAddress) }
+    guard let decoded else { throw GRPCStatus(.invalidArgument, "the request message could not be decoded") }
+    defer { free(decoded) }
+    return try read(decoded.pointee)
+}
+
+/// Reading C fields.
+package enum ProtobufCRead {
+    package static func string(_ pointer: UnsafeMutablePointer<CChar>?) -> String {
+        pointer.map { String(cString: $0) } ?? ""
+    }
+
+    package static func strings(_ count: Int, _ pointer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?)
+        -> [String]
+    {
+        guard let pointer, count > 0 else { return [] }
+        return (0..<count).map { string(pointer[$0]) }
+    }
+
+    package static func messages<T, R>(
+        _ count: Int, _ pointer: UnsafeMutablePointer<UnsafeMutablePointer<T>?>?, _ read: (T) -> R
+    ) -> [R] {
+        guard let pointer, count > 0 else { return [] }
+        return (0..<count).compactMap { pointer[$0].map { read($0.pointee) } }
+    }
+
+    package static func bytes(_ data: ProtobufCBinaryData) -> [UInt8] {
+        guard data.len > 0, let base = data.data else { return [] }
+        return Array(UnsafeBufferPointer(start: base, count: data.len))
+    }
+}
