@@ -44,7 +44,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "ModelGatewayCLI",
-            dependencies: ["RPC", "Gateway", "RESTShim", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "RPC", "Gateway", "RESTShim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(name: "RPCTests", dependencies: ["RPC"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),

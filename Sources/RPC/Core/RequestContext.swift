@@ -6,7 +6,7 @@ public final class RequestContext: @unchecked Sendable {
     var task: Task<Void, Never>?
     private var cancelled = false
 
-    init(eventLoop: EventLoop) {
+    package init(eventLoop: EventLoop) {
         self.eventLoop = eventLoop
     }
 
