@@ -70,7 +70,10 @@ def stubs():
 
     out = tempfile.mkdtemp(prefix="stubs-")
     proto_root = ROOT / "proto"
-    protos = [str(p.relative_to(proto_root)) for p in proto_root.rglob("*.proto")]
+    # proto/grpc/ holds the standard health and reflection protos: grpcio's own packages provide those
+    # (and a generated `grpc` package here would shadow grpcio itself).
+    protos = [str(p.relative_to(proto_root)) for p in proto_root.rglob("*.proto") if p.parts[-4] != "grpc"
+              and "grpc" not in p.relative_to(proto_root).parts[:1]]
     include = pathlib.Path(protoc.__file__).parent / "_proto"
     rc = protoc.main(["protoc", f"-I{proto_root}", f"-I{include}", f"--python_out={out}",
                       f"--grpc_python_out={out}", *protos])
@@ -82,3 +85,125 @@ def stubs():
             return importlib.import_module(name)
 
     return Stubs()
+
+
+FAKE = ROOT / "Tests" / "Fakes" / "fake_upstream.py"
+
+
+class Fake(RunningServer):
+    """A fake provider (Tests/Fakes/fake_upstream.py)."""
+
+    def __init__(self, kind, models):
+        super().__init__([sys.executable, str(FAKE), "--kind", kind, "--models", ",".join(models)])
+        self.kind = kind
+
+    def log(self):
+        import json
+        import urllib.request
+        with urllib.request.urlopen(self.url + "/_fake/log", timeout=5) as response:
+            return json.load(response)["log"]
+
+    def disconnects(self):
+        return [e for e in self.log() if e["event"] == "disconnect"]
+
+    def stop(self, timeout=5):
+        self.process.kill()
+        self.process.wait(timeout=timeout)
+        return 0, ""
+
+
+GATEWAY_CONFIG = """
+server:
+  port: 0
+  max_request_bytes: 65536
+  drain_timeout_s: 5
+providers:
+  - name: ollama-gpu
+    type: ollama
+    endpoint: {ollama}
+    first_token_timeout_s: 2
+  - name: ollama-cpu
+    type: ollama
+    endpoint: {ollama_cpu}
+  - name: vllm
+    type: openai
+    endpoint: {openai}/v1
+  - name: anthropic
+    type: anthropic
+    endpoint: {anthropic}
+    api_key: test-key
+  - name: down
+    type: ollama
+    endpoint: http://127.0.0.1:9
+    connect_timeout_s: 1
+  - name: builtin
+    type: builtin
+models:
+  - name: gemma3:4b
+    provider: ollama-gpu
+    tier: tiny
+    aliases: [tiny]
+  - name: gemma3:12b
+    providers: [ollama-gpu, ollama-cpu]
+    tier: small
+    aliases: [small]
+  - name: openai/gpt-oss-20b
+    provider: vllm
+    tier: large
+    aliases: [large]
+    pricing: {{input_per_mtok: 1.0, output_per_mtok: 2.0}}
+  - name: claude-sonnet-4-20250514
+    provider: anthropic
+    tier: frontier
+    aliases: [frontier]
+    pricing: {{input_per_mtok: 3.00, output_per_mtok: 15.00}}
+  - name: mxbai-embed-large:335m
+    provider: ollama-gpu
+    aliases: [embedding]
+    capabilities: [embedding]
+  - name: lonely
+    provider: down
+failover:
+  strategies: []
+discovery:
+  probe_interval_s: 60
+"""
+
+
+class GatewayUnderTest:
+    """The real model-gateway binary on port 0, over fakes of every provider kind."""
+
+    def __init__(self, tmp_path, config_template=GATEWAY_CONFIG, env_extra=None):
+        self.fakes = {
+            "ollama": Fake("ollama", ["gemma3:4b", "gemma3:12b", "mxbai-embed-large:335m", "discovered:1b"]),
+            "ollama_cpu": Fake("ollama", ["gemma3:12b"]),
+            "openai": Fake("openai", ["openai/gpt-oss-20b"]),
+            "anthropic": Fake("anthropic", ["claude-sonnet-4-20250514"]),
+        }
+        config = tmp_path / "gateway.yaml"
+        config.write_text(config_template.format(**{k: f.url for k, f in self.fakes.items()}))
+        env = dict(os.environ)
+        env.pop("SERVICE_PORT", None)
+        env.update(env_extra or {})
+        self.server = RunningServer(
+            [str(BIN_DIR / "model-gateway"), "--config", str(config), "--host", "127.0.0.1", "--port", "0"], env=env)
+        self.url, self.address, self.port = self.server.url, self.server.address, self.server.port
+
+    def stop(self):
+        code, out = self.server.stop()
+        for fake in self.fakes.values():
+            fake.stop()
+        return code, out
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory):
+    under_test = GatewayUnderTest(tmp_path_factory.mktemp("gateway"))
+    yield under_test
+    code, _ = under_test.stop()
+    assert code == 0, "model-gateway must exit 0 on SIGTERM"
+
+
+@pytest.fixture(scope="session")
+def gateway_api(stubs):
+    return stubs.module("modelgateway.v1.gateway_pb2"), stubs.module("modelgateway.v1.gateway_pb2_grpc")

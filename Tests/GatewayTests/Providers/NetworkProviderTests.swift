@@ -93,7 +93,7 @@ import Testing
     @Test(arguments: kinds) func errorsAfterContentEndTheStreamWithAnError(kind: String) async throws {
         let (fake, gateway) = try setUp(kind)
         defer { withExtendedLifetime(fake) {} }
-        for fault in ["fault:reset_after=2", "fault:error_after=2"] {
+        for fault in ["fault:delay=150 fault:reset_after=2", "fault:error_after=2"] {
             let stream = try await gateway.streamGenerate(
                 GenerateRequest(model: "m1", prompt: "a b c d \(fault)"), context: context)
             var received: [String] = []
