@@ -54,7 +54,7 @@ release: install
 run: release
 	.build/release/model-gateway --config $(CONFIG) --port $(PORT)
 
-test: install proto-check lint test-unit test-e2e
+test: install proto-check lint test-unit test-e2e  # test-e2e includes the contract tests
 
 test-unit: install
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
@@ -62,11 +62,11 @@ test-unit: install
 
 test-e2e: install venv
 	$(SWIFT) build $(BUILD_FLAGS)
-	$(PY) -m pytest -q -p no:cacheprovider Tests/e2e
+	$(PY) -m pytest -q Tests/e2e
 
 contract-test: install venv
 	$(SWIFT) build $(BUILD_FLAGS)
-	$(PY) -m pytest -q Tests/e2e -m contract
+	$(PY) -m pytest -q -m contract Tests/e2e
 
 bench: install
 	bench/run

@@ -10,6 +10,8 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoRe
 from google.protobuf.descriptor_pool import DescriptorPool
 from google.protobuf import message_factory
 
+pytestmark = pytest.mark.contract
+
 
 @pytest.fixture(scope="module")
 def channel(gateway):
