@@ -83,7 +83,8 @@ proto:
 	  rm -rf $$tmp; echo "generated $$target from $$file"; \
 	done
 	@mkdir -p $(PROTO_ROOT)/$$(dirname $(DESCRIPTORS))
-	@python3 proto/gen_descriptors.py $(PROTO_ROOT)/$(DESCRIPTORS) proto $(REFLECTED) && echo "generated $(DESCRIPTORS)"
+	@python3 proto/gen_descriptors.py $(PROTO_ROOT)/$(DESCRIPTORS) proto $(REFLECTED)
+	@$(SWIFT) format --in-place --configuration .swift-format $(PROTO_ROOT)/$(DESCRIPTORS) && echo "generated $(DESCRIPTORS)"
 
 ## proto-check: fails when the committed generated code is not what `make proto` produces.
 proto-check: install
