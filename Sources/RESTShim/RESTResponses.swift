@@ -23,6 +23,11 @@ enum RESTResponses {
         try? await writer.respond(head, body: JSONSerializer.serialize(body))
     }
 
+    /// `x-gateway-overhead-ms`: the request's time so far that was not spent waiting on providers.
+    static func overhead(_ context: CallContext) -> HTTPFields {
+        ["x-gateway-overhead-ms": ModelGatewayService.format3(context.timing.overheadSeconds * 1000)]
+    }
+
     static func errorBody(_ error: GatewayError, requestID: String) -> JSON {
         [
             "error": [

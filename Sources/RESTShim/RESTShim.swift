@@ -61,7 +61,8 @@ public struct RESTShim: Sendable {
                     return JSONResponses.generate(try await gateway.generate(generate, context: context))
                 }
                 let chunks = try await gateway.streamGenerate(generate, context: context)
-                await ServerSentEvents.relay(chunks, to: writer, requestID: context.requestID)
+                await ServerSentEvents.relay(
+                    chunks, to: writer, requestID: context.requestID, headers: RESTResponses.overhead(context))
                 return nil
             })
         router.add(

@@ -13,12 +13,13 @@ enum ServerSentEvents {
         return out
     }
 
-    static func relay(_ chunks: GenerationStream, to writer: any ResponseWriter, requestID: String) async {
-        let head = ResponseHead(
-            status: 200,
-            headers: [
-                "content-type": "text/event-stream", "cache-control": "no-cache", "x-request-id": requestID,
-            ])
+    static func relay(_ chunks: GenerationStream, to writer: any ResponseWriter, requestID: String, headers: HTTPFields)
+        async
+    {
+        var head = ResponseHead(status: 200, headers: headers)
+        head.headers.set("content-type", "text/event-stream")
+        head.headers.set("cache-control", "no-cache")
+        head.headers.set("x-request-id", requestID)
         do {
             try await writer.writeHead(head)
         } catch {

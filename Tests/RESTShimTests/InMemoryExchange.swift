@@ -34,10 +34,14 @@ struct InMemoryShim {
         self.router = router
     }
 
-    func send(_ method: String, _ target: String, body: String = "", headers: HTTPFields = HTTPFields(), tooLarge: Bool = false)
+    func send(
+        _ method: String, _ target: String, body: String = "", headers: HTTPFields = HTTPFields(),
+        tooLarge: Bool = false
+    )
         async -> RecordingWriter
     {
-        let (path, query) = target.firstIndex(of: "?").map { (String(target[..<$0]), String(target[target.index(after: $0)...])) }
+        let (path, query) =
+            target.firstIndex(of: "?").map { (String(target[..<$0]), String(target[target.index(after: $0)...])) }
             ?? (target, "")
         let request = ServerRequest(
             method: method, path: path, query: query, headers: headers, body: Array(body.utf8), version: .http1_1,

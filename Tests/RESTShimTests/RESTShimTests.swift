@@ -15,18 +15,24 @@ import Testing
     }
 
     @Test func readsEveryContractField() throws {
-        let (request, stream) = try GenerateRequest.fromJSON(Array("""
-            {"model":"tiny","prompt":"p","system_prompt":"s","temperature":0.5,"max_tokens":12,"stop_sequences":["x"],
-             "metadata":{"team":"a"},"top_p":0.9,"messages":[{"role":"user","content":"hi"}],"stream":true,"extra":1}
-            """.utf8))
-        #expect(request == GenerateRequest(
-            model: "tiny", prompt: "p", systemPrompt: "s", temperature: 0.5, maxTokens: 12, stopSequences: ["x"],
-            metadata: ["team": "a"], topP: 0.9, messages: [ChatMessage(role: "user", content: "hi")]))
+        let (request, stream) = try GenerateRequest.fromJSON(
+            Array(
+                """
+                {"model":"tiny","prompt":"p","system_prompt":"s","temperature":0.5,"max_tokens":12,"stop_sequences":["x"],
+                 "metadata":{"team":"a"},"top_p":0.9,"messages":[{"role":"user","content":"hi"}],"stream":true,"extra":1}
+                """.utf8))
+        #expect(
+            request
+                == GenerateRequest(
+                    model: "tiny", prompt: "p", systemPrompt: "s", temperature: 0.5, maxTokens: 12,
+                    stopSequences: ["x"],
+                    metadata: ["team": "a"], topP: 0.9, messages: [ChatMessage(role: "user", content: "hi")]))
         #expect(stream)
     }
 
     @Test func unsetOptionalsStayNil() throws {
-        let (request, stream) = try GenerateRequest.fromJSON(Array(#"{"model":"m","prompt":"p","temperature":null}"#.utf8))
+        let (request, stream) = try GenerateRequest.fromJSON(
+            Array(#"{"model":"m","prompt":"p","temperature":null}"#.utf8))
         #expect(request.temperature == nil && request.maxTokens == nil && request.topP == nil && !stream)
     }
 
@@ -34,11 +40,16 @@ import Testing
         #expect(kind("{nope")?.0 == .malformedRequest)
         #expect(kind("")?.0 == .malformedRequest)
         #expect(kind("[1]")! == (.invalidRequest, "body: must be a JSON object"))
-        #expect(kind(#"{"model":"m","prompt":"p","temperature":"hot"}"#)! == (.invalidRequest, "temperature: must be a number, got string"))
+        #expect(
+            kind(#"{"model":"m","prompt":"p","temperature":"hot"}"#)! == (
+                .invalidRequest, "temperature: must be a number, got string"
+            ))
         #expect(kind(#"{"model":"m","prompt":"p","max_tokens":1.5}"#)!.1.hasPrefix("max_tokens:"))
         #expect(kind(#"{"model":"m","prompt":"p","metadata":{"a":"b","n":1}}"#)!.1.hasPrefix("metadata.n:"))
         #expect(kind(#"{"model":"m","prompt":"p","stop_sequences":["a",2]}"#)!.1.hasPrefix("stop_sequences[1]:"))
-        #expect(kind(#"{"model":"m","messages":[{"role":"user","content":"a"},{"role":7}]}"#)!.1.hasPrefix("messages[1].role:"))
+        #expect(
+            kind(#"{"model":"m","messages":[{"role":"user","content":"a"},{"role":7}]}"#)!.1.hasPrefix(
+                "messages[1].role:"))
         #expect(kind(#"{"model":"m","prompt":"p","stream":"yes"}"#)!.1.hasPrefix("stream:"))
     }
 }
@@ -47,7 +58,9 @@ import Testing
     let shim = try! InMemoryShim()
 
     @Test func generateAnswersWithTheContractFieldsAndEchoesTheRequestID() async {
-        let reply = await shim.send("POST", "/api/v1/generate", body: #"{"model":"echo","prompt":"a b","metadata":{"k":"v"}}"#, headers: ["x-request-id": "abc-1"])
+        let reply = await shim.send(
+            "POST", "/api/v1/generate", body: #"{"model":"echo","prompt":"a b","metadata":{"k":"v"}}"#,
+            headers: ["x-request-id": "abc-1"])
         #expect(reply.status == 200)
         #expect(reply.headers["x-request-id"] == "abc-1")
         let json = reply.json
@@ -71,7 +84,8 @@ import Testing
     }
 
     @Test func errorsHaveTheContractShape() async {
-        let missing = await shim.send("POST", "/api/v1/generate", body: #"{"prompt":"p"}"#, headers: ["x-request-id": "r-9"])
+        let missing = await shim.send(
+            "POST", "/api/v1/generate", body: #"{"prompt":"p"}"#, headers: ["x-request-id": "r-9"])
         #expect(missing.status == 422)
         #expect(missing.json["error"]?["code"] == "invalid_request")
         #expect(missing.json["error"]?["request_id"] == "r-9")
@@ -99,14 +113,17 @@ import Testing
     }
 
     @Test func modelPathsTakeColonsSlashesAndPercentEncoding() async throws {
-        let shim = try InMemoryShim(yaml: """
-            providers:
-              - {name: builtin, type: builtin}
-            models:
-              - {name: "openai/gpt-oss-20b", provider: builtin, aliases: [large]}
-              - {name: "gemma3:4b", provider: builtin}
-            """)
-        for target in ["/api/v1/models/openai/gpt-oss-20b", "/api/v1/models/openai%2Fgpt-oss-20b", "/api/v1/models/large"] {
+        let shim = try InMemoryShim(
+            yaml: """
+                providers:
+                  - {name: builtin, type: builtin}
+                models:
+                  - {name: "openai/gpt-oss-20b", provider: builtin, aliases: [large]}
+                  - {name: "gemma3:4b", provider: builtin}
+                """)
+        for target in [
+            "/api/v1/models/openai/gpt-oss-20b", "/api/v1/models/openai%2Fgpt-oss-20b", "/api/v1/models/large",
+        ] {
             let reply = await shim.send("GET", target)
             #expect(reply.status == 200 && reply.json["name"] == "openai/gpt-oss-20b", "\(target)")
         }
@@ -120,11 +137,14 @@ import Testing
 
     @Test func healthAndUsage() async {
         let live = await shim.send("GET", "/api/v1/health")
-        #expect(live.status == 200 && live.json["version"] == .string(ModelGateway.version) && live.json["providers"] == nil)
+        #expect(
+            live.status == 200 && live.json["version"] == .string(ModelGateway.version) && live.json["providers"] == nil
+        )
         let detailed = await shim.send("GET", "/api/v1/health/detailed")
         #expect(detailed.json["providers"]?.arrayValue?.first?["name"] == "builtin")
-        _ = await shim.send("POST", "/api/v1/generate", body: #"{"model":"echo","prompt":"one two three"}"#,
-                            headers: ["authorization": "Bearer secret-key"])
+        _ = await shim.send(
+            "POST", "/api/v1/generate", body: #"{"model":"echo","prompt":"one two three"}"#,
+            headers: ["authorization": "Bearer secret-key"])
         let usage = await shim.send("GET", "/api/v1/usage")
         #expect(usage.json["totals"]?["tokens_output"] == 3 && usage.json["totals"]?["requests"] == 1)
         #expect(usage.json["by_model"]?.arrayValue?.first?["name"] == "echo")

@@ -5,6 +5,8 @@ public struct CallContext: Sendable {
     public var apiKey: String?
     /// The client's deadline (gRPC `grpc-timeout`); provider calls never outlive it.
     public var deadline: ContinuousClock.Instant?
+    /// Time spent waiting on providers, for the overhead measurement.
+    public let timing = CallTiming()
 
     public init(requestID: String, apiKey: String? = nil, deadline: ContinuousClock.Instant? = nil) {
         self.requestID = requestID

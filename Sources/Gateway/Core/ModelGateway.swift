@@ -6,18 +6,32 @@ public final class ModelGateway: Sendable {
     public let config: GatewayConfig
     public let registry: ModelRegistry
     public let usage = UsageLedger()
-    let planner: FailoverPlanner
+    public let metrics = GatewayMetrics()
+    public let authenticator: Authenticator
+    public let breaker = CircuitBreaker()
+    let router: RequestRouter
     let prober: ProviderProber
     private let startedAt = ContinuousClock.now
     /// When the gateway started, for usage reports.
     public let startedAtRFC3339 = WallClock.rfc3339()
 
-    public init(config: GatewayConfig, client: HTTPClient = HTTPClient()) {
+    public init(
+        config: GatewayConfig, client: HTTPClient = HTTPClient(),
+        rateLimits: any RateLimitStore = InProcessRateLimitStore()
+    ) {
         self.config = config
         let providers = config.providers.map { ProviderFactory.make($0, client: client) }
         registry = ModelRegistry(config: config, providers: providers)
-        planner = FailoverPlanner(registry: registry, strategies: config.failoverStrategies)
-        prober = ProviderProber(registry: registry, interval: config.probeIntervalS)
+        authenticator = Authenticator(keys: config.apiKeys)
+        var concurrency: [String: ConcurrencyLimiter] = [:]
+        for provider in config.providers {
+            if let limit = provider.maxConcurrency { concurrency[provider.name] = ConcurrencyLimiter(limit: limit) }
+        }
+        router = RequestRouter(
+            registry: registry, planner: FailoverPlanner(registry: registry, strategies: config.failoverStrategies),
+            limiter: RateLimiter(store: rateLimits), breaker: breaker, concurrency: concurrency, metrics: metrics,
+            keyLimit: config.keyRateLimit)
+        prober = ProviderProber(registry: registry, interval: config.probeIntervalS, breaker: breaker)
     }
 
     /// Starts the periodic provider probes; the returned task runs until cancelled.
@@ -53,10 +67,20 @@ public final class ModelGateway: Sendable {
 
     // MARK: health
 
+    /// A provider's state as reported: its probe result, or down while its circuit is open.
+    private func reportedStatus(_ provider: any Provider) -> ProviderStatus {
+        var status = registry.status(of: provider.name)
+        if status.state == .up, breaker.isOpen(provider.name) {
+            status = ProviderStatus(
+                state: .down, latencyMs: status.latencyMs, error: "circuit open after repeated failures")
+        }
+        return status
+    }
+
     public func health(detailed: Bool) async -> HealthResponse {
         if detailed { await prober.probeAll() }
         let providers = registry.providers.map { provider in
-            let status = registry.status(of: provider.name)
+            let status = reportedStatus(provider)
             return ProviderHealth(
                 name: provider.name, type: provider.config.kind.rawValue, endpoint: provider.config.endpoint,
                 status: status.state.rawValue, latencyMs: status.latencyMs, error: status.error)
@@ -70,106 +94,132 @@ public final class ModelGateway: Sendable {
             providers: detailed ? providers : [])
     }
 
+    /// The Prometheus exposition, with provider gauges read at scrape time.
+    public func renderMetrics() -> String {
+        for provider in registry.providers {
+            metrics.registry.set("gateway_provider_up", [provider.name], reportedStatus(provider).state == .up ? 1 : 0)
+        }
+        return metrics.registry.render()
+    }
+
     // MARK: generation
 
-    public func generate(_ request: GenerateRequest, context: CallContext) async throws -> GenerateResponse {
-        try RequestValidation.validate(request)
-        let started = ContinuousClock.now
-        let requested = try resolve(request.model)
-        var lastError: GatewayError?
-        for attempt in planner.plan(for: requested, needing: .generate) {
-            let call = ProviderCall(
-                upstreamModel: attempt.route.upstreamModel, request: request, api: attempt.model.api,
-                timeouts: try context.timeouts(attempt.route.provider.config.timeouts))
-            do {
-                let answer = try await attempt.route.provider.complete(call)
-                let cost = attempt.model.pricing.cost(
-                    input: answer.tokensInput, output: answer.tokensOutput, cachedInput: answer.cachedInput)
-                usage.record(
-                    model: attempt.model.name, provider: attempt.route.provider.name, apiKey: context.apiKey,
-                    input: answer.tokensInput, output: answer.tokensOutput, cost: cost)
-                return GenerateResponse(
-                    id: RequestID.generation(), model: attempt.model.name, provider: attempt.route.provider.name,
-                    content: answer.content, tokensInput: answer.tokensInput, tokensOutput: answer.tokensOutput,
-                    latencyMs: (ContinuousClock.now - started).milliseconds, finishReason: answer.finishReason,
-                    metadata: request.metadata, costUSD: cost,
-                    requestedModel: attempt.model.name == requested.name ? nil : requested.name)
-            } catch let error as GatewayError where error.allowsFailover {
-                noteFailure(error, of: attempt)
-                lastError = error
-            }
+    /// Counts the request in the metrics however it ends.
+    private func instrumented<T>(
+        _ method: String, model: String, context: CallContext, _ body: () async throws -> (T, provider: String)
+    ) async throws -> T {
+        metrics.registry.add("gateway_inflight_requests")
+        defer { metrics.registry.add("gateway_inflight_requests", [], -1) }
+        do {
+            let (result, provider) = try await body()
+            metrics.registry.add("gateway_requests_total", [method, model, provider, "ok"])
+            return result
+        } catch {
+            let code = (error as? GatewayError)?.kind.rawValue ?? "cancelled"
+            metrics.registry.add("gateway_requests_total", [method, model, "", code])
+            observeEnd(method, context)
+            throw error
         }
-        throw exhausted(requested, lastError)
+    }
+
+    /// Duration and overhead of a finished call.
+    func observeEnd(_ method: String, _ context: CallContext) {
+        metrics.registry.observe(
+            "gateway_request_duration_seconds", [method],
+            (ContinuousClock.now - context.timing.started).milliseconds / 1000)
+        metrics.registry.observe("gateway_overhead_seconds", [method], context.timing.overheadSeconds)
+    }
+
+    private func record(_ attempt: Attempt, _ context: CallContext, input: Int, output: Int, cachedInput: Int) -> Double
+    {
+        let cost = attempt.model.pricing.cost(input: input, output: output, cachedInput: cachedInput)
+        usage.record(
+            model: attempt.model.name, provider: attempt.route.provider.name, apiKey: context.apiKey,
+            input: input, output: output, cost: cost)
+        let labels = [attempt.model.name, attempt.route.provider.name]
+        metrics.registry.add("gateway_tokens_total", labels + ["prompt"], Double(input))
+        metrics.registry.add("gateway_tokens_total", labels + ["completion"], Double(output))
+        metrics.registry.add("gateway_cost_usd_total", labels, cost)
+        return cost
+    }
+
+    public func generate(_ request: GenerateRequest, context: CallContext) async throws -> GenerateResponse {
+        try await instrumented("generate", model: request.model, context: context) {
+            try RequestValidation.validate(request)
+            let requested = try resolve(request.model)
+            let (answer, attempt) = try await router.run(requested, needing: .generate, context: context) {
+                attempt, timeouts, _ in
+                try await attempt.route.provider.complete(
+                    ProviderCall(
+                        upstreamModel: attempt.route.upstreamModel, request: request, api: attempt.model.api,
+                        timeouts: timeouts))
+            }
+            let cost = record(
+                attempt, context, input: answer.tokensInput, output: answer.tokensOutput,
+                cachedInput: answer.cachedInput)
+            observeEnd("generate", context)
+            let response = GenerateResponse(
+                id: RequestID.generation(), model: attempt.model.name, provider: attempt.route.provider.name,
+                content: answer.content, tokensInput: answer.tokensInput, tokensOutput: answer.tokensOutput,
+                latencyMs: (ContinuousClock.now - context.timing.started).milliseconds,
+                finishReason: answer.finishReason,
+                metadata: request.metadata, costUSD: cost,
+                requestedModel: attempt.model.name == requested.name ? nil : requested.name)
+            return (response, attempt.route.provider.name)
+        }
     }
 
     /// Starts a streamed generation. Returns once one attempt produced real content (failing over before
     /// that); the stream then never switches models, and an upstream failure ends it with an error.
     public func streamGenerate(_ request: GenerateRequest, context: CallContext) async throws -> GenerationStream {
-        try RequestValidation.validate(request)
-        let started = ContinuousClock.now
-        let requested = try resolve(request.model)
-        var lastError: GatewayError?
-        for attempt in planner.plan(for: requested, needing: .stream) {
-            let call = ProviderCall(
-                upstreamModel: attempt.route.upstreamModel, request: request, api: attempt.model.api,
-                timeouts: try context.timeouts(attempt.route.provider.config.timeouts))
-            do {
-                let events = try await attempt.route.provider.stream(call)
+        try await instrumented("stream_generate", model: request.model, context: context) {
+            try RequestValidation.validate(request)
+            let requested = try resolve(request.model)
+            let (relay, attempt) = try await router.run(requested, needing: .stream, context: context) {
+                attempt, timeouts, permit in
+                let events = try await attempt.route.provider.stream(
+                    ProviderCall(
+                        upstreamModel: attempt.route.upstreamModel, request: request, api: attempt.model.api,
+                        timeouts: timeouts))
                 let relay = StreamRelay(
                     events: events, attempt: attempt, requested: requested, request: request, context: context,
-                    started: started, usage: usage)
+                    permit: permit, gateway: self)
                 try await relay.awaitFirstContent()
-                return relay.chunks()
-            } catch let error as GatewayError where error.allowsFailover {
-                noteFailure(error, of: attempt)
-                lastError = error
+                return relay
             }
+            metrics.registry.observe(
+                "gateway_time_to_first_token_seconds", [attempt.model.name, attempt.route.provider.name],
+                (ContinuousClock.now - context.timing.started).milliseconds / 1000)
+            return (relay.chunks(), attempt.route.provider.name)
         }
-        throw exhausted(requested, lastError)
+    }
+
+    /// What a stream reports when it ends (or is dropped): usage, cost, and the call's duration and overhead.
+    func streamEnded(_ attempt: Attempt, _ context: CallContext, input: Int, output: Int, cachedInput: Int) -> Double {
+        observeEnd("stream_generate", context)
+        return record(attempt, context, input: input, output: output, cachedInput: cachedInput)
     }
 
     // MARK: embeddings
 
     public func embed(_ request: EmbedRequest, context: CallContext) async throws -> EmbedResponse {
-        try RequestValidation.validate(request)
-        let started = ContinuousClock.now
-        let requested = try resolve(request.model)
-        guard requested.hasCapability(.embedding) else {
-            throw GatewayError.invalid("model", "\(requested.name) has no embedding capability")
-        }
-        var lastError: GatewayError?
-        for attempt in planner.plan(for: requested, needing: .embedding) {
-            do {
-                let answer = try await attempt.route.provider.embed(
-                    upstreamModel: attempt.route.upstreamModel, input: request.input,
-                    timeouts: try context.timeouts(attempt.route.provider.config.timeouts))
-                let cost = attempt.model.pricing.cost(input: answer.tokensInput, output: 0)
-                usage.record(
-                    model: attempt.model.name, provider: attempt.route.provider.name, apiKey: context.apiKey,
-                    input: answer.tokensInput, output: 0, cost: cost)
-                return EmbedResponse(
-                    model: attempt.model.name, provider: attempt.route.provider.name, embeddings: answer.embeddings,
-                    tokensInput: answer.tokensInput, latencyMs: (ContinuousClock.now - started).milliseconds)
-            } catch let error as GatewayError where error.allowsFailover {
-                noteFailure(error, of: attempt)
-                lastError = error
+        try await instrumented("embed", model: request.model, context: context) {
+            try RequestValidation.validate(request)
+            let requested = try resolve(request.model)
+            guard requested.hasCapability(.embedding) else {
+                throw GatewayError.invalid("model", "\(requested.name) has no embedding capability")
             }
+            let (answer, attempt) = try await router.run(requested, needing: .embedding, context: context) {
+                attempt, timeouts, _ in
+                try await attempt.route.provider.embed(
+                    upstreamModel: attempt.route.upstreamModel, input: request.input, timeouts: timeouts)
+            }
+            _ = record(attempt, context, input: answer.tokensInput, output: 0, cachedInput: 0)
+            observeEnd("embed", context)
+            let response = EmbedResponse(
+                model: attempt.model.name, provider: attempt.route.provider.name, embeddings: answer.embeddings,
+                tokensInput: answer.tokensInput, latencyMs: (ContinuousClock.now - context.timing.started).milliseconds)
+            return (response, attempt.route.provider.name)
         }
-        throw exhausted(requested, lastError)
-    }
-
-    // MARK: failures
-
-    /// A provider that cannot be reached is marked down at once, so the next requests skip it.
-    private func noteFailure(_ error: GatewayError, of attempt: Attempt) {
-        if error.kind == .noProviderAvailable {
-            registry.setStatus(
-                attempt.route.provider.name, ProviderStatus(state: .down, latencyMs: 0, error: error.message))
-        }
-    }
-
-    /// The error once every attempt failed: the last provider's error, or 503 when none could be tried.
-    private func exhausted(_ model: ModelEntry, _ lastError: GatewayError?) -> GatewayError {
-        lastError ?? GatewayError(.noProviderAvailable, "no provider is available for model \"\(model.name)\"")
     }
 }

@@ -10,8 +10,9 @@ final class StreamRelay: @unchecked Sendable {
     private let requested: ModelEntry
     private let request: GenerateRequest
     private let context: CallContext
-    private let started: ContinuousClock.Instant
-    private let usage: UsageLedger
+    /// Held until the stream ends: the provider's concurrency slot.
+    private let permit: ConcurrencyLimiter.Permit?
+    private let gateway: ModelGateway
     private let id = RequestID.generation()
     private var held: [ProviderEvent] = []
     private var tokensInput = 0
@@ -25,15 +26,15 @@ final class StreamRelay: @unchecked Sendable {
 
     init(
         events: ProviderEventStream, attempt: Attempt, requested: ModelEntry, request: GenerateRequest,
-        context: CallContext, started: ContinuousClock.Instant, usage: UsageLedger
+        context: CallContext, permit: ConcurrencyLimiter.Permit?, gateway: ModelGateway
     ) {
         iterator = events.makeAsyncIterator()
         self.attempt = attempt
         self.requested = requested
         self.request = request
         self.context = context
-        self.started = started
-        self.usage = usage
+        self.permit = permit
+        self.gateway = gateway
     }
 
     deinit {
@@ -62,7 +63,7 @@ final class StreamRelay: @unchecked Sendable {
 
     private func nextEvent() async throws -> ProviderEvent? {
         if !held.isEmpty { return held.removeFirst() }
-        return try await iterator.next()
+        return try await context.timing.measure { try await iterator.next() }
     }
 
     private func nextChunk() async throws -> GenerateChunk? {
@@ -92,7 +93,7 @@ final class StreamRelay: @unchecked Sendable {
         last.finishReason = finishReason
         last.tokensInput = tokensInput
         last.tokensOutput = tokensOutput ?? deltas
-        last.latencyMs = (ContinuousClock.now - started).milliseconds
+        last.latencyMs = (ContinuousClock.now - context.timing.started).milliseconds
         last.costUSD = cost
         last.metadata = request.metadata
         last.requestedModel = attempt.model.name == requested.name ? nil : requested.name
@@ -102,12 +103,10 @@ final class StreamRelay: @unchecked Sendable {
     @discardableResult
     private func recordUsage() -> Double {
         let output = tokensOutput ?? deltas
-        let cost = attempt.model.pricing.cost(input: tokensInput, output: output, cachedInput: cachedInput)
-        guard !recorded else { return cost }
+        guard !recorded else {
+            return attempt.model.pricing.cost(input: tokensInput, output: output, cachedInput: cachedInput)
+        }
         recorded = true
-        usage.record(
-            model: attempt.model.name, provider: attempt.route.provider.name, apiKey: context.apiKey,
-            input: tokensInput, output: output, cost: cost)
-        return cost
+        return gateway.streamEnded(attempt, context, input: tokensInput, output: output, cachedInput: cachedInput)
     }
 }

@@ -3,11 +3,13 @@
 struct ProviderProber: Sendable {
     let registry: ModelRegistry
     let interval: Double
+    let breaker: CircuitBreaker
     private let probeTimeouts = UpstreamTimeouts(connect: 2, firstByte: 5, idle: 5, total: 5)
 
-    init(registry: ModelRegistry, interval: Double) {
+    init(registry: ModelRegistry, interval: Double, breaker: CircuitBreaker) {
         self.registry = registry
         self.interval = interval
+        self.breaker = breaker
     }
 
     /// Probes every active provider at once; returns when all have answered or timed out.
@@ -25,6 +27,8 @@ struct ProviderProber: Sendable {
             let models = try await provider.discoverModels(timeouts: probeTimeouts)
             let latency = (ContinuousClock.now - started).milliseconds
             if provider.config.discover { registry.merge(models, from: provider) }
+            // The list endpoint answering is not proof that generation works, so the circuit is left to
+            // close through its own half-open call.
             registry.setStatus(provider.name, ProviderStatus(state: .up, latencyMs: latency, error: ""))
         } catch {
             let message = (error as? GatewayError)?.message ?? "\(error)"

@@ -10,13 +10,12 @@ public struct ModelGatewayService: Sendable {
         self.gateway = gateway
     }
 
-    /// The call's context: request id (the client's `x-request-id` or a new one), API key, deadline.
-    static func callContext(_ context: GRPCContext) -> CallContext {
+    /// The call's context after authentication: request id (the client's `x-request-id` or a new one),
+    /// the client's API key, and the deadline.
+    func callContext(_ context: GRPCContext) throws -> CallContext {
+        let key = try gateway.authenticator.authenticate(authorization: context.requestMetadata["authorization"])
         let requestID =
             context.responseMetadata["x-request-id"] ?? context.requestMetadata["x-request-id"] ?? RequestID.uuid()
-        let key = context.requestMetadata["authorization"].flatMap {
-            $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil
-        }
         let deadline = context.deadline.map {
             ContinuousClock.now + .nanoseconds(Int64(MonotonicInstant.now().nanoseconds(until: $0)))
         }
@@ -32,36 +31,69 @@ public struct ModelGatewayService: Sendable {
         }
     }
 
+    /// The gateway's own time so far, sent with the response headers.
+    private static func reportOverhead(_ call: CallContext, _ context: GRPCContext) {
+        context.responseMetadata.set("x-gateway-overhead-ms", format3(call.timing.overheadSeconds * 1000))
+    }
+
+    /// A number with three decimals, as headers carry milliseconds.
+    public static func format3(_ value: Double) -> String {
+        let thousandths = Int((value * 1000).rounded())
+        let fraction = String(thousandths % 1000)
+        return "\(thousandths / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+    }
+
     public var methods: [GRPCMethod] {
         let gateway = self.gateway
+        let service = self
         let prefix = "/\(Self.name)/"
         return [
             .unary(prefix + "Generate") { (request: GenerateRequest, context) in
-                try await Self.mapped { try await gateway.generate(request, context: Self.callContext(context)) }
+                try await Self.mapped {
+                    let call = try service.callContext(context)
+                    let response = try await gateway.generate(request, context: call)
+                    Self.reportOverhead(call, context)
+                    return response
+                }
             },
             .serverStreaming(prefix + "StreamGenerate") {
                 (request: GenerateRequest, context, stream: GRPCResponseStream<GenerateChunk>) in
                 try await Self.mapped {
-                    for try await chunk in try await gateway.streamGenerate(request, context: Self.callContext(context))
-                    {
-                        try await stream.send(chunk)
-                    }
+                    let call = try service.callContext(context)
+                    let chunks = try await gateway.streamGenerate(request, context: call)
+                    Self.reportOverhead(call, context)
+                    for try await chunk in chunks { try await stream.send(chunk) }
                 }
             },
-            .unary(prefix + "ListModels") { (request: ListModelsRequest, _) in
-                gateway.listModels(provider: request.provider.isEmpty ? nil : request.provider)
+            .unary(prefix + "ListModels") { (request: ListModelsRequest, context) in
+                try await Self.mapped {
+                    _ = try service.callContext(context)
+                    return gateway.listModels(provider: request.provider.isEmpty ? nil : request.provider)
+                }
             },
-            .unary(prefix + "GetModel") { (request: GetModelRequest, _) in
-                try await Self.mapped { try gateway.model(named: request.name) }
+            .unary(prefix + "GetModel") { (request: GetModelRequest, context) in
+                try await Self.mapped {
+                    _ = try service.callContext(context)
+                    return try gateway.model(named: request.name)
+                }
             },
+            // Health stays open when keys are configured, like the REST health endpoints.
             .unary(prefix + "Health") { (request: HealthRequest, _) in
                 await gateway.health(detailed: request.detailed)
             },
             .unary(prefix + "Embed") { (request: EmbedRequest, context) in
-                try await Self.mapped { try await gateway.embed(request, context: Self.callContext(context)) }
+                try await Self.mapped {
+                    let call = try service.callContext(context)
+                    let response = try await gateway.embed(request, context: call)
+                    Self.reportOverhead(call, context)
+                    return response
+                }
             },
-            .unary(prefix + "GetUsage") { (_: UsageRequest, _) in
-                UsageResponse(report: gateway.usage.report(), since: gateway.startedAtRFC3339)
+            .unary(prefix + "GetUsage") { (_: UsageRequest, context) in
+                try await Self.mapped {
+                    _ = try service.callContext(context)
+                    return UsageResponse(report: gateway.usage.report(), since: gateway.startedAtRFC3339)
+                }
             },
         ]
     }

@@ -1,0 +1,90 @@
+/// Runs one request over its failover plan: API-key and model rate limits first, then for each attempt the
+/// provider's circuit, rate limit and concurrency slot, retries (with back-off and jitter, within the
+/// deadline) for transient failures, and failover to the next attempt for the rest.
+struct RequestRouter: Sendable {
+    let registry: ModelRegistry
+    let planner: FailoverPlanner
+    let limiter: RateLimiter
+    let breaker: CircuitBreaker
+    let concurrency: [String: ConcurrencyLimiter]
+    let metrics: GatewayMetrics
+    let keyLimit: RateLimit?
+    /// Retries of one attempt before failing over.
+    var maxRetries = 1
+    var baseBackoff = Duration.milliseconds(100)
+
+    /// Runs `operation` on the first attempt that succeeds. The permit (provider concurrency slot) is handed
+    /// to the operation, which keeps it as long as it needs (a stream keeps it until it ends).
+    func run<T>(
+        _ requested: ModelEntry, needing capability: Capability, context: CallContext,
+        _ operation: (Attempt, UpstreamTimeouts, ConcurrencyLimiter.Permit?) async throws -> T
+    ) async throws -> (T, Attempt) {
+        try await limiter.check("key", context.apiKey.map(UsageLedger.keyID) ?? "anonymous", keyLimit)
+        try await limiter.check("model", requested.name, requested.rateLimit)
+        let plan = planner.plan(for: requested, needing: capability).filter { breaker.allows($0.route.provider.name) }
+        var lastError: GatewayError?
+        for (index, attempt) in plan.enumerated() {
+            if index > 0 {
+                metrics.registry.add("gateway_failovers_total", [plan[index - 1].model.name, attempt.model.name])
+            }
+            do {
+                return (try await runAttempt(attempt, context: context, operation), attempt)
+            } catch let error as GatewayError where error.allowsFailover {
+                lastError = error
+            }
+        }
+        throw lastError
+            ?? GatewayError(.noProviderAvailable, "no provider is available for model \"\(requested.name)\"")
+    }
+
+    private func runAttempt<T>(
+        _ attempt: Attempt, context: CallContext,
+        _ operation: (Attempt, UpstreamTimeouts, ConcurrencyLimiter.Permit?) async throws -> T
+    ) async throws -> T {
+        let provider = attempt.route.provider
+        try await limiter.check("provider", provider.name, provider.config.rateLimit)
+        let permit = try await concurrency[provider.name]?.acquire(provider: provider.name)
+        var tries = 0
+        while true {
+            do {
+                let result = try await context.timing.measure {
+                    try await operation(attempt, try context.timeouts(provider.config.timeouts), permit)
+                }
+                breaker.recordSuccess(provider.name)
+                return result
+            } catch let error as GatewayError where error.allowsFailover {
+                if error.kind != .rateLimited { breaker.recordFailure(provider.name) }
+                if error.kind == .noProviderAvailable {
+                    // Unreachable: skip it until a probe sees it again, rather than retry.
+                    registry.setStatus(provider.name, ProviderStatus(state: .down, latencyMs: 0, error: error.message))
+                    throw error
+                }
+                guard tries < maxRetries, let delay = retryDelay(error, attempt: tries), fits(delay, context) else {
+                    throw error
+                }
+                tries += 1
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    /// Transient failures are retried: provider errors (5xx, a broken connection) and short rate limits.
+    /// Timeouts are not (a retry would double the wait), nor are client errors.
+    private func retryDelay(_ error: GatewayError, attempt: Int) -> Duration? {
+        switch error.kind {
+        case .providerError:
+            let base = baseBackoff * (1 << attempt)
+            return base * Double.random(in: 0.5...1.5)
+        case .rateLimited:
+            guard let seconds = error.retryAfterSeconds, seconds <= 1 else { return nil }
+            return .seconds(seconds)
+        default:
+            return nil
+        }
+    }
+
+    private func fits(_ delay: Duration, _ context: CallContext) -> Bool {
+        guard let deadline = context.deadline else { return true }
+        return ContinuousClock.now + delay < deadline
+    }
+}

@@ -1,0 +1,158 @@
+import Synchronization
+
+/// Counters, gauges and histograms with labels, rendered in the Prometheus text exposition format.
+public final class MetricsRegistry: Sendable {
+    /// Default histogram bounds in seconds: sub-millisecond (gateway overhead) to minutes (long generations).
+    public static let secondsBuckets: [Double] = [
+        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120,
+    ]
+
+    private enum Kind: String { case counter, gauge, histogram }
+
+    private struct Family {
+        var kind: Kind
+        var help: String
+        var buckets: [Double] = []
+        var values: [[String]: Double] = [:]
+        var histograms: [[String]: (counts: [UInt64], sum: Double, count: UInt64)] = [:]
+        var labelNames: [String]
+    }
+
+    private let families = Mutex<[String: Family]>([:])
+    private let order = Mutex<[String]>([])
+
+    public init() {}
+
+    private func declare(_ name: String, _ kind: Kind, _ help: String, labels: [String], buckets: [Double] = []) {
+        families.withLock { families in
+            guard families[name] == nil else { return }
+            families[name] = Family(kind: kind, help: help, buckets: buckets, labelNames: labels)
+            order.withLock { $0.append(name) }
+        }
+    }
+
+    public func counter(_ name: String, help: String, labels: [String] = []) {
+        declare(name, .counter, help, labels: labels)
+    }
+
+    public func gauge(_ name: String, help: String, labels: [String] = []) {
+        declare(name, .gauge, help, labels: labels)
+    }
+
+    public func histogram(_ name: String, help: String, labels: [String] = [], buckets: [Double] = secondsBuckets) {
+        declare(name, .histogram, help, labels: labels, buckets: buckets)
+    }
+
+    /// Adds to a counter or gauge (negative for a gauge going down).
+    public func add(_ name: String, _ labels: [String] = [], _ amount: Double = 1) {
+        families.withLock { $0[name]?.values[labels, default: 0] += amount }
+    }
+
+    public func set(_ name: String, _ labels: [String] = [], _ value: Double) {
+        families.withLock { $0[name]?.values[labels] = value }
+    }
+
+    public func observe(_ name: String, _ labels: [String] = [], _ value: Double) {
+        families.withLock { families in
+            guard var family = families[name] else { return }
+            var entry = family.histograms[labels] ?? (Array(repeating: 0, count: family.buckets.count), 0, 0)
+            for (index, bound) in family.buckets.enumerated() where value <= bound { entry.counts[index] += 1 }
+            entry.sum += value
+            entry.count += 1
+            family.histograms[labels] = entry
+            families[name] = family
+        }
+    }
+
+    /// The current value of a counter or gauge, for tests.
+    public func value(_ name: String, _ labels: [String] = []) -> Double {
+        families.withLock { $0[name]?.values[labels] ?? 0 }
+    }
+
+    /// Observations recorded in a histogram, for tests.
+    public func count(_ name: String, _ labels: [String] = []) -> UInt64 {
+        families.withLock { $0[name]?.histograms[labels]?.count ?? 0 }
+    }
+
+    /// The Prometheus text exposition (version 0.0.4).
+    public func render() -> String {
+        let names = order.withLock { $0 }
+        return families.withLock { families in
+            var out = ""
+            for name in names {
+                guard let family = families[name] else { continue }
+                out += "# HELP \(name) \(family.help)\n# TYPE \(name) \(family.kind.rawValue)\n"
+                func labelText(_ values: [String], extra: String? = nil) -> String {
+                    var pairs = zip(family.labelNames, values).map { "\($0)=\"\(Self.escape($1))\"" }
+                    if let extra { pairs.append(extra) }
+                    return pairs.isEmpty ? "" : "{" + pairs.joined(separator: ",") + "}"
+                }
+                if family.kind == .histogram {
+                    for labels in family.histograms.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                        let entry = family.histograms[labels]!
+                        for (index, bound) in family.buckets.enumerated() {
+                            out +=
+                                "\(name)_bucket\(labelText(labels, extra: "le=\"\(Self.number(bound))\"")) \(entry.counts[index])\n"
+                        }
+                        out += "\(name)_bucket\(labelText(labels, extra: "le=\"+Inf\"")) \(entry.count)\n"
+                        out += "\(name)_sum\(labelText(labels)) \(Self.number(entry.sum))\n"
+                        out += "\(name)_count\(labelText(labels)) \(entry.count)\n"
+                    }
+                } else {
+                    if family.values.isEmpty, family.labelNames.isEmpty { out += "\(name) 0\n" }
+                    for labels in family.values.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                        out += "\(name)\(labelText(labels)) \(Self.number(family.values[labels]!))\n"
+                    }
+                }
+            }
+            return out
+        }
+    }
+
+    static func escape(_ value: String) -> String {
+        var out = ""
+        for character in value {
+            switch character {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    static func number(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
+    }
+}
+
+/// The metrics of contract §6, declared once.
+public struct GatewayMetrics: Sendable {
+    public let registry = MetricsRegistry()
+
+    public init() {
+        registry.counter(
+            "gateway_requests_total", help: "Requests by method, model, provider and result code.",
+            labels: ["method", "model", "provider", "code"])
+        registry.histogram(
+            "gateway_request_duration_seconds", help: "Time from request to last byte of the answer.",
+            labels: ["method"])
+        registry.histogram(
+            "gateway_time_to_first_token_seconds", help: "Time from request to the first streamed content.",
+            labels: ["model", "provider"])
+        registry.counter(
+            "gateway_tokens_total", help: "Tokens by model, provider and kind (prompt or completion).",
+            labels: ["model", "provider", "kind"])
+        registry.counter(
+            "gateway_cost_usd_total", help: "Cost in US dollars by model and provider.", labels: ["model", "provider"])
+        registry.gauge("gateway_inflight_requests", help: "Requests being answered now.")
+        registry.gauge(
+            "gateway_provider_up", help: "1 when the provider answered its last probe.", labels: ["provider"])
+        registry.counter(
+            "gateway_failovers_total", help: "Moves from a failed model to the next candidate.", labels: ["from", "to"])
+        registry.histogram(
+            "gateway_overhead_seconds", help: "Request time not spent waiting on providers: the gateway's own cost.",
+            labels: ["method"])
+    }
+}
