@@ -1,7 +1,8 @@
 import Gateway
 import RPC
 
-/// The `/api/v1` endpoints on the shared router, answering from the same `ModelGateway` as the gRPC service.
+/// The `/api/v1` endpoints and `/metrics` on the shared router, answering from the same `ModelGateway` as
+/// the gRPC service.
 public struct RESTShim: Sendable {
     let gateway: ModelGateway
 
@@ -27,23 +28,25 @@ public struct RESTShim: Sendable {
             })
     }
 
-    /// Wraps an endpoint: request id, body size check, and domain errors as JSON error responses.
+    /// Wraps an endpoint: request id, authentication (unless `open`), body size check, domain errors as JSON
+    /// error responses, and the gateway's own time in `x-gateway-overhead-ms`.
     private func endpoint(
+        open: Bool = false,
         _ body: @escaping @Sendable (ServerRequest, CallContext, any ResponseWriter) async throws -> JSON?
     ) -> Router.Handler {
         { request, writer, _ in
             let requestID = RESTResponses.requestID(request)
             do {
+                let key =
+                    open ? nil : try gateway.authenticator.authenticate(authorization: request.headers["authorization"])
                 guard !request.bodyTooLarge else {
                     throw GatewayError(
                         .payloadTooLarge, "the request body exceeds \(gateway.config.maxRequestBytes) bytes")
                 }
-                let key = request.headers["authorization"].flatMap {
-                    $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil
-                }
                 let context = CallContext(requestID: requestID, apiKey: key)
                 if let answer = try await body(request, context, writer) {
-                    await RESTResponses.json(writer, answer, requestID: requestID)
+                    await RESTResponses.json(
+                        writer, answer, requestID: requestID, headers: RESTResponses.overhead(context))
                 }
             } catch {
                 await RESTResponses.error(writer, error, requestID: requestID)
@@ -84,12 +87,12 @@ public struct RESTShim: Sendable {
             })
         router.add(
             "GET", "/api/v1/health",
-            endpoint { _, _, _ in
+            endpoint(open: true) { _, _, _ in
                 JSONResponses.liveness(await gateway.health(detailed: false))
             })
         router.add(
             "GET", "/api/v1/health/detailed",
-            endpoint { _, _, _ in
+            endpoint(open: true) { _, _, _ in
                 JSONResponses.health(await gateway.health(detailed: true))
             })
         router.add(
@@ -97,5 +100,14 @@ public struct RESTShim: Sendable {
             endpoint { _, _, _ in
                 JSONResponses.usage(gateway.usage.report(), since: gateway.startedAtRFC3339)
             })
+        router.add("GET", "/metrics") { request, writer, _ in
+            let head = ResponseHead(
+                status: 200,
+                headers: [
+                    "content-type": "text/plain; version=0.0.4; charset=utf-8",
+                    "x-request-id": RESTResponses.requestID(request),
+                ])
+            try? await writer.respond(head, body: Array(gateway.renderMetrics().utf8))
+        }
     }
 }

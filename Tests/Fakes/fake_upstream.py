@@ -18,6 +18,8 @@ Answers are deterministic: the reply to a prompt is "Echo: <prompt>" cut into wo
     fault:length                  finish because of the token limit
     fault:tokens=N                reply with exactly N tokens ("tok0 tok1 ...")
     fault:cached=N                report N prompt tokens as served from cache
+    fault:fail_first=N            answer 500 to the first N requests with this exact body, then normally
+GET /_fake/stats returns the peak number of requests handled at once.
 GET /_fake/log returns what the fake saw: requests (path, body) and client disconnects with
 time.monotonic() stamps (the same clock as the tests' CLOCK_MONOTONIC).
 """
@@ -41,6 +43,8 @@ def dumps(value):
 
 LOG = []
 LOG_LOCK = threading.Lock()
+SEEN = {}          # request body -> times seen, for fail_first
+IN_FLIGHT = [0, 0]  # now, peak
 
 
 def log(entry):
@@ -148,6 +152,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_fake/log":
             with LOG_LOCK:
                 return self.send_json(200, {"log": LOG})
+        if self.path == "/_fake/stats":
+            with LOG_LOCK:
+                return self.send_json(200, {"peak_in_flight": IN_FLIGHT[1]})
         self.faults = {}
         self.route("GET", None)
 
@@ -157,12 +164,20 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(400, {"error": "invalid JSON"})
         log({"event": "request", "path": self.path, "body": body,
              "headers": {k.lower(): v for k, v in self.headers.items()}})
-        text = json.dumps(body)
+        text = json.dumps(body, sort_keys=True)
         self.faults = directives(text)
+        with LOG_LOCK:
+            SEEN[text] = SEEN.get(text, 0) + 1
+            self.seen = SEEN[text]
+            IN_FLIGHT[0] += 1
+            IN_FLIGHT[1] = max(IN_FLIGHT)
         try:
             self.route("POST", body)
         except ClientGone:
             self.close_connection = True
+        finally:
+            with LOG_LOCK:
+                IN_FLIGHT[0] -= 1
 
     def route(self, method, body):
         kind = self.server.kind
@@ -187,6 +202,9 @@ class Handler(BaseHTTPRequestHandler):
             return True
         if "slow_first" in f:
             self.wait(f["slow_first"])
+        if self.seen <= f.get("fail_first", 0):
+            self.send_json(500, ERROR_BODIES[self.server.kind](500))
+            return True
         for code in (500, 429, 401, 404):
             if f"http{code}" in f:
                 headers = [("retry-after", "7")] if code == 429 else []

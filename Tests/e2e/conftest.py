@@ -18,15 +18,22 @@ class RunningServer:
     """A server process started on port 0; `port` is what it printed in its `listening on` line."""
 
     def __init__(self, argv, env=None):
+        # stderr (the JSON logs) goes to a file: an unread pipe would fill up and block the server.
+        self.log_file = tempfile.NamedTemporaryFile(prefix="server-log-", suffix=".jsonl", delete=False)
         self.process = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            argv, stdout=subprocess.PIPE, stderr=self.log_file, text=True, env=env)
         line = self.process.stdout.readline()  # readiness: the server prints this once it accepts
         if not line.startswith("listening on "):
             self.process.kill()
-            raise RuntimeError(f"server did not start: {line!r} {self.process.stderr.read()}")
+            raise RuntimeError(f"server did not start: {line!r} {pathlib.Path(self.log_file.name).read_text()}")
         self.port = int(line.rsplit(":", 1)[1])
         self.address = f"127.0.0.1:{self.port}"
         self.url = f"http://127.0.0.1:{self.port}"
+
+    def logs(self):
+        """The JSON log lines written so far."""
+        import json
+        return [json.loads(line) for line in pathlib.Path(self.log_file.name).read_text().splitlines() if line.startswith("{")]
 
     @property
     def pid(self):

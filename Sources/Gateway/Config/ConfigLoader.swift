@@ -27,7 +27,7 @@ public enum ConfigLoader {
         let server = try (top["server"] ?? missing).mapping(
             allowed: ["port", "host", "max_request_bytes", "drain_timeout_s"])
         let auth = try (top["auth"] ?? missing).mapping(allowed: ["api_keys"])
-        let failover = try (top["failover"] ?? missing).mapping(allowed: ["strategies"])
+        let failover = try (top["failover"] ?? missing).mapping(allowed: ["strategies", "retries", "circuit_breaker"])
         let limits = try (top["rate_limits"] ?? missing).mapping(allowed: ["redis_url", "per_key"])
         let discovery = try (top["discovery"] ?? missing).mapping(allowed: ["probe_interval_s"])
 
@@ -53,6 +53,12 @@ public enum ConfigLoader {
             config.failoverStrategies = try strategies.sequence().map { node throws(ConfigError) in
                 try node.oneOf(FailoverStrategy.self)
             }
+        }
+        if let retries = failover["retries"] { config.retries = try retries.int(in: 0...5) }
+        if let breaker = failover["circuit_breaker"] {
+            let fields = try breaker.mapping(allowed: ["failure_threshold", "cooldown_s"])
+            if let threshold = fields["failure_threshold"] { config.breakerThreshold = try threshold.int(in: 1...1000) }
+            if let cooldown = fields["cooldown_s"] { config.breakerCooldownS = try cooldown.double(in: 0.01...86400) }
         }
         if !config.redisURL.isEmpty, !config.redisURL.hasPrefix("redis://") {
             throw limits["redis_url"]!.error("expected a redis:// URL")

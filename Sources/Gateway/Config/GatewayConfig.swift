@@ -76,6 +76,11 @@ public struct GatewayConfig: Sendable, Equatable {
     public var probeIntervalS: Double
     /// Seconds a shutdown waits for in-flight requests.
     public var drainTimeoutS: Double
+    /// Retries of one provider call (transient failures) before failing over.
+    public var retries: Int = 1
+    /// Consecutive failures that open a provider's circuit, and how long it stays open.
+    public var breakerThreshold: Int = 5
+    public var breakerCooldownS: Double = 30
 
     public static let defaultFailover: [FailoverStrategy] = [.sameTier, .tierUp, .providerFallback]
 }

@@ -8,7 +8,8 @@ public final class ModelGateway: Sendable {
     public let usage = UsageLedger()
     public let metrics = GatewayMetrics()
     public let authenticator: Authenticator
-    public let breaker = CircuitBreaker()
+    public let breaker: CircuitBreaker
+    public let logger = RequestLogger()
     let router: RequestRouter
     let prober: ProviderProber
     private let startedAt = ContinuousClock.now
@@ -23,6 +24,8 @@ public final class ModelGateway: Sendable {
         let providers = config.providers.map { ProviderFactory.make($0, client: client) }
         registry = ModelRegistry(config: config, providers: providers)
         authenticator = Authenticator(keys: config.apiKeys)
+        breaker = CircuitBreaker(
+            threshold: config.breakerThreshold, cooldown: .milliseconds(Int(config.breakerCooldownS * 1000)))
         var concurrency: [String: ConcurrencyLimiter] = [:]
         for provider in config.providers {
             if let limit = provider.maxConcurrency { concurrency[provider.name] = ConcurrencyLimiter(limit: limit) }
@@ -30,7 +33,7 @@ public final class ModelGateway: Sendable {
         router = RequestRouter(
             registry: registry, planner: FailoverPlanner(registry: registry, strategies: config.failoverStrategies),
             limiter: RateLimiter(store: rateLimits), breaker: breaker, concurrency: concurrency, metrics: metrics,
-            keyLimit: config.keyRateLimit)
+            keyLimit: config.keyRateLimit, maxRetries: config.retries)
         prober = ProviderProber(registry: registry, interval: config.probeIntervalS, breaker: breaker)
     }
 
@@ -118,6 +121,7 @@ public final class ModelGateway: Sendable {
             let code = (error as? GatewayError)?.kind.rawValue ?? "cancelled"
             metrics.registry.add("gateway_requests_total", [method, model, "", code])
             observeEnd(method, context)
+            logger.request(method: method, context: context, model: model, provider: "", status: code)
             throw error
         }
     }
@@ -158,6 +162,9 @@ public final class ModelGateway: Sendable {
                 attempt, context, input: answer.tokensInput, output: answer.tokensOutput,
                 cachedInput: answer.cachedInput)
             observeEnd("generate", context)
+            logger.request(
+                method: "generate", context: context, model: attempt.model.name, provider: attempt.route.provider.name,
+                status: "ok", tokensInput: answer.tokensInput, tokensOutput: answer.tokensOutput)
             let response = GenerateResponse(
                 id: RequestID.generation(), model: attempt.model.name, provider: attempt.route.provider.name,
                 content: answer.content, tokensInput: answer.tokensInput, tokensOutput: answer.tokensOutput,
@@ -195,8 +202,14 @@ public final class ModelGateway: Sendable {
     }
 
     /// What a stream reports when it ends (or is dropped): usage, cost, and the call's duration and overhead.
-    func streamEnded(_ attempt: Attempt, _ context: CallContext, input: Int, output: Int, cachedInput: Int) -> Double {
+    func streamEnded(
+        _ attempt: Attempt, _ context: CallContext, input: Int, output: Int, cachedInput: Int, status: String
+    ) -> Double {
         observeEnd("stream_generate", context)
+        logger.request(
+            method: "stream_generate", context: context, model: attempt.model.name,
+            provider: attempt.route.provider.name,
+            status: status, tokensInput: input, tokensOutput: output)
         return record(attempt, context, input: input, output: output, cachedInput: cachedInput)
     }
 
@@ -216,6 +229,9 @@ public final class ModelGateway: Sendable {
             }
             _ = record(attempt, context, input: answer.tokensInput, output: 0, cachedInput: 0)
             observeEnd("embed", context)
+            logger.request(
+                method: "embed", context: context, model: attempt.model.name, provider: attempt.route.provider.name,
+                status: "ok", tokensInput: answer.tokensInput)
             let response = EmbedResponse(
                 model: attempt.model.name, provider: attempt.route.provider.name, embeddings: answer.embeddings,
                 tokensInput: answer.tokensInput, latencyMs: (ContinuousClock.now - context.timing.started).milliseconds)

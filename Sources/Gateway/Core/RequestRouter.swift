@@ -24,8 +24,10 @@ struct RequestRouter: Sendable {
         let plan = planner.plan(for: requested, needing: capability).filter { breaker.allows($0.route.provider.name) }
         var lastError: GatewayError?
         for (index, attempt) in plan.enumerated() {
-            if index > 0 {
-                metrics.registry.add("gateway_failovers_total", [plan[index - 1].model.name, attempt.model.name])
+            // A move to another candidate, including straight past a requested model whose providers are down.
+            let previous = index > 0 ? plan[index - 1].model.name : requested.name
+            if index > 0 || previous != attempt.model.name {
+                metrics.registry.add("gateway_failovers_total", [previous, attempt.model.name])
             }
             do {
                 return (try await runAttempt(attempt, context: context, operation), attempt)

@@ -38,7 +38,7 @@ final class StreamRelay: @unchecked Sendable {
     }
 
     deinit {
-        recordUsage()  // a client that went away still pays for the tokens it caused
+        recordUsage(status: "cancelled")  // a client that went away still pays for the tokens it caused
     }
 
     /// Reads until the first text (or the end); errors here are still eligible for failover.
@@ -83,11 +83,11 @@ final class StreamRelay: @unchecked Sendable {
                 }
             }
         } catch {
-            recordUsage()
+            recordUsage(status: (error as? GatewayError)?.kind.rawValue ?? "cancelled")
             throw error
         }
         finished = true
-        let cost = recordUsage()
+        let cost = recordUsage(status: "ok")
         var last = chunk("")
         last.done = true
         last.finishReason = finishReason
@@ -101,12 +101,13 @@ final class StreamRelay: @unchecked Sendable {
     }
 
     @discardableResult
-    private func recordUsage() -> Double {
+    private func recordUsage(status: String) -> Double {
         let output = tokensOutput ?? deltas
         guard !recorded else {
             return attempt.model.pricing.cost(input: tokensInput, output: output, cachedInput: cachedInput)
         }
         recorded = true
-        return gateway.streamEnded(attempt, context, input: tokensInput, output: output, cachedInput: cachedInput)
+        return gateway.streamEnded(
+            attempt, context, input: tokensInput, output: output, cachedInput: cachedInput, status: status)
     }
 }
