@@ -9,7 +9,7 @@ VENV         := .venv
 PY           := $(VENV)/bin/python
 BUILD_FLAGS  ?= -Xswiftc -warnings-as-errors
 APT_PACKAGES := libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libcurl4-openssl-dev \
-                libhttp-parser-dev zlib1g-dev nghttp2-client curl python3-venv pkg-config
+                libhttp-parser-dev zlib1g-dev nghttp2-client curl python3-venv pkg-config redis-server
 # proto file -> C target that holds its generated protobuf-c code
 PROTOS       := rpctest/v1/test_service.proto:CRPCTestProto \
                 modelgateway/v1/gateway.proto:CGatewayProto \

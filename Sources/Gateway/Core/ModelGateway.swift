@@ -18,7 +18,7 @@ public final class ModelGateway: Sendable {
 
     public init(
         config: GatewayConfig, client: HTTPClient = HTTPClient(),
-        rateLimits: any RateLimitStore = InProcessRateLimitStore()
+        rateLimits: (any RateLimitStore)? = nil
     ) {
         self.config = config
         let providers = config.providers.map { ProviderFactory.make($0, client: client) }
@@ -32,9 +32,16 @@ public final class ModelGateway: Sendable {
         }
         router = RequestRouter(
             registry: registry, planner: FailoverPlanner(registry: registry, strategies: config.failoverStrategies),
-            limiter: RateLimiter(store: rateLimits), breaker: breaker, concurrency: concurrency, metrics: metrics,
+            limiter: RateLimiter(store: rateLimits ?? Self.rateLimitStore(config)), breaker: breaker,
+            concurrency: concurrency, metrics: metrics,
             keyLimit: config.keyRateLimit, maxRetries: config.retries)
         prober = ProviderProber(registry: registry, interval: config.probeIntervalS, breaker: breaker)
+    }
+
+    /// Redis when `rate_limits.redis_url` is set (shared by every replica), else process memory.
+    static func rateLimitStore(_ config: GatewayConfig) -> any RateLimitStore {
+        if !config.redisURL.isEmpty, let redis = RedisRateLimitStore(url: config.redisURL) { return redis }
+        return InProcessRateLimitStore()
     }
 
     /// Starts the periodic provider probes; the returned task runs until cancelled.
