@@ -49,11 +49,36 @@ struct ModelGatewayCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let probes = gateway.gateway.startProbing()
+        let tracer = gateway.gateway.tracer
+        let exporter = Task { await tracer.run() }
         print("listening on \(listenHost):\(gateway.server.port)")
         fflush(nil)
         _ = TerminationSignals.wait()
         probes.cancel()
         gateway.server.shutdown(drainTimeoutSeconds: loaded.drainTimeoutS)
+        exporter.cancel()
+        let flushed = ShutdownLatch()
+        Task {
+            await tracer.flush()  // the spans of the requests that just drained
+            flushed.signal()
+        }
+        flushed.wait(seconds: 5)
+    }
+}
+
+/// Lets the main thread wait, bounded, for work finishing in a task.
+final class ShutdownLatch: @unchecked Sendable {
+    private var semaphore = sem_t()
+
+    init() { sem_init(&semaphore, 0, 0) }
+
+    func signal() { sem_post(&semaphore) }
+
+    func wait(seconds: Int) {
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        deadline.tv_sec += seconds
+        while sem_timedwait(&semaphore, &deadline) != 0, errno == EINTR {}
     }
 }
 

@@ -43,7 +43,8 @@ public struct RESTShim: Sendable {
                     throw GatewayError(
                         .payloadTooLarge, "the request body exceeds \(gateway.config.maxRequestBytes) bytes")
                 }
-                let context = CallContext(requestID: requestID, apiKey: key)
+                let context = CallContext(
+                    requestID: requestID, apiKey: key, traceparent: request.headers["traceparent"])
                 if let answer = try await body(request, context, writer) {
                     await RESTResponses.json(
                         writer, answer, requestID: requestID, headers: RESTResponses.overhead(context))

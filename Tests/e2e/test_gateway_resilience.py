@@ -70,11 +70,12 @@ def metric(gw, name, **labels):
 
 
 def test_explicit_fallback_then_same_tier(gw):
+    urllib.request.urlopen(gw.url + "/api/v1/health/detailed", timeout=10)  # probe now: `dead` is known down
     status, _, body = post(gw, {"model": "small-a", "prompt": "route me"})
     assert status == 200, body
     assert (body["model"], body["provider"], body["requested_model"]) == ("gemma3:12b", "ollama", "small-a")
     assert body["content"] == "Echo: route me"
-    # `dead` failed its start-up probe, so the request went straight past small-a and dead-fallback.
+    # `dead` failed its probe, so the request went straight past small-a and dead-fallback.
     assert metric(gw, "gateway_failovers_total", **{"from": "small-a", "to": "gemma3:12b"}) >= 1
 
 

@@ -7,11 +7,16 @@ public struct CallContext: Sendable {
     public var deadline: ContinuousClock.Instant?
     /// Time spent waiting on providers, for the overhead measurement.
     public let timing = CallTiming()
+    /// The client's W3C `traceparent`, continued by the gateway's spans and passed on to providers.
+    public var traceparent: String?
 
-    public init(requestID: String, apiKey: String? = nil, deadline: ContinuousClock.Instant? = nil) {
+    public init(
+        requestID: String, apiKey: String? = nil, deadline: ContinuousClock.Instant? = nil, traceparent: String? = nil
+    ) {
         self.requestID = requestID
         self.apiKey = apiKey
         self.deadline = deadline
+        self.traceparent = traceparent
     }
 
     /// The provider's timeouts, with the total cut to what is left of the client's deadline.

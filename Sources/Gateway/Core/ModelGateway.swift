@@ -10,6 +10,7 @@ public final class ModelGateway: Sendable {
     public let authenticator: Authenticator
     public let breaker: CircuitBreaker
     public let logger = RequestLogger()
+    public let tracer = Tracer()
     let router: RequestRouter
     let prober: ProviderProber
     private let startedAt = ContinuousClock.now
@@ -33,7 +34,7 @@ public final class ModelGateway: Sendable {
         router = RequestRouter(
             registry: registry, planner: FailoverPlanner(registry: registry, strategies: config.failoverStrategies),
             limiter: RateLimiter(store: rateLimits ?? Self.rateLimitStore(config)), breaker: breaker,
-            concurrency: concurrency, metrics: metrics,
+            concurrency: concurrency, metrics: metrics, tracer: tracer,
             keyLimit: config.keyRateLimit, maxRetries: config.retries)
         prober = ProviderProber(registry: registry, interval: config.probeIntervalS, breaker: breaker)
     }
@@ -114,14 +115,27 @@ public final class ModelGateway: Sendable {
 
     // MARK: generation
 
-    /// Counts the request in the metrics however it ends.
+    /// One request's span and the trace context its provider calls continue.
+    struct RequestSpan: Sendable {
+        let span: Tracer.ActiveSpan?
+        let trace: TraceContext?
+
+        func end(error: String? = nil, _ attributes: [(String, JSON)] = []) { span?.end(error: error, attributes) }
+    }
+
+    /// Counts, traces and logs the request however it ends. `body` returns the provider that answered and
+    /// whether the request is over (a stream ends later, in `streamEnded`).
     private func instrumented<T>(
-        _ method: String, model: String, context: CallContext, _ body: () async throws -> (T, provider: String)
+        _ method: String, model: String, context: CallContext,
+        _ body: (RequestSpan) async throws -> (T, provider: String)
     ) async throws -> T {
         metrics.registry.add("gateway_inflight_requests")
         defer { metrics.registry.add("gateway_inflight_requests", [], -1) }
+        let incoming = TraceContext(traceparent: context.traceparent)
+        let span = tracer.start(method, parent: incoming, kind: .server)
+        let request = RequestSpan(span: span, trace: span?.context ?? incoming)
         do {
-            let (result, provider) = try await body()
+            let (result, provider) = try await body(request)
             metrics.registry.add("gateway_requests_total", [method, model, provider, "ok"])
             return result
         } catch {
@@ -129,6 +143,7 @@ public final class ModelGateway: Sendable {
             metrics.registry.add("gateway_requests_total", [method, model, "", code])
             observeEnd(method, context)
             logger.request(method: method, context: context, model: model, provider: "", status: code)
+            request.end(error: code, [("gateway.request_id", .string(context.requestID))])
             throw error
         }
     }
@@ -141,37 +156,50 @@ public final class ModelGateway: Sendable {
         metrics.registry.observe("gateway_overhead_seconds", [method], context.timing.overheadSeconds)
     }
 
-    private func record(_ attempt: Attempt, _ context: CallContext, input: Int, output: Int, cachedInput: Int) -> Double
-    {
+    /// Usage, cost, metrics, log line and span of a call that ended with an answer.
+    private func finish(
+        _ method: String, _ attempt: Attempt, _ context: CallContext, _ span: RequestSpan, input: Int, output: Int,
+        cachedInput: Int, status: String = "ok"
+    ) -> Double {
         let cost = attempt.model.pricing.cost(input: input, output: output, cachedInput: cachedInput)
+        let provider = attempt.route.provider.name
         usage.record(
-            model: attempt.model.name, provider: attempt.route.provider.name, apiKey: context.apiKey,
-            input: input, output: output, cost: cost)
-        let labels = [attempt.model.name, attempt.route.provider.name]
+            model: attempt.model.name, provider: provider, apiKey: context.apiKey, input: input, output: output,
+            cost: cost)
+        let labels = [attempt.model.name, provider]
         metrics.registry.add("gateway_tokens_total", labels + ["prompt"], Double(input))
         metrics.registry.add("gateway_tokens_total", labels + ["completion"], Double(output))
         metrics.registry.add("gateway_cost_usd_total", labels, cost)
+        observeEnd(method, context)
+        logger.request(
+            method: method, context: context, model: attempt.model.name, provider: provider, status: status,
+            tokensInput: input, tokensOutput: output)
+        span.end(
+            error: status == "ok" ? nil : status,
+            [
+                ("gateway.request_id", .string(context.requestID)), ("gateway.model", .string(attempt.model.name)),
+                ("gateway.provider", .string(provider)), ("gen_ai.usage.input_tokens", .number(Double(input))),
+                ("gen_ai.usage.output_tokens", .number(Double(output))),
+            ])
         return cost
     }
 
     public func generate(_ request: GenerateRequest, context: CallContext) async throws -> GenerateResponse {
-        try await instrumented("generate", model: request.model, context: context) {
+        try await instrumented("generate", model: request.model, context: context) { span in
             try RequestValidation.validate(request)
             let requested = try resolve(request.model)
-            let (answer, attempt) = try await router.run(requested, needing: .generate, context: context) {
-                attempt, timeouts, _ in
+            let (answer, attempt) = try await router.run(
+                requested, needing: .generate, context: context, trace: span.trace
+            ) {
+                attempt, settings in
                 try await attempt.route.provider.complete(
                     ProviderCall(
                         upstreamModel: attempt.route.upstreamModel, request: request, api: attempt.model.api,
-                        timeouts: timeouts))
+                        timeouts: settings.timeouts, headers: settings.headers))
             }
-            let cost = record(
-                attempt, context, input: answer.tokensInput, output: answer.tokensOutput,
+            let cost = finish(
+                "generate", attempt, context, span, input: answer.tokensInput, output: answer.tokensOutput,
                 cachedInput: answer.cachedInput)
-            observeEnd("generate", context)
-            logger.request(
-                method: "generate", context: context, model: attempt.model.name, provider: attempt.route.provider.name,
-                status: "ok", tokensInput: answer.tokensInput, tokensOutput: answer.tokensOutput)
             let response = GenerateResponse(
                 id: RequestID.generation(), model: attempt.model.name, provider: attempt.route.provider.name,
                 content: answer.content, tokensInput: answer.tokensInput, tokensOutput: answer.tokensOutput,
@@ -186,18 +214,20 @@ public final class ModelGateway: Sendable {
     /// Starts a streamed generation. Returns once one attempt produced real content (failing over before
     /// that); the stream then never switches models, and an upstream failure ends it with an error.
     public func streamGenerate(_ request: GenerateRequest, context: CallContext) async throws -> GenerationStream {
-        try await instrumented("stream_generate", model: request.model, context: context) {
+        try await instrumented("stream_generate", model: request.model, context: context) { span in
             try RequestValidation.validate(request)
             let requested = try resolve(request.model)
-            let (relay, attempt) = try await router.run(requested, needing: .stream, context: context) {
-                attempt, timeouts, permit in
+            let (relay, attempt) = try await router.run(
+                requested, needing: .stream, context: context, trace: span.trace
+            ) {
+                attempt, settings in
                 let events = try await attempt.route.provider.stream(
                     ProviderCall(
                         upstreamModel: attempt.route.upstreamModel, request: request, api: attempt.model.api,
-                        timeouts: timeouts))
+                        timeouts: settings.timeouts, headers: settings.headers))
                 let relay = StreamRelay(
                     events: events, attempt: attempt, requested: requested, request: request, context: context,
-                    permit: permit, gateway: self)
+                    permit: settings.permit, span: span, gateway: self)
                 try await relay.awaitFirstContent()
                 return relay
             }
@@ -208,37 +238,34 @@ public final class ModelGateway: Sendable {
         }
     }
 
-    /// What a stream reports when it ends (or is dropped): usage, cost, and the call's duration and overhead.
+    /// What a stream reports when it ends (or is dropped): usage, cost, duration, overhead, log line and span.
     func streamEnded(
-        _ attempt: Attempt, _ context: CallContext, input: Int, output: Int, cachedInput: Int, status: String
+        _ attempt: Attempt, _ context: CallContext, _ span: RequestSpan, input: Int, output: Int, cachedInput: Int,
+        status: String
     ) -> Double {
-        observeEnd("stream_generate", context)
-        logger.request(
-            method: "stream_generate", context: context, model: attempt.model.name,
-            provider: attempt.route.provider.name,
-            status: status, tokensInput: input, tokensOutput: output)
-        return record(attempt, context, input: input, output: output, cachedInput: cachedInput)
+        finish(
+            "stream_generate", attempt, context, span, input: input, output: output, cachedInput: cachedInput,
+            status: status)
     }
 
     // MARK: embeddings
 
     public func embed(_ request: EmbedRequest, context: CallContext) async throws -> EmbedResponse {
-        try await instrumented("embed", model: request.model, context: context) {
+        try await instrumented("embed", model: request.model, context: context) { span in
             try RequestValidation.validate(request)
             let requested = try resolve(request.model)
             guard requested.hasCapability(.embedding) else {
                 throw GatewayError.invalid("model", "\(requested.name) has no embedding capability")
             }
-            let (answer, attempt) = try await router.run(requested, needing: .embedding, context: context) {
-                attempt, timeouts, _ in
+            let (answer, attempt) = try await router.run(
+                requested, needing: .embedding, context: context, trace: span.trace
+            ) {
+                attempt, settings in
                 try await attempt.route.provider.embed(
-                    upstreamModel: attempt.route.upstreamModel, input: request.input, timeouts: timeouts)
+                    upstreamModel: attempt.route.upstreamModel, input: request.input, timeouts: settings.timeouts,
+                    headers: settings.headers)
             }
-            _ = record(attempt, context, input: answer.tokensInput, output: 0, cachedInput: 0)
-            observeEnd("embed", context)
-            logger.request(
-                method: "embed", context: context, model: attempt.model.name, provider: attempt.route.provider.name,
-                status: "ok", tokensInput: answer.tokensInput)
+            _ = finish("embed", attempt, context, span, input: answer.tokensInput, output: 0, cachedInput: 0)
             let response = EmbedResponse(
                 model: attempt.model.name, provider: attempt.route.provider.name, embeddings: answer.embeddings,
                 tokensInput: answer.tokensInput, latencyMs: (ContinuousClock.now - context.timing.started).milliseconds)

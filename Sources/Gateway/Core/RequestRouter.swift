@@ -1,3 +1,11 @@
+/// What one provider call runs with: its timeouts (cut to the client's deadline), the provider's concurrency
+/// slot (held as long as the call needs it; a stream keeps it until it ends), and extra headers (trace context).
+struct UpstreamCallSettings: Sendable {
+    let timeouts: UpstreamTimeouts
+    let permit: ConcurrencyLimiter.Permit?
+    let headers: [(String, String)]
+}
+
 /// Runs one request over its failover plan: API-key and model rate limits first, then for each attempt the
 /// provider's circuit, rate limit and concurrency slot, retries (with back-off and jitter, within the
 /// deadline) for transient failures, and failover to the next attempt for the rest.
@@ -8,6 +16,7 @@ struct RequestRouter: Sendable {
     let breaker: CircuitBreaker
     let concurrency: [String: ConcurrencyLimiter]
     let metrics: GatewayMetrics
+    let tracer: Tracer
     let keyLimit: RateLimit?
     /// Retries of one attempt before failing over.
     var maxRetries = 1
@@ -16,8 +25,8 @@ struct RequestRouter: Sendable {
     /// Runs `operation` on the first attempt that succeeds. The permit (provider concurrency slot) is handed
     /// to the operation, which keeps it as long as it needs (a stream keeps it until it ends).
     func run<T>(
-        _ requested: ModelEntry, needing capability: Capability, context: CallContext,
-        _ operation: (Attempt, UpstreamTimeouts, ConcurrencyLimiter.Permit?) async throws -> T
+        _ requested: ModelEntry, needing capability: Capability, context: CallContext, trace: TraceContext?,
+        _ operation: (Attempt, UpstreamCallSettings) async throws -> T
     ) async throws -> (T, Attempt) {
         try await limiter.check("key", context.apiKey.map(UsageLedger.keyID) ?? "anonymous", keyLimit)
         try await limiter.check("model", requested.name, requested.rateLimit)
@@ -30,7 +39,7 @@ struct RequestRouter: Sendable {
                 metrics.registry.add("gateway_failovers_total", [previous, attempt.model.name])
             }
             do {
-                return (try await runAttempt(attempt, context: context, operation), attempt)
+                return (try await runAttempt(attempt, context: context, trace: trace, operation), attempt)
             } catch let error as GatewayError where error.allowsFailover {
                 lastError = error
             }
@@ -40,32 +49,49 @@ struct RequestRouter: Sendable {
     }
 
     private func runAttempt<T>(
-        _ attempt: Attempt, context: CallContext,
-        _ operation: (Attempt, UpstreamTimeouts, ConcurrencyLimiter.Permit?) async throws -> T
+        _ attempt: Attempt, context: CallContext, trace: TraceContext?,
+        _ operation: (Attempt, UpstreamCallSettings) async throws -> T
     ) async throws -> T {
         let provider = attempt.route.provider
         try await limiter.check("provider", provider.name, provider.config.rateLimit)
         let permit = try await concurrency[provider.name]?.acquire(provider: provider.name)
+        let span = tracer.start(
+            "\(provider.config.kind.rawValue) \(attempt.route.upstreamModel)", parent: trace, kind: .client)
+        let attributes: [(String, JSON)] = [
+            ("gen_ai.system", .string(provider.config.kind.rawValue)),
+            ("gen_ai.request.model", .string(attempt.route.upstreamModel)),
+            ("gateway.provider", .string(provider.name)), ("gateway.model", .string(attempt.model.name)),
+        ]
+        // The provider sees this attempt's span as its parent; without tracing, the client's context passes through.
+        let traceparent = span?.context.traceparent ?? trace?.traceparent
+        let settings = UpstreamCallSettings(
+            timeouts: try context.timeouts(provider.config.timeouts), permit: permit,
+            headers: traceparent.map { [("traceparent", $0)] } ?? [])
         var tries = 0
         while true {
             do {
-                let result = try await context.timing.measure {
-                    try await operation(attempt, try context.timeouts(provider.config.timeouts), permit)
-                }
+                let result = try await context.timing.measure { try await operation(attempt, settings) }
                 breaker.recordSuccess(provider.name)
+                span?.end(attributes)
                 return result
             } catch let error as GatewayError where error.allowsFailover {
                 if error.kind != .rateLimited { breaker.recordFailure(provider.name) }
                 if error.kind == .noProviderAvailable {
                     // Unreachable: skip it until a probe sees it again, rather than retry.
                     registry.setStatus(provider.name, ProviderStatus(state: .down, latencyMs: 0, error: error.message))
-                    throw error
                 }
-                guard tries < maxRetries, let delay = retryDelay(error, attempt: tries), fits(delay, context) else {
+                guard error.kind != .noProviderAvailable, tries < maxRetries,
+                    let delay = retryDelay(error, attempt: tries),
+                    fits(delay, context)
+                else {
+                    span?.end(error: error.message, attributes)
                     throw error
                 }
                 tries += 1
                 try await Task.sleep(for: delay)
+            } catch {
+                span?.end(error: "\(error)", attributes)
+                throw error
             }
         }
     }

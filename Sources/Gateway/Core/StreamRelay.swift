@@ -12,6 +12,7 @@ final class StreamRelay: @unchecked Sendable {
     private let context: CallContext
     /// Held until the stream ends: the provider's concurrency slot.
     private let permit: ConcurrencyLimiter.Permit?
+    private let span: ModelGateway.RequestSpan
     private let gateway: ModelGateway
     private let id = RequestID.generation()
     private var held: [ProviderEvent] = []
@@ -26,7 +27,7 @@ final class StreamRelay: @unchecked Sendable {
 
     init(
         events: ProviderEventStream, attempt: Attempt, requested: ModelEntry, request: GenerateRequest,
-        context: CallContext, permit: ConcurrencyLimiter.Permit?, gateway: ModelGateway
+        context: CallContext, permit: ConcurrencyLimiter.Permit?, span: ModelGateway.RequestSpan, gateway: ModelGateway
     ) {
         iterator = events.makeAsyncIterator()
         self.attempt = attempt
@@ -34,6 +35,7 @@ final class StreamRelay: @unchecked Sendable {
         self.request = request
         self.context = context
         self.permit = permit
+        self.span = span
         self.gateway = gateway
     }
 
@@ -108,6 +110,6 @@ final class StreamRelay: @unchecked Sendable {
         }
         recorded = true
         return gateway.streamEnded(
-            attempt, context, input: tokensInput, output: output, cachedInput: cachedInput, status: status)
+            attempt, context, span, input: tokensInput, output: output, cachedInput: cachedInput, status: status)
     }
 }

@@ -43,17 +43,19 @@ struct AnthropicProvider: Provider {
         return .object(json)
     }
 
-    private func send(_ json: JSON, timeouts: UpstreamTimeouts) async throws -> UpstreamResponse {
+    private func send(_ json: JSON, timeouts: UpstreamTimeouts, headers extra: [(String, String)] = [])
+        async throws -> UpstreamResponse
+    {
         try requireKey()
         let response = try await client.send(
-            .post(config.endpoint + "/v1/messages", json: json, headers: headers, timeouts: timeouts))
+            .post(config.endpoint + "/v1/messages", json: json, headers: headers + extra, timeouts: timeouts))
         try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
         return response
     }
 
     func complete(_ call: ProviderCall) async throws -> ProviderCompletion {
         let answer = try await ProviderHTTP.json(
-            try await send(body(call, stream: false), timeouts: call.timeouts), provider: name)
+            try await send(body(call, stream: false), timeouts: call.timeouts, headers: call.headers), provider: name)
         let text = answer["content"]?.arrayValue?.compactMap {
             $0["type"]?.stringValue == "text" ? $0["text"]?.stringValue : nil
         }
@@ -68,11 +70,13 @@ struct AnthropicProvider: Provider {
     }
 
     func stream(_ call: ProviderCall) async throws -> ProviderEventStream {
-        let response = try await send(body(call, stream: true), timeouts: call.timeouts)
+        let response = try await send(body(call, stream: true), timeouts: call.timeouts, headers: call.headers)
         return ProviderHTTP.events(response.body, AnthropicStreamTranslator(provider: name))
     }
 
-    func embed(upstreamModel: String, input: [String], timeouts: UpstreamTimeouts) async throws -> ProviderEmbedding {
+    func embed(upstreamModel: String, input: [String], timeouts: UpstreamTimeouts, headers: [(String, String)])
+        async throws -> ProviderEmbedding
+    {
         throw GatewayError(.invalidRequest, "provider \(name) offers no embeddings")
     }
 

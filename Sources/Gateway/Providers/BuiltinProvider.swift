@@ -58,7 +58,9 @@ struct BuiltinProvider: Provider {
         })
     }
 
-    func embed(upstreamModel: String, input: [String], timeouts: UpstreamTimeouts) async throws -> ProviderEmbedding {
+    func embed(upstreamModel: String, input: [String], timeouts: UpstreamTimeouts, headers: [(String, String)])
+        async throws -> ProviderEmbedding
+    {
         throw GatewayError(.invalidRequest, "the builtin echo model offers no embeddings")
     }
 

@@ -36,15 +36,19 @@ final class OllamaProvider: Provider {
         return ("/api/chat", .object(json))
     }
 
-    private func send(_ path: String, _ json: JSON, timeouts: UpstreamTimeouts) async throws -> UpstreamResponse {
-        let response = try await client.send(.post(config.endpoint + path, json: json, timeouts: timeouts))
+    private func send(_ path: String, _ json: JSON, timeouts: UpstreamTimeouts, headers extra: [(String, String)] = [])
+        async throws -> UpstreamResponse
+    {
+        let response = try await client.send(
+            .post(config.endpoint + path, json: json, headers: extra, timeouts: timeouts))
         try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
         return response
     }
 
     func complete(_ call: ProviderCall) async throws -> ProviderCompletion {
         let (path, json) = body(call, stream: false)
-        let answer = try await ProviderHTTP.json(try await send(path, json, timeouts: call.timeouts), provider: name)
+        let answer = try await ProviderHTTP.json(
+            try await send(path, json, timeouts: call.timeouts, headers: call.headers), provider: name)
         if let message = Self.errorMessage(answer) {
             throw GatewayError(.providerError, "provider \(name): \(message)")
         }
@@ -58,13 +62,16 @@ final class OllamaProvider: Provider {
 
     func stream(_ call: ProviderCall) async throws -> ProviderEventStream {
         let (path, json) = body(call, stream: true)
-        let response = try await send(path, json, timeouts: call.timeouts)
+        let response = try await send(path, json, timeouts: call.timeouts, headers: call.headers)
         return ProviderHTTP.events(response.body, OllamaStreamTranslator(provider: name))
     }
 
-    func embed(upstreamModel: String, input: [String], timeouts: UpstreamTimeouts) async throws -> ProviderEmbedding {
+    func embed(upstreamModel: String, input: [String], timeouts: UpstreamTimeouts, headers: [(String, String)])
+        async throws -> ProviderEmbedding
+    {
         let json: JSON = ["model": .string(upstreamModel), "input": .array(input.map(JSON.string))]
-        let answer = try await ProviderHTTP.json(try await send("/api/embed", json, timeouts: timeouts), provider: name)
+        let answer = try await ProviderHTTP.json(
+            try await send("/api/embed", json, timeouts: timeouts, headers: headers), provider: name)
         guard let vectors = answer["embeddings"]?.arrayValue, vectors.count == input.count else {
             throw GatewayError(.providerError, "provider \(name) sent no embeddings")
         }

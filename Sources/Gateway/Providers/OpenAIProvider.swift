@@ -35,16 +35,19 @@ struct OpenAIProvider: Provider {
         }
     }
 
-    private func send(_ path: String, _ json: JSON, timeouts: UpstreamTimeouts) async throws -> UpstreamResponse {
+    private func send(_ path: String, _ json: JSON, timeouts: UpstreamTimeouts, headers extra: [(String, String)] = [])
+        async throws -> UpstreamResponse
+    {
         let response = try await client.send(
-            .post(config.endpoint + path, json: json, headers: authHeaders, timeouts: timeouts))
+            .post(config.endpoint + path, json: json, headers: authHeaders + extra, timeouts: timeouts))
         try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
         return response
     }
 
     func complete(_ call: ProviderCall) async throws -> ProviderCompletion {
         let (path, json) = body(call, stream: false)
-        let answer = try await ProviderHTTP.json(try await send(path, json, timeouts: call.timeouts), provider: name)
+        let answer = try await ProviderHTTP.json(
+            try await send(path, json, timeouts: call.timeouts, headers: call.headers), provider: name)
         guard let choice = answer["choices"]?.arrayValue?.first else {
             throw GatewayError(.providerError, "provider \(name) answered without choices")
         }
@@ -59,14 +62,16 @@ struct OpenAIProvider: Provider {
 
     func stream(_ call: ProviderCall) async throws -> ProviderEventStream {
         let (path, json) = body(call, stream: true)
-        let response = try await send(path, json, timeouts: call.timeouts)
+        let response = try await send(path, json, timeouts: call.timeouts, headers: call.headers)
         return ProviderHTTP.events(response.body, OpenAIStreamTranslator(provider: name))
     }
 
-    func embed(upstreamModel: String, input: [String], timeouts: UpstreamTimeouts) async throws -> ProviderEmbedding {
+    func embed(upstreamModel: String, input: [String], timeouts: UpstreamTimeouts, headers: [(String, String)])
+        async throws -> ProviderEmbedding
+    {
         let json: JSON = ["model": .string(upstreamModel), "input": .array(input.map(JSON.string))]
         let answer = try await ProviderHTTP.json(
-            try await send("/embeddings", json, timeouts: timeouts), provider: name)
+            try await send("/embeddings", json, timeouts: timeouts, headers: headers), provider: name)
         guard let data = answer["data"]?.arrayValue, data.count == input.count else {
             throw GatewayError(.providerError, "provider \(name) sent no embeddings")
         }

@@ -17,14 +17,18 @@ public struct ProviderCall: Sendable {
     public var request: GenerateRequest
     public var api: OpenAIAPIStyle
     public var timeouts: UpstreamTimeouts
+    /// Headers the call carries beyond the provider's own (the trace context).
+    public var headers: [(String, String)]
 
     public init(
-        upstreamModel: String, request: GenerateRequest, api: OpenAIAPIStyle = .chat, timeouts: UpstreamTimeouts
+        upstreamModel: String, request: GenerateRequest, api: OpenAIAPIStyle = .chat, timeouts: UpstreamTimeouts,
+        headers: [(String, String)] = []
     ) {
         self.upstreamModel = upstreamModel
         self.request = request
         self.api = api
         self.timeouts = timeouts
+        self.headers = headers
     }
 }
 
@@ -56,7 +60,8 @@ public protocol Provider: Sendable {
     func complete(_ call: ProviderCall) async throws -> ProviderCompletion
     /// Returns once the provider accepted the call (its errors before streaming are thrown here).
     func stream(_ call: ProviderCall) async throws -> ProviderEventStream
-    func embed(upstreamModel: String, input: [String], timeouts: UpstreamTimeouts) async throws -> ProviderEmbedding
+    func embed(upstreamModel: String, input: [String], timeouts: UpstreamTimeouts, headers: [(String, String)])
+        async throws -> ProviderEmbedding
     /// Lists the provider's models; doubles as its health probe.
     func discoverModels(timeouts: UpstreamTimeouts) async throws -> [DiscoveredModel]
 }

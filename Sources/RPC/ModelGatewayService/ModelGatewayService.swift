@@ -19,7 +19,8 @@ public struct ModelGatewayService: Sendable {
         let deadline = context.deadline.map {
             ContinuousClock.now + .nanoseconds(Int64(MonotonicInstant.now().nanoseconds(until: $0)))
         }
-        return CallContext(requestID: requestID, apiKey: key, deadline: deadline)
+        return CallContext(
+            requestID: requestID, apiKey: key, deadline: deadline, traceparent: context.requestMetadata["traceparent"])
     }
 
     /// Runs `body`, turning domain errors into gRPC statuses.
