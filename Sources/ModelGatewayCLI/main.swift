@@ -41,6 +41,7 @@ struct ModelGatewayCommand: ParsableCommand {
         let listenPort = port ?? EnvironmentExpansion.environment("SERVICE_PORT").flatMap(Int.init) ?? loaded.port
         let listenHost = host ?? loaded.host
         TerminationSignals.block()
+        FileDescriptorLimit.raiseToMaximum()
         let gateway = GatewayServer(config: loaded)
         do {
             try gateway.server.start(host: listenHost, port: listenPort)

@@ -19,7 +19,7 @@ Answers are deterministic: the reply to a prompt is "Echo: <prompt>" cut into wo
     fault:tokens=N                reply with exactly N tokens ("tok0 tok1 ...")
     fault:cached=N                report N prompt tokens as served from cache
     fault:fail_first=N            answer 500 to the first N requests with this exact body, then normally
-GET /_fake/stats returns the peak number of requests handled at once.
+GET /_fake/stats returns the peak number of generation requests handled at once.
 GET /_fake/log returns what the fake saw: requests (path, body) and client disconnects with
 time.monotonic() stamps (the same clock as the tests' CLOCK_MONOTONIC).
 """
@@ -44,6 +44,8 @@ def dumps(value):
 LOG = []
 LOG_LOCK = threading.Lock()
 SEEN = {}          # request body -> times seen, for fail_first
+GENERATION_PATHS = {"/api/generate", "/api/chat", "/api/embed", "/v1/chat/completions", "/v1/completions",
+                    "/v1/embeddings", "/v1/messages"}
 IN_FLIGHT = [0, 0]  # now, peak
 
 
@@ -81,7 +83,16 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             return None
 
+    def done_in_flight(self):
+        """The request stops counting as in flight before its answer goes out: once the client has read the
+        answer it may rightly send the next request, possibly before this thread runs again."""
+        if getattr(self, "in_flight", False):
+            self.in_flight = False
+            with LOG_LOCK:
+                IN_FLIGHT[0] -= 1
+
     def send_json(self, status, body, headers=()):
+        self.done_in_flight()
         data = dumps(body).encode()
         self.send_response(status)
         self.send_header("content-type", "application/json")
@@ -166,18 +177,20 @@ class Handler(BaseHTTPRequestHandler):
              "headers": {k.lower(): v for k, v in self.headers.items()}})
         text = json.dumps(body, sort_keys=True)
         self.faults = directives(text)
+        # Peak concurrency counts generation calls only (not discovery's /api/show).
+        self.in_flight = self.path.split("?")[0] in GENERATION_PATHS
         with LOG_LOCK:
             SEEN[text] = SEEN.get(text, 0) + 1
             self.seen = SEEN[text]
-            IN_FLIGHT[0] += 1
-            IN_FLIGHT[1] = max(IN_FLIGHT)
+            if self.in_flight:
+                IN_FLIGHT[0] += 1
+                IN_FLIGHT[1] = max(IN_FLIGHT)
         try:
             self.route("POST", body)
         except ClientGone:
             self.close_connection = True
         finally:
-            with LOG_LOCK:
-                IN_FLIGHT[0] -= 1
+            self.done_in_flight()
 
     def route(self, method, body):
         kind = self.server.kind
