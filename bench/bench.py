@@ -115,7 +115,8 @@ class Server:
 
     def __init__(self, argv, env=None):
         started = time.monotonic()
-        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        self.stderr = open(OUT / f"{pathlib.Path(argv[0]).name}.stderr", "w")
+        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.stderr, text=True, env=env)
         line = self.process.stdout.readline()
         self.startup_ms = (time.monotonic() - started) * 1000
         if not line.startswith("listening on "):
@@ -140,8 +141,11 @@ def parse_latency(text, unit_line):
 def wrk(url, body, seconds):
     script = OUT / "post.lua"
     script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(body)}\nwrk.headers["Content-Type"] = "application/json"\n')
-    out = subprocess.run(["wrk", "-t", "1", "-c", str(CONCURRENCY), "-d", f"{seconds}s", "--latency", "-s", str(script), url],
-                         capture_output=True, text=True, timeout=seconds + 30).stdout
+    result = subprocess.run(["wrk", "-t", "1", "-c", str(CONCURRENCY), "-d", f"{seconds}s", "--latency", "-s", str(script), url],
+                            capture_output=True, text=True, timeout=seconds + 30)
+    out = result.stdout
+    if "requests in" not in out:
+        raise RuntimeError(f"wrk against {url} failed: {out} {result.stderr}")
     requests = int(re.search(r"(\d+) requests in", out).group(1))
     errors = sum(int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses|Socket errors:.*?): (\d+)", out))
     p50, p99 = parse_latency(out, "")
@@ -167,6 +171,8 @@ def h2load(url, requests, data=None, headers=(), streams=1):
 def measured(pids, run):
     before = cpu_seconds(pids)
     result = run()
+    if result["failed"]:
+        raise RuntimeError(f"{result['failed']} requests failed: {result}")
     result["cpu_us_per_request"] = round((cpu_seconds(pids) - before) * 1e6 / max(result["requests"], 1), 2)
     return result
 
@@ -205,33 +211,41 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     results, notes = {}, []
 
-    upstream_port, proxy_port = free_port(), free_port()
+    upstream_port, stream_port, proxy_port, proxy_stream_port = free_port(), free_port(), free_port(), free_port()
     (OUT / "sse.txt").write_text(sse_body())
     upstream = Nginx("upstream", f"""
     server {{
         listen 127.0.0.1:{upstream_port} reuseport;
-        location = /v1/chat/completions {{
-            default_type application/json;
-            if ($request_body ~ "\\"stream\\":true") {{ rewrite ^ /sse last; }}
-            return 200 '{CHAT_ANSWER}';
-        }}
-        location = /sse {{ internal; default_type text/event-stream; alias {OUT}/sse.txt; }}
+        location = /v1/chat/completions {{ default_type application/json; return 200 '{CHAT_ANSWER}'; }}
         location = /v1/models {{ default_type application/json; return 200 '{{"object":"list","data":[{{"id":"bench-model","object":"model"}}]}}'; }}
+    }}
+    server {{
+        listen 127.0.0.1:{stream_port} reuseport;
+        # A static file answers POST with 405; error_page turns that into the file itself, with 200.
+        location = /v1/chat/completions {{ default_type text/event-stream; alias {OUT}/sse.txt; error_page 405 =200 $uri; }}
+        location = /v1/models {{ default_type application/json; return 200 '{{"object":"list","data":[{{"id":"bench-stream","object":"model"}}]}}'; }}
     }}""")
     proxy = Nginx("proxy", f"""
     upstream fake {{ server 127.0.0.1:{upstream_port}; keepalive 64; }}
+    upstream fake_stream {{ server 127.0.0.1:{stream_port}; keepalive 64; }}
     server {{
         listen 127.0.0.1:{proxy_port} reuseport;
         location / {{ proxy_pass http://fake; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }}
+    }}
+    server {{
+        listen 127.0.0.1:{proxy_stream_port} reuseport;
+        location / {{ proxy_pass http://fake_stream; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }}
     }}""")
     config = OUT / "gateway.yaml"
     config.write_text(f"""
 server: {{port: 0}}
 providers:
   - {{name: bench, type: openai, endpoint: "http://127.0.0.1:{upstream_port}/v1", max_concurrency: 1024}}
+  - {{name: bench-streams, type: openai, endpoint: "http://127.0.0.1:{stream_port}/v1", max_concurrency: 1024}}
   - {{name: builtin, type: builtin}}
 models:
   - {{name: bench-model, provider: bench}}
+  - {{name: bench-stream, provider: bench-streams}}
 discovery: {{probe_interval_s: 3600}}
 """)
     env = dict(os.environ, LOG_LEVEL="warn")
@@ -261,14 +275,12 @@ discovery: {{probe_interval_s: 3600}}
         runs["gateway_grpc_unary"] = measured(gateway.pids, lambda: h2load(
             f"http://127.0.0.1:{gateway.port}/modelgateway.v1.ModelGateway/Generate", 50_000, grpc_generate_body(),
             ["content-type: application/grpc", "te: trailers"]))
-        stream_body = OUT / "stream_body.json"
-        stream_body.write_text(json.dumps({**gw_body, "stream": True}))
-        nginx_stream = OUT / "nginx_stream.json"
-        nginx_stream.write_text(json.dumps({**body, "stream": True}))
+        # Both over HTTP/1.1 with wrk (this nginx listener speaks no prior-knowledge HTTP/2).
         streams = {
-            "nginx_hop": measured(proxy.pids, lambda: h2load(f"http://127.0.0.1:{proxy_port}/v1/chat/completions", 2000, nginx_stream,
-                                                             ["content-type: application/json"])),
-            "gateway_sse": measured(gateway.pids, lambda: h2load(gw_rest, 2000, stream_body, ["content-type: application/json"])),
+            "nginx_hop": measured(proxy.pids, lambda: wrk(
+                f"http://127.0.0.1:{proxy_stream_port}/v1/chat/completions", json.dumps({**body, "stream": True}), args.seconds)),
+            "gateway_sse": measured(gateway.pids, lambda: wrk(
+                gw_rest, json.dumps({**gw_body, "model": "bench-stream", "stream": True}), args.seconds)),
         }
         for value in streams.values():
             value["cpu_us_per_chunk"] = round(value["cpu_us_per_request"] / STREAM_CHUNKS, 3)

@@ -1,7 +1,9 @@
 /// HTTP/1.1 on one connection: keep-alive, pipelined requests answered strictly in order, `Expect:
 /// 100-continue`, and errors for malformed requests followed by a close (the byte stream is then untrusted).
 final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
-    private unowned let connection: Connection
+    /// Strong: a response writer may outlive the socket (its task still finishing); `Connection.close()`
+    /// drops its protocol, which breaks this cycle.
+    private let connection: Connection
     private var parser: HTTP1Parser!
     private var head: HTTP1RequestHead?
     /// What is still to be answered, in arrival order.

@@ -1,7 +1,9 @@
 /// HTTP/2 on one connection: turns nghttp2's per-stream events into requests, starts a handler task per
 /// request, and cancels it when the client resets the stream or the connection closes.
 final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
-    private unowned let connection: Connection
+    /// Strong: response writers may outlive the socket (their tasks still finishing); `Connection.close()`
+    /// drops its protocol, which breaks this cycle.
+    private let connection: Connection
     private var session: HTTP2Session!
     private var streams: [Int32: HTTP2Stream] = [:]
     private var failed = false

@@ -207,6 +207,7 @@ final class Connection: FDWatcher, TickEndObserver {
         Syscall.close(fd)
         outbound = []
         proto?.connectionClosed()
+        proto = nil
         onClose?(self)
         onClose = nil
     }
