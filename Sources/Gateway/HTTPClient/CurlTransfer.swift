@@ -2,6 +2,11 @@ internal import CCurl
 internal import CCurlShims
 import Synchronization
 
+/// A weak reference the body's callbacks reach their transfer through.
+private final class WeakTransfer: @unchecked Sendable {
+    weak var transfer: CurlTransfer?
+}
+
 /// One request on a curl easy handle: options in, response head out through a continuation, body out
 /// through an `UpstreamBody`. Owned by `CurlMulti`'s thread from `start` to `complete`.
 ///
@@ -20,20 +25,27 @@ final class CurlTransfer: @unchecked Sendable {
     private(set) var lastDataAt: ContinuousClock.Instant?
     /// Set when the transfer ended for a reason curl does not know (our timeouts, cancellation).
     var abortReason: GatewayError?
+    /// Counts this transfer while it is alive (its client's count returns to zero when idle).
+    private let live: Atomic<Int>.Counter
 
-    init?(_ request: UpstreamRequest, multi: CurlMulti) {
+    init?(_ request: UpstreamRequest, multi: CurlMulti, live: Atomic<Int>.Counter) {
         guard let easy = curl_easy_init() else { return nil }
         self.easy = easy
         timeouts = request.timeouts
-        let box = Mutex<CurlTransfer?>(nil)
+        self.live = live
+        // Weak: the channel lives as long as its consumer, the transfer only while curl runs it (CurlMulti's
+        // table holds it); a strong reference here would be a cycle that leaks every transfer.
+        let owner = WeakTransfer()
         body = BodyChannel(
-            resume: { if let transfer = box.withLock({ $0 }) { multi.unpause(transfer) } },
-            cancel: { if let transfer = box.withLock({ $0 }) { multi.cancel(transfer) } })
-        box.withLock { $0 = self }
+            resume: { if let transfer = owner.transfer { multi.unpause(transfer) } },
+            cancel: { if let transfer = owner.transfer { multi.cancel(transfer) } })
+        owner.transfer = self
+        live.increment()
         configure(request)
     }
 
     deinit {
+        live.decrement()
         curl_easy_cleanup(easy)
         curl_slist_free_all(headerList)
     }

@@ -25,9 +25,7 @@ public struct TraceContext: Sendable, Equatable {
     public var traceparent: String { "00-\(traceID)-\(spanID)-\(sampled ? "01" : "00")" }
 
     static func randomHex(bytes: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let digits = Array("0123456789abcdef")
-        return String((0..<bytes * 2).map { _ in digits[Int.random(in: 0..<16, using: &generator)] })
+        RequestID.hexString(bytes: bytes)
     }
 
     /// A new span in this trace.

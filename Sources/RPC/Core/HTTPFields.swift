@@ -12,30 +12,35 @@ public struct HTTPFields: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     /// Adds a field; the name is lower-cased so lookups need no case folding.
     public mutating func append(_ name: String, _ value: String) {
-        entries.append((name.lowercased(), value))
+        entries.append((Self.lowercase(name), value))
+    }
+
+    /// Lower-cases ASCII names, without allocating when a name already is (HTTP/2 names always are).
+    static func lowercase(_ name: String) -> String {
+        name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? name.lowercased() : name
     }
 
     /// Replaces every field called `name` with one field.
     public mutating func set(_ name: String, _ value: String) {
-        let lower = name.lowercased()
+        let lower = Self.lowercase(name)
         entries.removeAll { $0.name == lower }
         entries.append((lower, value))
     }
 
     public mutating func remove(_ name: String) {
-        let lower = name.lowercased()
+        let lower = Self.lowercase(name)
         entries.removeAll { $0.name == lower }
     }
 
     /// The first value of `name`, if any.
     public subscript(name: String) -> String? {
-        let lower = name.lowercased()
+        let lower = Self.lowercase(name)
         return entries.first { $0.name == lower }?.value
     }
 
     /// Every value of `name`, in order.
     public func values(_ name: String) -> [String] {
-        let lower = name.lowercased()
+        let lower = Self.lowercase(name)
         return entries.filter { $0.name == lower }.map(\.value)
     }
 

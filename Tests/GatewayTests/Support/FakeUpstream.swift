@@ -64,7 +64,7 @@ func monotonicSeconds() -> Double {
 func gateway(
     for fake: FakeUpstream, models: String, extraProviders: String = "",
     failover: String = "[same_tier, tier_up, provider_fallback]",
-    providerOptions: String = ""
+    providerOptions: String = "", client: HTTPClient = HTTPClient()
 ) throws -> ModelGateway {
     let endpoint = fake.kind == "openai" ? fake.baseURL + "/v1" : fake.baseURL
     let yaml = """
@@ -80,7 +80,7 @@ func gateway(
         failover:
           strategies: \(failover)
         """
-    return ModelGateway(config: try ConfigLoader.parse(yaml, file: "test.yaml"))
+    return ModelGateway(config: try ConfigLoader.parse(yaml, file: "test.yaml"), client: client)
 }
 
 /// Collects a stream's chunks.
