@@ -21,6 +21,8 @@ struct RequestRouter: Sendable {
     /// Retries of one attempt before failing over.
     var maxRetries = 1
     var baseBackoff = Duration.milliseconds(100)
+    /// How long a provider that refused a request's connection is skipped before requests try it again.
+    var passiveDownTime = Duration.seconds(2)
 
     /// Runs `operation` on the first attempt that succeeds. The permit (provider concurrency slot) is handed
     /// to the operation, which keeps it as long as it needs (a stream keeps it until it ends).
@@ -78,7 +80,12 @@ struct RequestRouter: Sendable {
                 if error.kind != .rateLimited { breaker.recordFailure(provider.name) }
                 if error.kind == .noProviderAvailable {
                     // Unreachable: skip it until a probe sees it again, rather than retry.
-                    registry.setStatus(provider.name, ProviderStatus(state: .down, latencyMs: 0, error: error.message))
+                    // A failed request (not a probe) takes the provider out briefly, so one transient
+                    // connection failure does not last a whole probe interval.
+                    registry.setStatus(
+                        provider.name,
+                        ProviderStatus(
+                            state: .down, latencyMs: 0, error: error.message, retryAt: .now + passiveDownTime))
                 }
                 guard error.kind != .noProviderAvailable, tries < maxRetries,
                     let delay = retryDelay(error, attempt: tries),

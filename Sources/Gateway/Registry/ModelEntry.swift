@@ -30,6 +30,8 @@ public struct ProviderStatus: Sendable, Equatable {
     public var state: State
     public var latencyMs: Double
     public var error: String
+    /// For a provider marked down by a failed request (not a probe): when requests may try it again.
+    var retryAt: ContinuousClock.Instant?
 
     static let unknown = ProviderStatus(state: .unknown, latencyMs: 0, error: "")
 }

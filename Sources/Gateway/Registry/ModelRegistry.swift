@@ -77,8 +77,9 @@ public final class ModelRegistry: Sendable {
 
     /// Whether a route may be tried now: its provider is not known to be down and is active.
     func isUsable(_ route: ModelRoute) -> Bool {
-        let state = status(of: route.provider.name).state
-        return state == .up || state == .unknown
+        let status = status(of: route.provider.name)
+        if status.state == .down, let retryAt = status.retryAt { return ContinuousClock.now >= retryAt }
+        return status.state == .up || status.state == .unknown
     }
 
     /// A model is available when one of its providers is up, unavailable when all are down or inactive.
