@@ -32,6 +32,8 @@ models:
   - {{name: claude-sonnet-4-20250514, providers: [dead, anthropic], tier: frontier}}
   - {{name: openai/gpt-oss-20b, provider: vllm, tier: large, rate_limit: {{requests_per_minute: 3}}}}
   - {{name: limited, upstream_model: gemma3:12b, provider: ollama-b}}
+rate_limits:
+  per_key: {{requests_per_minute: 3}}
 failover:
   strategies: [same_tier, tier_up, provider_fallback]
   retries: 1
@@ -188,6 +190,16 @@ def test_one_json_log_line_per_request_without_secrets(gw):
         ("request", "generate", "gemma3:12b", "ollama", "ok")
     assert line["tokens_input"] == 2 and line["tokens_output"] == 3 and line["latency_ms"] >= line["overhead_ms"] >= 0
     assert "sekret" not in open(gw.server.log_file.name).read()
+
+
+def test_per_key_rate_limit_counts_each_key_apart(tmp_path_factory):
+    gw = GatewayUnderTest(tmp_path_factory.mktemp("perkey"), CONFIG, env_extra={"GATEWAY_API_KEYS": "k-a,k-b"})
+    try:
+        first = [post(gw, {"model": "gemma3:12b", "prompt": f"a{i}"}, {"authorization": "Bearer k-a"})[0] for i in range(4)]
+        assert first == [200, 200, 200, 429]
+        assert post(gw, {"model": "gemma3:12b", "prompt": "b"}, {"authorization": "Bearer k-b"})[0] == 200
+    finally:
+        gw.stop()
 
 
 def test_api_keys_guard_everything_but_health_and_metrics(tmp_path_factory, stubs):

@@ -155,3 +155,25 @@ def test_every_response_carries_a_request_id(gateway):
     for path in ["/api/v1/health", "/api/v1/models", "/api/v1/nowhere"]:
         _, headers, _ = curl(gateway, "GET", path)
         assert len(headers["x-request-id"]) == 36
+
+
+def test_an_sse_client_that_goes_away_cancels_the_upstream_within_100ms(gateway):
+    import socket
+    import time
+    fake = gateway.fakes["anthropic"]
+    before = len(fake.disconnects())
+    body = json.dumps({"model": "frontier", "prompt": "fault:tokens=500 fault:delay=30", "stream": True}).encode()
+    sock = socket.create_connection(("127.0.0.1", gateway.port), timeout=10)
+    sock.sendall(b"POST /api/v1/generate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    received = b""
+    while received.count(b"data: ") < 3:
+        received += sock.recv(4096)
+    sock.close()  # the client goes away mid-stream
+    closed_at = time.monotonic()
+    deadline = closed_at + 3
+    while time.monotonic() < deadline and len(fake.disconnects()) == before:
+        time.sleep(0.01)
+    events = fake.disconnects()
+    assert len(events) > before, "the upstream stream was not cancelled"
+    assert events[-1]["at"] - closed_at < 0.1

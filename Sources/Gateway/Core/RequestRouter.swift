@@ -30,7 +30,8 @@ struct RequestRouter: Sendable {
         _ requested: ModelEntry, needing capability: Capability, context: CallContext, trace: TraceContext?,
         _ operation: (Attempt, UpstreamCallSettings) async throws -> T
     ) async throws -> (T, Attempt) {
-        try await limiter.check("key", context.apiKey.map(UsageLedger.keyID) ?? "anonymous", keyLimit)
+        // Per-key budgets apply to clients that present a key (with authentication off, nobody does).
+        if let key = context.apiKey { try await limiter.check("key", UsageLedger.keyID(key), keyLimit) }
         try await limiter.check("model", requested.name, requested.rateLimit)
         let plan = planner.plan(for: requested, needing: capability).filter { breaker.allows($0.route.provider.name) }
         var lastError: GatewayError?

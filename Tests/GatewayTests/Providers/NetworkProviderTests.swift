@@ -263,3 +263,23 @@ import Testing
         #expect(health.status == "unhealthy")
     }
 }
+
+@Suite(.serialized) struct CachedInputPricingTests {
+    @Test(arguments: ["anthropic", "openai"])
+    func cachedPromptTokensArePricedAtTheCachedRate(kind: String) async throws {
+        let fake = try FakeUpstream(kind: kind, models: ["m"])
+        defer { withExtendedLifetime(fake) {} }
+        let gateway = try gateway(
+            for: fake,
+            models:
+                "  - {name: m, provider: fake-\(kind), pricing: {input_per_mtok: 10, output_per_mtok: 20, cached_input_per_mtok: 1}}"
+        )
+        // The fake reports 4 prompt tokens of which 3 came from its cache (Anthropic counts them on top).
+        let answer = try await gateway.generate(
+            GenerateRequest(model: "m", prompt: "a b fault:cached=3"), context: CallContext(requestID: "t"))
+        let input = answer.tokensInput
+        #expect(input == (kind == "anthropic" ? 6 : 3))
+        let uncached = Double(input - 3)
+        #expect(abs(answer.costUSD - (uncached * 10 + 3 * 1 + Double(answer.tokensOutput) * 20) / 1_000_000) < 1e-12)
+    }
+}
