@@ -34,6 +34,14 @@ def stats(client):
     return stub.Stats(pb.StatsRequest(), timeout=5)
 
 
+def wait_for_cancellation(client, before):
+    """Waits (bounded) until the server counted one more cancelled handler."""
+    deadline = time.monotonic() + 5
+    while stats(client).cancelled <= before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert stats(client).cancelled == before + 1, "the server-side handler must be cancelled"
+
+
 def test_unary_echo_with_metadata_echoed(client):
     pb, stub, _ = client
     response, call = stub.Echo.with_call(
@@ -85,10 +93,7 @@ def test_deadline_exceeded_cancels_the_handler(client):
         stub.Slow(pb.EchoRequest(message="late", delay_ms=5000), timeout=0.2)
     assert failure.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     assert time.monotonic() - started < 4, "the deadline must end the call, not the handler's sleep"
-    deadline = time.monotonic() + 5
-    while stats(client).cancelled <= before and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert stats(client).cancelled == before + 1, "the server-side handler must be cancelled too"
+    wait_for_cancellation(client, before)
     assert stats(client).active == 0
     assert_still_serves(client)
 
@@ -103,10 +108,7 @@ def test_client_cancel_of_a_stream_cancels_the_handler(client):
     with pytest.raises(grpc.RpcError) as failure:
         list(call)
     assert failure.value.code() == grpc.StatusCode.CANCELLED
-    deadline = time.monotonic() + 5
-    while stats(client).cancelled <= before and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert stats(client).cancelled == before + 1
+    wait_for_cancellation(client, before)
     assert_still_serves(client)
 
 
@@ -118,9 +120,7 @@ def test_client_cancel_of_a_unary_call_while_waiting(client):
     while stats(client).active == 0 and time.monotonic() < deadline:
         time.sleep(0.01)
     future.cancel()
-    while stats(client).cancelled <= before and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert stats(client).cancelled == before + 1
+    wait_for_cancellation(client, before)
     assert_still_serves(client)
 
 

@@ -193,9 +193,7 @@ public final class ModelGateway: Sendable {
             ) {
                 attempt, settings in
                 try await attempt.route.provider.complete(
-                    ProviderCall(
-                        upstreamModel: attempt.route.upstreamModel, request: request, api: attempt.model.api,
-                        timeouts: settings.timeouts, headers: settings.headers))
+                    ProviderCall(attempt, settings, request))
             }
             let cost = finish(
                 "generate", attempt, context, span, input: answer.tokensInput, output: answer.tokensOutput,
@@ -222,9 +220,7 @@ public final class ModelGateway: Sendable {
             ) {
                 attempt, settings in
                 let events = try await attempt.route.provider.stream(
-                    ProviderCall(
-                        upstreamModel: attempt.route.upstreamModel, request: request, api: attempt.model.api,
-                        timeouts: settings.timeouts, headers: settings.headers))
+                    ProviderCall(attempt, settings, request))
                 let relay = StreamRelay(
                     events: events, attempt: attempt, requested: requested, request: request, context: context,
                     permit: settings.permit, span: span, gateway: self)

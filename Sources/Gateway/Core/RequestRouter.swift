@@ -6,6 +6,15 @@ struct UpstreamCallSettings: Sendable {
     let headers: [(String, String)]
 }
 
+extension ProviderCall {
+    /// The call one attempt makes for `request`.
+    init(_ attempt: Attempt, _ settings: UpstreamCallSettings, _ request: GenerateRequest) {
+        self.init(
+            upstreamModel: attempt.route.upstreamModel, request: request, api: attempt.model.api,
+            timeouts: settings.timeouts, headers: settings.headers)
+    }
+}
+
 /// Runs one request over its failover plan: API-key and model rate limits first, then for each attempt the
 /// provider's circuit, rate limit and concurrency slot, retries (with back-off and jitter, within the
 /// deadline) for transient failures, and failover to the next attempt for the rest.

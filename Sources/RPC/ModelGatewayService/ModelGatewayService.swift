@@ -23,10 +23,14 @@ public struct ModelGatewayService: Sendable {
             requestID: requestID, apiKey: key, deadline: deadline, traceparent: context.requestMetadata["traceparent"])
     }
 
-    /// Runs `body`, turning domain errors into gRPC statuses.
-    private static func mapped<T>(_ body: () async throws -> T) async throws -> T {
+    /// Runs `body` with the call's context, reports the gateway's own time with the response headers, and
+    /// turns domain errors into gRPC statuses.
+    private func answering<T>(_ context: GRPCContext, _ body: (CallContext) async throws -> T) async throws -> T {
         do {
-            return try await body()
+            let call = try callContext(context)
+            let result = try await body(call)
+            Self.reportOverhead(call, context)
+            return result
         } catch {
             throw ErrorStatusTable.grpcStatus(for: error)
         }
@@ -50,50 +54,38 @@ public struct ModelGatewayService: Sendable {
         let prefix = "/\(Self.name)/"
         return [
             .unary(prefix + "Generate") { (request: GenerateRequest, context) in
-                try await Self.mapped {
-                    let call = try service.callContext(context)
-                    let response = try await gateway.generate(request, context: call)
-                    Self.reportOverhead(call, context)
-                    return response
-                }
+                try await service.answering(context) { try await gateway.generate(request, context: $0) }
             },
             .serverStreaming(prefix + "StreamGenerate") {
                 (request: GenerateRequest, context, stream: GRPCResponseStream<GenerateChunk>) in
-                try await Self.mapped {
-                    let call = try service.callContext(context)
-                    let chunks = try await gateway.streamGenerate(request, context: call)
-                    Self.reportOverhead(call, context)
+                // The headers (with the overhead so far) go out with the first chunk.
+                let chunks = try await service.answering(context) {
+                    try await gateway.streamGenerate(request, context: $0)
+                }
+                do {
                     for try await chunk in chunks { try await stream.send(chunk) }
+                } catch {
+                    throw ErrorStatusTable.grpcStatus(for: error)
                 }
             },
             .unary(prefix + "ListModels") { (request: ListModelsRequest, context) in
-                try await Self.mapped {
-                    _ = try service.callContext(context)
-                    return gateway.listModels(provider: request.provider.isEmpty ? nil : request.provider)
+                try await service.answering(context) { _ in
+                    gateway.listModels(provider: request.provider.isEmpty ? nil : request.provider)
                 }
             },
             .unary(prefix + "GetModel") { (request: GetModelRequest, context) in
-                try await Self.mapped {
-                    _ = try service.callContext(context)
-                    return try gateway.model(named: request.name)
-                }
+                try await service.answering(context) { _ in try gateway.model(named: request.name) }
             },
             // Health stays open when keys are configured, like the REST health endpoints.
             .unary(prefix + "Health") { (request: HealthRequest, _) in
                 await gateway.health(detailed: request.detailed)
             },
             .unary(prefix + "Embed") { (request: EmbedRequest, context) in
-                try await Self.mapped {
-                    let call = try service.callContext(context)
-                    let response = try await gateway.embed(request, context: call)
-                    Self.reportOverhead(call, context)
-                    return response
-                }
+                try await service.answering(context) { try await gateway.embed(request, context: $0) }
             },
             .unary(prefix + "GetUsage") { (_: UsageRequest, context) in
-                try await Self.mapped {
-                    _ = try service.callContext(context)
-                    return UsageResponse(report: gateway.usage.report(), since: gateway.startedAtRFC3339)
+                try await service.answering(context) { _ in
+                    UsageResponse(report: gateway.usage.report(), since: gateway.startedAtRFC3339)
                 }
             },
         ]
