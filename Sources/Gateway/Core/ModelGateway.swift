@@ -93,7 +93,8 @@ public final class ModelGateway: Sendable {
         let providers = registry.providers.map { provider in
             let status = reportedStatus(provider)
             return ProviderHealth(
-                name: provider.name, type: provider.config.kind.rawValue, endpoint: provider.config.endpoint,
+                name: provider.name, type: provider.config.kind.rawValue,
+                endpoint: Self.redacted(provider.config.endpoint),
                 status: status.state.rawValue, latencyMs: status.latencyMs, error: status.error)
         }
         let active = providers.filter { $0.status != ProviderStatus.State.inactive.rawValue }
@@ -103,6 +104,15 @@ public final class ModelGateway: Sendable {
         return HealthResponse(
             status: status, version: Self.version, uptimeS: (ContinuousClock.now - startedAt).milliseconds / 1000,
             providers: detailed ? providers : [])
+    }
+
+    /// An endpoint without any `user:password@` part, for reports.
+    static func redacted(_ endpoint: String) -> String {
+        guard let scheme = endpoint.range(of: "://") else { return endpoint }
+        let rest = endpoint[scheme.upperBound...]
+        let authority = rest.prefix { $0 != "/" }
+        guard let at = authority.lastIndex(of: "@") else { return endpoint }
+        return String(endpoint[..<scheme.upperBound]) + rest[rest.index(after: at)...]
     }
 
     /// The Prometheus exposition, with provider gauges read at scrape time.
@@ -131,6 +141,8 @@ public final class ModelGateway: Sendable {
     ) async throws -> T {
         metrics.registry.add("gateway_inflight_requests")
         defer { metrics.registry.add("gateway_inflight_requests", [], -1) }
+        // Label values must come from the configuration, not from clients, or the label set grows without bound.
+        let model = registry.resolve(model)?.name ?? "unknown"
         let incoming = TraceContext(traceparent: context.traceparent)
         let span = tracer.start(method, parent: incoming, kind: .server)
         let request = RequestSpan(span: span, trace: span?.context ?? incoming)

@@ -62,3 +62,23 @@ import Testing
         }
     }
 }
+
+@Suite struct ReportSafetyTests {
+    @Test func endpointsInReportsCarryNoCredentials() {
+        #expect(ModelGateway.redacted("https://user:secret@api.example.com/v1") == "https://api.example.com/v1")
+        #expect(ModelGateway.redacted("http://127.0.0.1:11434") == "http://127.0.0.1:11434")
+        #expect(ModelGateway.redacted("http://127.0.0.1:8001/v1/a@b") == "http://127.0.0.1:8001/v1/a@b")
+    }
+
+    @Test func unknownModelNamesDoNotBecomeMetricLabels() async {
+        let gateway = ModelGateway(
+            config: try! ConfigLoader.parse("providers:\n  - {name: builtin, type: builtin}", file: "t"))
+        for index in 0..<3 {
+            _ = try? await gateway.generate(
+                GenerateRequest(model: "typo-\(index)", prompt: "p"), context: CallContext(requestID: "r"))
+        }
+        #expect(
+            gateway.metrics.registry.value("gateway_requests_total", ["generate", "unknown", "", "not_found"]) == 3)
+        #expect(!gateway.renderMetrics().contains("typo-"))
+    }
+}
