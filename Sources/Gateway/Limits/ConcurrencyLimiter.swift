@@ -25,8 +25,6 @@ public final class ConcurrencyLimiter: Sendable {
         self.queueLimit = queueLimit ?? limit * 4
     }
 
-    public var inFlight: Int { state.withLock { $0.running } }
-
     public func acquire(provider: String) async throws -> Permit {
         enum Decision { case run, wait(Int), refuse }
         let decision = state.withLock { state -> Decision in

@@ -69,11 +69,6 @@ public final class MetricsRegistry: Sendable {
         families.withLock { $0[name]?.values[labels] ?? 0 }
     }
 
-    /// Observations recorded in a histogram, for tests.
-    public func count(_ name: String, _ labels: [String] = []) -> UInt64 {
-        families.withLock { $0[name]?.histograms[labels]?.count ?? 0 }
-    }
-
     /// The Prometheus text exposition (version 0.0.4).
     public func render() -> String {
         let names = order.withLock { $0 }

@@ -17,8 +17,6 @@ public struct GRPCServer: Sendable {
         methods[method.path] = method
     }
 
-    public var methodPaths: [String] { methods.keys.sorted() }
-
     /// Whether the method at `path` reads its requests as a stream.
     public func streamsRequests(_ path: String) -> Bool {
         methods[path]?.runStreaming != nil

@@ -23,8 +23,6 @@ final class Acceptor: FDWatcher {
         scheduleSweep()
     }
 
-    var connectionCount: Int { connections.count }
-
     func handleEvents(_ events: UInt32) {
         // Bounded, so a flood of new connections cannot starve the ones already open.
         for _ in 0..<64 {
