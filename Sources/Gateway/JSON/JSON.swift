@@ -60,10 +60,14 @@ public enum JSON: Sendable, Equatable {
     }
 }
 
-/// A JSON object with keys in insertion order and O(1) lookup.
+/// A JSON object with keys in insertion order.
+///
+/// Objects on the hot path are small (a provider's chunk, a response), where a linear search beats hashing;
+/// past `indexThreshold` keys a dictionary index takes over, so large objects never make lookups quadratic.
 public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
-    public private(set) var keys: [String] = []
-    private var values: [String: JSON] = [:]
+    public private(set) var entries: [(key: String, value: JSON)] = []
+    private var index: [String: Int]?
+    private static let indexThreshold = 16
 
     public init() {}
 
@@ -71,19 +75,41 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
         for (key, value) in elements { self[key] = value }
     }
 
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        return entries.firstIndex { $0.key == key }
+    }
+
     public subscript(key: String) -> JSON? {
-        get { values[key] }
+        get { position(of: key).map { entries[$0].value } }
         set {
             if let newValue {
-                if values.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if values.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if let existing = position(of: key) {
+                    entries[existing].value = newValue
+                } else {
+                    entries.append((key, newValue))
+                    if index != nil {
+                        index![key] = entries.count - 1
+                    } else if entries.count > Self.indexThreshold {
+                        index = Dictionary(entries.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { $1 })
+                    }
+                }
+            } else if let existing = position(of: key) {
+                entries.remove(at: existing)
+                if index != nil {
+                    index = Dictionary(entries.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { $1 })
+                }
             }
         }
     }
 
-    public var count: Int { keys.count }
-    public var entries: [(key: String, value: JSON)] { keys.map { ($0, values[$0]!) } }
+    public var count: Int { entries.count }
+    public var keys: [String] { entries.map(\.key) }
+
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        lhs.entries.count == rhs.entries.count
+            && zip(lhs.entries, rhs.entries).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+    }
 }
 
 extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,

@@ -44,3 +44,29 @@ import Testing
         #expect(JSONSerializer.string(.number(1e20)) == "1e+20")
     }
 }
+
+@Suite struct JSONObjectTests {
+    @Test func keepsOrderReplacesAndRemovesAcrossTheIndexThreshold() {
+        var object = JSONObject()
+        for index in 0..<40 { object["k\(index)"] = .number(Double(index)) }
+        object["k3"] = "three"
+        object["k20"] = nil
+        object["k5"] = nil
+        #expect(object.count == 38)
+        #expect(object["k3"] == "three" && object["k20"] == nil && object["k39"] == 39)
+        #expect(object.keys.prefix(5) == ["k0", "k1", "k2", "k3", "k4"] && object.keys[5] == "k6")
+        object["k40"] = true
+        #expect(object.keys.last == "k40" && object["k40"] == true)
+    }
+
+    @Test func duplicateKeysInInputKeepTheLastValue() throws {
+        #expect(try JSONParser.parse(#"{"a":1,"b":2,"a":3}"#) == ["a": 3, "b": 2])
+    }
+
+    @Test func aHugeObjectKeepsEveryKey() throws {
+        let keys = (0..<50_000).map { "\"key\($0)\":\($0)" }.joined(separator: ",")
+        let value = try JSONParser.parse("{" + keys + "}")
+        #expect(value.objectValue?.count == 50_000)
+        #expect(value["key0"] == 0 && value["key49999"] == 49_999 && value["key50000"] == nil)
+    }
+}
