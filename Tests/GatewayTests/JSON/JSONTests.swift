@@ -70,3 +70,12 @@ import Testing
         #expect(value["key0"] == 0 && value["key49999"] == 49_999 && value["key50000"] == nil)
     }
 }
+
+@Suite struct JSONEscapingTests {
+    @Test func everyASCIICharacterAndMultiByteTextRoundTrip() throws {
+        let text = String((0..<128).map { Character(Unicode.Scalar(UInt8($0))) }) + "é☕😀\u{2028}"
+        let serialized = JSONSerializer.string(.string(text))
+        #expect(!serialized.utf8.dropFirst().dropLast().contains { $0 < 0x20 })
+        #expect(try JSONParser.parse(serialized) == .string(text))
+    }
+}
