@@ -31,11 +31,9 @@ public struct SSEDecoder: Sendable {
     /// Consumes bytes; returns the events they complete.
     public mutating func feed<Bytes: Sequence>(_ bytes: Bytes) -> [SSEEvent] where Bytes.Element == UInt8 {
         var events: [SSEEvent] = []
-        for byte in bytes {
-            guard var prefix = byteOrderMark else {
-                process(byte, into: &events)
-                continue
-            }
+        var input = Array(bytes)[...]
+        while var prefix = byteOrderMark, let byte = input.first {
+            input = input.dropFirst()
             prefix.append(byte)
             if prefix == Self.utf8BOM {
                 byteOrderMark = nil  // dropped: a BOM is not part of the first line
@@ -45,6 +43,20 @@ public struct SSEDecoder: Sendable {
                 byteOrderMark = nil
                 for early in prefix { process(early, into: &events) }
             }
+        }
+        // Copy each run up to the next line terminator whole; terminators go through `process`.
+        while !input.isEmpty {
+            guard let end = input.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) else {
+                lastWasCR = false
+                line.append(contentsOf: input)
+                break
+            }
+            if end > input.startIndex {
+                lastWasCR = false
+                line.append(contentsOf: input[..<end])
+            }
+            process(input[end], into: &events)
+            input = input[(end + 1)...]
         }
         return events
     }
