@@ -214,22 +214,23 @@ def test_graceful_shutdown_finishes_in_flight_streams():
         socket.create_connection(("127.0.0.1", server.port), timeout=2)
 
 
-def test_h2load_grpc_smoke(test_server):
-    with open("/tmp/h2load-echo.bin", "wb") as f:
-        f.write(b"\x00\x00\x00\x00\x04\x0a\x02hi")
-    result = subprocess.run(
-        ["h2load", "-n", "10000", "-c", "10", "-m", "10", "-d", "/tmp/h2load-echo.bin",
+def h2load_grpc(server, method, message, requests, clients, streams):
+    """Runs h2load with one gRPC request body; returns its report."""
+    path = f"/tmp/h2load-{method}.bin"
+    with open(path, "wb") as f:
+        f.write(message)
+    return subprocess.run(
+        ["h2load", "-n", str(requests), "-c", str(clients), "-m", str(streams), "-d", path,
          "-H", "content-type: application/grpc", "-H", "te: trailers",
-         test_server.url + "/rpctest.v1.TestService/Echo"], capture_output=True, text=True, timeout=120)
-    assert "10000 succeeded, 0 failed, 0 errored, 0 timeout" in result.stdout, result.stdout
+         server.url + f"/rpctest.v1.TestService/{method}"], capture_output=True, text=True, timeout=120).stdout
+
+
+def test_h2load_grpc_smoke(test_server):
+    out = h2load_grpc(test_server, "Echo", b"\x00\x00\x00\x00\x04\x0a\x02hi", 10000, 10, 10)
+    assert "10000 succeeded, 0 failed, 0 errored, 0 timeout" in out, out
 
 
 def test_h2load_a_thousand_concurrent_streams(test_server):
     # StreamEcho{count: 5, delay_ms: 50}: each stream lives ~200 ms, so 10 x 100 are open at once.
-    with open("/tmp/h2load-stream.bin", "wb") as f:
-        f.write(b"\x00\x00\x00\x00\x04\x10\x05\x18\x32")
-    result = subprocess.run(
-        ["h2load", "-n", "3000", "-c", "10", "-m", "100", "-d", "/tmp/h2load-stream.bin",
-         "-H", "content-type: application/grpc", "-H", "te: trailers",
-         test_server.url + "/rpctest.v1.TestService/StreamEcho"], capture_output=True, text=True, timeout=120)
-    assert "3000 succeeded, 0 failed, 0 errored, 0 timeout" in result.stdout, result.stdout
+    out = h2load_grpc(test_server, "StreamEcho", b"\x00\x00\x00\x00\x04\x10\x05\x18\x32", 3000, 10, 100)
+    assert "3000 succeeded, 0 failed, 0 errored, 0 timeout" in out, out

@@ -27,17 +27,22 @@ struct FailoverPlanner: Sendable {
         for name in requested.fallbacks {
             if let fallback = registry.resolve(name) { addFirstUsableRoute(of: fallback) }
         }
-        let everyone = registry.entries()
+        // Every model, read only when a tier strategy needs it (not for each request's primary route).
+        var everyoneRead: [ModelEntry]?
+        func everyone() -> [ModelEntry] {
+            if everyoneRead == nil { everyoneRead = registry.entries() }
+            return everyoneRead!
+        }
         for strategy in strategies {
             switch strategy {
             case .sameTier:
                 guard let tier = requested.tier else { continue }
-                for model in everyone where model.tier == tier && model.name != requested.name {
+                for model in everyone() where model.tier == tier && model.name != requested.name {
                     addFirstUsableRoute(of: model)
                 }
             case .tierUp:
                 guard let next = requested.tier?.next else { continue }
-                for model in everyone where model.tier == next { addFirstUsableRoute(of: model) }
+                for model in everyone() where model.tier == next { addFirstUsableRoute(of: model) }
             case .providerFallback:
                 for route in requested.routes.dropFirst() { add(requested, route) }
             }

@@ -67,12 +67,12 @@ public final class ModelGateway: Sendable {
     }
 
     public func model(named name: String) throws(GatewayError) -> ModelInfo {
-        guard let entry = registry.resolve(name) else { throw GatewayError(.notFound, "unknown model \"\(name)\"") }
-        return registry.info(entry)
+        registry.info(try Self.found(registry.resolve(name), name))
     }
 
-    func resolve(_ name: String) throws(GatewayError) -> ModelEntry {
-        guard let entry = registry.resolve(name) else { throw GatewayError(.notFound, "unknown model \"\(name)\"") }
+    /// The model a request named, or 404.
+    static func found(_ entry: ModelEntry?, _ name: String) throws(GatewayError) -> ModelEntry {
+        guard let entry else { throw GatewayError(.notFound, "unknown model \"\(name)\"") }
         return entry
     }
 
@@ -137,17 +137,18 @@ public final class ModelGateway: Sendable {
     /// whether the request is over (a stream ends later, in `streamEnded`).
     private func instrumented<T>(
         _ method: String, model: String, context: CallContext,
-        _ body: (RequestSpan) async throws -> (T, provider: String)
+        _ body: (RequestSpan, ModelEntry?) async throws -> (T, provider: String)
     ) async throws -> T {
         metrics.registry.add("gateway_inflight_requests")
         defer { metrics.registry.add("gateway_inflight_requests", [], -1) }
         // Label values must come from the configuration, not from clients, or the label set grows without bound.
-        let model = registry.resolve(model)?.name ?? "unknown"
+        let requested = registry.resolve(model)
+        let model = requested?.name ?? "unknown"
         let incoming = TraceContext(traceparent: context.traceparent)
         let span = tracer.start(method, parent: incoming, kind: .server)
         let request = RequestSpan(span: span, trace: span?.context ?? incoming)
         do {
-            let (result, provider) = try await body(request)
+            let (result, provider) = try await body(request, requested)
             metrics.registry.add("gateway_requests_total", [method, model, provider, "ok"])
             return result
         } catch {
@@ -197,9 +198,9 @@ public final class ModelGateway: Sendable {
     }
 
     public func generate(_ request: GenerateRequest, context: CallContext) async throws -> GenerateResponse {
-        try await instrumented("generate", model: request.model, context: context) { span in
+        try await instrumented("generate", model: request.model, context: context) { span, entry in
             try RequestValidation.validate(request)
-            let requested = try resolve(request.model)
+            let requested = try Self.found(entry, request.model)
             let (answer, attempt) = try await router.run(
                 requested, needing: .generate, context: context, trace: span.trace
             ) {
@@ -224,9 +225,9 @@ public final class ModelGateway: Sendable {
     /// Starts a streamed generation. Returns once one attempt produced real content (failing over before
     /// that); the stream then never switches models, and an upstream failure ends it with an error.
     public func streamGenerate(_ request: GenerateRequest, context: CallContext) async throws -> GenerationStream {
-        try await instrumented("stream_generate", model: request.model, context: context) { span in
+        try await instrumented("stream_generate", model: request.model, context: context) { span, entry in
             try RequestValidation.validate(request)
-            let requested = try resolve(request.model)
+            let requested = try Self.found(entry, request.model)
             let (relay, attempt) = try await router.run(
                 requested, needing: .stream, context: context, trace: span.trace
             ) {
@@ -259,9 +260,9 @@ public final class ModelGateway: Sendable {
     // MARK: embeddings
 
     public func embed(_ request: EmbedRequest, context: CallContext) async throws -> EmbedResponse {
-        try await instrumented("embed", model: request.model, context: context) { span in
+        try await instrumented("embed", model: request.model, context: context) { span, entry in
             try RequestValidation.validate(request)
-            let requested = try resolve(request.model)
+            let requested = try Self.found(entry, request.model)
             guard requested.hasCapability(.embedding) else {
                 throw GatewayError.invalid("model", "\(requested.name) has no embedding capability")
             }
