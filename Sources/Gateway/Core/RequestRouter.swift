@@ -42,14 +42,18 @@ struct RequestRouter: Sendable {
         // Per-key budgets apply to clients that present a key (with authentication off, nobody does).
         if let key = context.apiKey { try await limiter.check("key", UsageLedger.keyID(key), keyLimit) }
         try await limiter.check("model", requested.name, requested.rateLimit)
-        let plan = planner.plan(for: requested, needing: capability).filter { breaker.allows($0.route.provider.name) }
         var lastError: GatewayError?
-        for (index, attempt) in plan.enumerated() {
+        var previous = requested.name
+        var tried = false
+        // The circuit is asked only for an attempt about to run: asking claims its half-open probe.
+        for attempt in planner.plan(for: requested, needing: capability)
+        where breaker.allows(attempt.route.provider.name) {
             // A move to another candidate, including straight past a requested model whose providers are down.
-            let previous = index > 0 ? plan[index - 1].model.name : requested.name
-            if index > 0 || previous != attempt.model.name {
+            if tried || previous != attempt.model.name {
                 metrics.registry.add("gateway_failovers_total", [previous, attempt.model.name])
             }
+            tried = true
+            previous = attempt.model.name
             do {
                 return (try await runAttempt(attempt, context: context, trace: trace, operation), attempt)
             } catch let error as GatewayError where error.allowsFailover {
