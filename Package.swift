@@ -26,13 +26,16 @@ let package = Package(
         .target(name: "CRPCTestProto", dependencies: ["CProtobufC"]),
         .target(name: "CGatewayProto", dependencies: ["CProtobufC"]),
 
+        .target(name: "Reactor", dependencies: ["CShims"]),
         .target(
             name: "RPC",
-            dependencies: ["CNGHTTP2", "CHTTPParser", "CZlib", "CShims", "CProtobufC", "CGatewayProto", "Gateway"]
+            dependencies: [
+                "CNGHTTP2", "CHTTPParser", "CZlib", "CShims", "CProtobufC", "CGatewayProto", "Reactor", "Gateway",
+            ]
         ),
         .target(
             name: "Gateway",
-            dependencies: ["CCurl", "CCurlShims", .product(name: "Yams", package: "Yams")]
+            dependencies: ["CCurl", "CCurlShims", "Reactor", .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "RESTShim",
@@ -48,6 +51,7 @@ let package = Package(
                 "RPC", "Gateway", "RESTShim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "RESTShimTests", dependencies: ["RESTShim", "Gateway", "RPC"]),

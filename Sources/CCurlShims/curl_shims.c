@@ -21,5 +21,15 @@ CURLcode cshim_curl_easy_getinfo_pointer(CURL *easy, CURLINFO info, void **value
 CURLMcode cshim_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
     return curl_multi_setopt(multi, option, value);
 }
+CURLMcode cshim_curl_multi_setopt_pointer(CURLM *multi, CURLMoption option, void *value) {
+    return curl_multi_setopt(multi, option, value);
+}
+CURLMcode cshim_curl_multi_setopt_socket_callback(CURLM *multi, cshim_curl_socket_callback callback) {
+    return curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, callback);
+}
+CURLMcode cshim_curl_multi_setopt_timer_callback(CURLM *multi, cshim_curl_timer_callback callback) {
+    return curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, callback);
+}
 size_t cshim_curl_writefunc_pause(void) { return CURL_WRITEFUNC_PAUSE; }
 int cshim_curlpause_cont(void) { return CURLPAUSE_CONT; }
+curl_socket_t cshim_curl_socket_timeout(void) { return CURL_SOCKET_TIMEOUT; }

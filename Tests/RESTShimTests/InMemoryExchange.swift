@@ -1,6 +1,7 @@
 import Gateway
 import RESTShim
 import RPC
+import Reactor
 import Synchronization
 
 /// A response captured in memory: the same routes the server runs, without a socket.

@@ -1,103 +1,182 @@
 internal import CCurl
 internal import CCurlShims
 import Glibc
-import Synchronization
+import Reactor
 
-/// The curl multi handle and the thread that drives it: every provider request of the process runs here,
-/// with connections to each provider kept alive and reused.
+/// A libcurl multi handle driven by one event loop: curl's sockets sit in the loop's epoll set and its
+/// timer in the loop's timer queue, so a provider's bytes arrive on the thread that serves the client,
+/// with connections to each provider kept alive and reused per loop.
 ///
-/// Other threads talk to it only through `commands` and `curl_multi_wakeup`; the transfers table and every
-/// easy handle are touched on the curl thread alone.
+/// Loop-confined: the transfers table, every easy handle and every curl call stay on `loop`; calls from
+/// other threads (a cancelling task, a caller on no loop) hop there first.
+///
+/// Memory: curl reaches this object through an unretained pointer (`SOCKETDATA`, `TIMERDATA`), valid
+/// because a multi lives as long as its loop (`EventLoop.local`) or the process (`standby`).
 final class CurlMulti: @unchecked Sendable {
-    enum Command {
-        case add(CurlTransfer)
-        case cancel(CurlTransfer)
-        case unpause(CurlTransfer)
-    }
-
-    static let shared = CurlMulti()
-
+    let loop: EventLoop
     private let multi: UnsafeMutableRawPointer
-    private let commands = Mutex<[Command]>([])
     private var transfers: [ObjectIdentifier: CurlTransfer] = [:]
+    private var sockets: [Int32: CurlSocket] = [:]
+    private var timer: ScheduledTimer?
 
-    private init() {
-        curl_global_init(Int(CURL_GLOBAL_ALL))
+    /// The multi of the calling thread's event loop; callers on no loop (probes, tests) share a standby loop.
+    static func current() -> CurlMulti {
+        guard let loop = EventLoop.current else { return standby }
+        return loop.local { CurlMulti(loop: loop) }
+    }
+
+    private static let standby: CurlMulti = {
+        let group = EventLoopGroup(count: 1)
+        group.start()
+        return CurlMulti(loop: group.loops[0])
+    }()
+
+    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
+
+    private init(loop: EventLoop) {
+        Self.globalInit
+        self.loop = loop
         multi = curl_multi_init()!
+        let me = Unmanaged.passUnretained(self).toOpaque()
         _ = cshim_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, 512)
-        let box = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(
-            &thread, nil,
-            { raw in
-                Unmanaged<CurlMulti>.fromOpaque(raw!).takeRetainedValue().run()
-                return nil
-            }, box)
-        precondition(rc == 0, "cannot start the curl thread: \(rc)")
-        pthread_detach(thread)
+        _ = cshim_curl_multi_setopt_pointer(multi, CURLMOPT_SOCKETDATA, me)
+        _ = cshim_curl_multi_setopt_pointer(multi, CURLMOPT_TIMERDATA, me)
+        _ = cshim_curl_multi_setopt_socket_callback(multi, CurlMulti.onSocket)
+        _ = cshim_curl_multi_setopt_timer_callback(multi, CurlMulti.onTimer)
     }
 
-    func send(_ command: Command) {
-        commands.withLock { $0.append(command) }
-        curl_multi_wakeup(multi)
-    }
+    // MARK: commands (any thread)
 
-    func cancel(_ transfer: CurlTransfer) { send(.cancel(transfer)) }
-    func unpause(_ transfer: CurlTransfer) { send(.unpause(transfer)) }
-
-    private func run() {
-        var running: Int32 = 0
-        while true {
-            for command in commands.withLock({ queue in
-                defer { queue.removeAll() }; return queue
-            }) {
-                apply(command)
-            }
-            curl_multi_perform(multi, &running)
-            var left: Int32 = 0
-            while let message = curl_multi_info_read(multi, &left) {
-                guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
-                var raw: UnsafeMutableRawPointer?
-                _ = cshim_curl_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &raw)
-                let transfer = Unmanaged<CurlTransfer>.fromOpaque(raw!).takeUnretainedValue()
-                finish(transfer, code: message.pointee.data.result)
-            }
-            let now = ContinuousClock.now
-            var wait = Duration.milliseconds(1000)
-            for transfer in Array(transfers.values) {
-                guard let deadline = transfer.nextDeadline else { continue }
-                if deadline <= now {
-                    transfer.abortReason = transfer.timeoutError
-                    finish(transfer, code: CURLE_OPERATION_TIMEDOUT)
-                } else {
-                    wait = min(wait, deadline - now)
-                }
-            }
-            let waitMs = Int32(
-                max(1, wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000))
-            curl_multi_poll(multi, nil, 0, waitMs, nil)
+    func add(_ transfer: CurlTransfer) {
+        onLoop {
+            self.transfers[ObjectIdentifier(transfer)] = transfer
+            curl_multi_add_handle(self.multi, transfer.easy)
+            self.armDeadline(of: transfer)
         }
     }
 
-    private func apply(_ command: Command) {
-        switch command {
-        case .add(let transfer):
-            transfers[ObjectIdentifier(transfer)] = transfer
-            curl_multi_add_handle(multi, transfer.easy)
-        case .cancel(let transfer):
-            guard transfers[ObjectIdentifier(transfer)] != nil else { return }
+    func cancel(_ transfer: CurlTransfer) {
+        onLoop {
+            guard self.transfers[ObjectIdentifier(transfer)] != nil else { return }
             transfer.abortReason = transfer.abortReason ?? GatewayError(.cancelled, "the request was cancelled")
-            finish(transfer, code: CURLE_ABORTED_BY_CALLBACK)
-        case .unpause(let transfer):
-            guard transfers[ObjectIdentifier(transfer)] != nil else { return }
+            self.finish(transfer, code: CURLE_ABORTED_BY_CALLBACK)
+        }
+    }
+
+    func unpause(_ transfer: CurlTransfer) {
+        onLoop {
+            guard self.transfers[ObjectIdentifier(transfer)] != nil else { return }
             curl_easy_pause(transfer.easy, cshim_curlpause_cont())
+        }
+    }
+
+    /// Runs `body` on the loop: at once when already there. Never called from inside a curl callback, where
+    /// curl must not be re-entered (the callbacks only record what curl asked for).
+    private func onLoop(_ body: @escaping @Sendable () -> Void) {
+        if loop.inEventLoop { body() } else { loop.execute(body) }
+    }
+
+    // MARK: driving curl (on the loop)
+
+    private static let onSocket: cshim_curl_socket_callback = { _, fd, what, user, _ in
+        Unmanaged<CurlMulti>.fromOpaque(user!).takeUnretainedValue().watch(fd, what: what)
+        return 0
+    }
+
+    private static let onTimer: cshim_curl_timer_callback = { _, milliseconds, user in
+        Unmanaged<CurlMulti>.fromOpaque(user!).takeUnretainedValue().setTimer(milliseconds: milliseconds)
+        return 0
+    }
+
+    /// curl tells which of its sockets to watch for what; they join the loop's epoll set.
+    private func watch(_ fd: Int32, what: Int32) {
+        if what == CURL_POLL_REMOVE {
+            if sockets.removeValue(forKey: fd) != nil { loop.unregister(fd) }
+            return
+        }
+        var events: UInt32 = 0
+        if what & CURL_POLL_IN != 0 { events |= EventLoop.readEvents }
+        if what & CURL_POLL_OUT != 0 { events |= EventLoop.writeEvents }
+        if sockets[fd] != nil {
+            loop.modify(fd, events: events)
+        } else {
+            let socket = CurlSocket(fd: fd, multi: self)
+            sockets[fd] = socket
+            loop.register(fd, events: events, watcher: socket)
+        }
+    }
+
+    /// curl asks to be woken after `milliseconds` (-1: never); one timer per multi, replaced each time.
+    private func setTimer(milliseconds: Int) {
+        timer?.cancel()
+        timer = nil
+        guard milliseconds >= 0 else { return }
+        timer = loop.schedule(afterNanoseconds: UInt64(milliseconds) * 1_000_000) { [unowned self] in
+            self.timer = nil
+            self.act(on: cshim_curl_socket_timeout(), mask: 0)
+        }
+    }
+
+    fileprivate func socketReady(_ fd: Int32, events: UInt32) {
+        var mask: Int32 = 0
+        if events & (EventLoop.readEvents | EventLoop.hangupEvents) != 0 { mask |= CURL_CSELECT_IN }
+        if events & EventLoop.writeEvents != 0 { mask |= CURL_CSELECT_OUT }
+        if events & EventLoop.errorEvents != 0 { mask |= CURL_CSELECT_ERR }
+        act(on: fd, mask: mask)
+    }
+
+    private func act(on fd: Int32, mask: Int32) {
+        var running: Int32 = 0
+        curl_multi_socket_action(multi, fd, mask, &running)
+        var left: Int32 = 0
+        while let message = curl_multi_info_read(multi, &left) {
+            guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
+            var raw: UnsafeMutableRawPointer?
+            _ = cshim_curl_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &raw)
+            finish(Unmanaged<CurlTransfer>.fromOpaque(raw!).takeUnretainedValue(), code: message.pointee.data.result)
+        }
+    }
+
+    /// Our own timeouts (first byte, idle) fire from a loop timer per transfer, re-armed lazily: data moves
+    /// the idle deadline on, and the timer only looks again when it fires.
+    private func armDeadline(of transfer: CurlTransfer) {
+        guard let deadline = transfer.nextDeadline ?? transfer.nextIdleCheck else { return }
+        let remaining = max(.zero, deadline - .now)
+        let nanoseconds =
+            UInt64(remaining.components.seconds) * 1_000_000_000
+            + UInt64(remaining.components.attoseconds / 1_000_000_000)
+        transfer.deadlineTimer = loop.schedule(afterNanoseconds: nanoseconds) { [weak self, weak transfer] in
+            guard let self, let transfer, self.transfers[ObjectIdentifier(transfer)] != nil else { return }
+            if let deadline = transfer.nextDeadline, deadline <= .now {
+                transfer.abortReason = transfer.timeoutError
+                self.finish(transfer, code: CURLE_OPERATION_TIMEDOUT)
+            } else {
+                self.armDeadline(of: transfer)
+            }
         }
     }
 
     /// Removes the handle (an unfinished transfer's connection is closed, not reused) and settles it.
     private func finish(_ transfer: CurlTransfer, code: CURLcode) {
         guard transfers.removeValue(forKey: ObjectIdentifier(transfer)) != nil else { return }
+        transfer.deadlineTimer?.cancel()
+        transfer.deadlineTimer = nil
         curl_multi_remove_handle(multi, transfer.easy)
         transfer.complete(code)
+    }
+}
+
+/// One of curl's sockets in the loop's epoll set; its readiness goes back to curl.
+private final class CurlSocket: FDWatcher {
+    let fd: Int32
+    unowned let multi: CurlMulti
+
+    init(fd: Int32, multi: CurlMulti) {
+        self.fd = fd
+        self.multi = multi
+    }
+
+    func handleEvents(_ events: UInt32) {
+        multi.socketReady(fd, events: events)
     }
 }

@@ -1,5 +1,6 @@
 internal import CCurl
 internal import CCurlShims
+import Reactor
 import Synchronization
 
 /// A weak reference the body's callbacks reach their transfer through.
@@ -8,7 +9,7 @@ private final class WeakTransfer: @unchecked Sendable {
 }
 
 /// One request on a curl easy handle: options in, response head out through a continuation, body out
-/// through an `UpstreamBody`. Owned by `CurlMulti`'s thread from `start` to `complete`.
+/// through an `UpstreamBody`. Owned by its `CurlMulti`'s loop from `add` to `complete`.
 ///
 /// Memory: the easy handle and header list are created in `init` and freed in `deinit`; curl copies the
 /// URL and the request body (`COPYPOSTFIELDS`). curl reaches this object through unretained pointers
@@ -23,6 +24,8 @@ final class CurlTransfer: @unchecked Sendable {
     private var responseHeaders: [(String, String)] = []
     let startedAt = ContinuousClock.now
     private(set) var lastDataAt: ContinuousClock.Instant?
+    /// Fires when our own first-byte or idle timeout may be due; owned by the multi.
+    var deadlineTimer: ScheduledTimer?
     /// Set when the transfer ended for a reason curl does not know (our timeouts, cancellation).
     var abortReason: GatewayError?
     /// Counts this transfer while it is alive (its client's count returns to zero when idle).
@@ -101,7 +104,7 @@ final class CurlTransfer: @unchecked Sendable {
         }
     }
 
-    // MARK: curl thread
+    // MARK: curl callbacks (on the multi's loop)
 
     private static func owner(_ user: UnsafeMutableRawPointer?) -> CurlTransfer {
         Unmanaged<CurlTransfer>.fromOpaque(user!).takeUnretainedValue()
@@ -155,6 +158,11 @@ final class CurlTransfer: @unchecked Sendable {
         if let last = lastDataAt, let idle = timeouts.idle { return last + .milliseconds(Int(idle * 1000)) }
         if lastDataAt == nil, let first = timeouts.firstByte { return startedAt + .milliseconds(Int(first * 1000)) }
         return nil
+    }
+
+    /// When to look again for an idle timeout that cannot be due yet (no byte has arrived to start it).
+    var nextIdleCheck: ContinuousClock.Instant? {
+        timeouts.idle.map { .now + .milliseconds(Int($0 * 1000)) }
     }
 
     var timeoutError: GatewayError {

@@ -10,11 +10,11 @@ public struct HTTPClient: Sendable {
     /// Starts the request and returns when the response head arrives. Cancelling the calling task
     /// cancels the request; errors are `GatewayError`s already classified.
     public func send(_ request: UpstreamRequest) async throws -> UpstreamResponse {
-        let multi = CurlMulti.shared
+        let multi = CurlMulti.current()
         guard let transfer = CurlTransfer(request, multi: multi, live: liveTransfers) else {
             throw GatewayError(.internalError, "cannot create a curl handle")
         }
-        return try await transfer.awaitHead { multi.send(.add(transfer)) }
+        return try await transfer.awaitHead { multi.add(transfer) }
     }
 }
 

@@ -1,6 +1,6 @@
 import Synchronization
 
-/// A response body arriving from the curl thread, read by one consumer task.
+/// A response body arriving from a curl transfer on an event loop, read by one consumer task.
 ///
 /// Back-pressure: once `pauseThreshold` bytes wait unread, the curl transfer is paused (curl re-delivers
 /// the refused bytes later), and resumed when the consumer has read half of them. Cancelling the
@@ -37,7 +37,7 @@ public final class UpstreamBody: Sendable {
     }
 }
 
-/// The state a body shares between the curl thread (producer) and its consumer.
+/// The state a body shares between its transfer (producer, on the multi's loop) and its consumer.
 final class BodyChannel: Sendable {
     private struct State {
         var chunks: [[UInt8]] = []
@@ -66,7 +66,7 @@ final class BodyChannel: Sendable {
         if !state.withLock({ $0.finished }) { abort(GatewayError(.cancelled, "the response was abandoned")) }
     }
 
-    // MARK: producer (curl thread)
+    // MARK: producer (the transfer, on its multi's loop)
 
     /// Takes bytes from the transfer; false means "pause me" and the bytes were not taken.
     func offer(_ bytes: [UInt8]) -> Bool {

@@ -1,3 +1,5 @@
+import Reactor
+
 /// Writers suspended until the peer reads (flow control); loop-confined.
 ///
 /// A waiter resumes when the buffer drains, fails when the stream closes, and fails with

@@ -1,3 +1,5 @@
+import Reactor
+
 /// A request body read as it arrives, for handlers that answer before the client finishes sending
 /// (bidirectional gRPC streams). Loop-confined: fed by the connection, read by the handler's task, both
 /// on the request's event loop.

@@ -1,3 +1,5 @@
+import Reactor
+
 /// Per-request facts the transport knows and handlers may need: the loop it runs on, and a way to
 /// cancel it (used by deadlines) that is the same path as a client reset or a closed connection.
 public final class RequestContext: @unchecked Sendable {

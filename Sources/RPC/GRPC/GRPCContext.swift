@@ -1,3 +1,5 @@
+import Reactor
+
 /// What a gRPC handler knows about its call: the client's metadata, the deadline, and the metadata it
 /// sends back with the response headers.
 public final class GRPCContext: @unchecked Sendable {

@@ -1,3 +1,5 @@
+import Reactor
+
 /// Serves gRPC over HTTP/2 per gRPC's PROTOCOL-HTTP2: method lookup, `grpc-encoding` (identity, gzip),
 /// message size limits, `grpc-timeout` deadlines, and statuses in trailers (or trailers-only).
 public struct GRPCServer: Sendable {

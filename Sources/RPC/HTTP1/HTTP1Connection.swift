@@ -1,3 +1,5 @@
+import Reactor
+
 /// HTTP/1.1 on one connection: keep-alive, pipelined requests answered strictly in order, `Expect:
 /// 100-continue`, and errors for malformed requests followed by a close (the byte stream is then untrusted).
 final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {

@@ -1,3 +1,5 @@
+import Reactor
+
 /// HTTP/2 on one connection: turns nghttp2's per-stream events into requests, starts a handler task per
 /// request, and cancels it when the client resets the stream or the connection closes.
 final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {

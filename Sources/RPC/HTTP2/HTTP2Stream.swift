@@ -1,3 +1,5 @@
+import Reactor
+
 /// One HTTP/2 request/response exchange on a connection: the request as it arrives, then its handler.
 final class HTTP2Stream {
     let id: Int32

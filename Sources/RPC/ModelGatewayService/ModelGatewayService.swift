@@ -1,4 +1,5 @@
 import Gateway
+import Reactor
 
 /// modelgateway.v1.ModelGateway over gRPC: each method decodes its message, calls `ModelGateway`, and
 /// maps domain errors through `ErrorStatusTable`.

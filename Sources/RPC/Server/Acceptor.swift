@@ -1,5 +1,6 @@
 internal import CShims
 import Glibc
+import Reactor
 
 /// One loop's listening socket and the connections it accepted; sweeps them for timeouts once a second.
 final class Acceptor: FDWatcher {

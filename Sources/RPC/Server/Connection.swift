@@ -1,5 +1,6 @@
 internal import CShims
 import Glibc
+import Reactor
 
 /// One accepted TCP connection: it owns the socket and the outbound buffer, decides the protocol from the
 /// first bytes (the HTTP/2 preface, or else HTTP/1.1), and batches writes to once per loop tick.

@@ -1,3 +1,5 @@
+import Reactor
+
 /// One application protocol spoken on a connection (HTTP/1.1 or HTTP/2), fed by `Connection`.
 protocol ConnectionProtocol: AnyObject {
     /// Consumes bytes read from the socket; returns false when the connection must close.

@@ -1,4 +1,5 @@
 import Glibc
+import Reactor
 import Synchronization
 
 /// The one listener that serves HTTP/1.1, HTTP/2 and gRPC: binds, runs a loop per core, and shuts down

@@ -1,3 +1,5 @@
+import Reactor
+
 /// What every connection of a server shares: the limits, the responder that answers requests, and the
 /// renderer of errors the server answers itself.
 final class ServerServices: Sendable {

@@ -26,7 +26,7 @@ public struct MonotonicInstant: Comparable, Sendable {
 
 /// A timer scheduled on an event loop; cancelling it is cheap and idempotent.
 public final class ScheduledTimer: @unchecked Sendable {
-    let deadline: MonotonicInstant
+    package let deadline: MonotonicInstant
     fileprivate let sequence: UInt64
     fileprivate var action: (() -> Void)?
 

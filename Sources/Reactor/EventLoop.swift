@@ -3,14 +3,21 @@ import Glibc
 import Synchronization
 
 /// Receives readiness events for one file descriptor registered on an event loop.
-protocol FDWatcher: AnyObject {
+package protocol FDWatcher: AnyObject {
     func handleEvents(_ events: UInt32)
 }
 
 /// Work that is batched to the end of a loop tick, such as flushing a connection's output.
-protocol TickEndObserver: AnyObject {
+package protocol TickEndObserver: AnyObject {
     func loopTickEnded()
 }
+
+/// Which loop, if any, runs on the current thread: set once by `run()`.
+private let currentLoopKey: pthread_key_t = {
+    var key = pthread_key_t()
+    precondition(pthread_key_create(&key, nil) == 0, "pthread_key_create failed")
+    return key
+}()
 
 /// A single-threaded epoll reactor: it owns sockets, timers and, as a `TaskExecutor`, the tasks of the
 /// requests on its connections, so a request is read, handled and answered on one thread.
@@ -20,8 +27,11 @@ public final class EventLoop: @unchecked Sendable {
         case job(UnownedJob)
     }
 
-    static let readEvents = UInt32(EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
-    static let writeEvents = UInt32(EPOLLOUT.rawValue)
+    package static let readEvents = UInt32(EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
+    package static let writeEvents = UInt32(EPOLLOUT.rawValue)
+    /// Reported whether asked for or not: the peer hung up, or the socket has an error.
+    package static let hangupEvents = UInt32(EPOLLHUP.rawValue | EPOLLRDHUP.rawValue)
+    package static let errorEvents = UInt32(EPOLLERR.rawValue)
 
     private let epollFD: Int32
     private let wakeFD: Int32
@@ -34,8 +44,9 @@ public final class EventLoop: @unchecked Sendable {
     private var watchers: [FDWatcher?] = []
     private var timers = TimerQueue()
     private var tickEndObservers: [TickEndObserver] = []
+    private var locals: [ObjectIdentifier: AnyObject] = [:]
     /// Scratch buffer every connection on this loop reads into; a read never outlives its handler call.
-    var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
+    package var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
 
     public init() {
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -54,6 +65,21 @@ public final class EventLoop: @unchecked Sendable {
     /// True when called on this loop's thread.
     public var inEventLoop: Bool {
         threadID.load(ordering: .relaxed) == UInt(pthread_self())
+    }
+
+    /// The loop running on the calling thread; nil on threads that are not an event loop's.
+    public static var current: EventLoop? {
+        pthread_getspecific(currentLoopKey).map { Unmanaged<EventLoop>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// This loop's own instance of `T`, made on first use; like everything loop-confined, it is used only on
+    /// the loop's thread. Lets a layer above keep per-loop state (such as a curl multi handle) on the loop.
+    package func local<T: AnyObject>(_ make: () -> T) -> T {
+        assert(inEventLoop)
+        if let existing = locals[ObjectIdentifier(T.self)] as? T { return existing }
+        let made = make()
+        locals[ObjectIdentifier(T.self)] = made
+        return made
     }
 
     /// Runs `work` on the loop: soon, after what is already queued. Safe from any thread.
@@ -84,24 +110,24 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Schedules `action` on the loop at `deadline`. Must be called on the loop.
     @discardableResult
-    func schedule(at deadline: MonotonicInstant, _ action: @escaping () -> Void) -> ScheduledTimer {
+    package func schedule(at deadline: MonotonicInstant, _ action: @escaping () -> Void) -> ScheduledTimer {
         assert(inEventLoop)
         return timers.schedule(at: deadline, action)
     }
 
     @discardableResult
-    func schedule(afterNanoseconds delay: UInt64, _ action: @escaping () -> Void) -> ScheduledTimer {
+    package func schedule(afterNanoseconds delay: UInt64, _ action: @escaping () -> Void) -> ScheduledTimer {
         schedule(at: MonotonicInstant.now().advanced(byNanoseconds: delay), action)
     }
 
     /// Asks for `observer.loopTickEnded()` once, after the current batch of events and work.
-    func notifyAtTickEnd(_ observer: TickEndObserver) {
+    package func notifyAtTickEnd(_ observer: TickEndObserver) {
         tickEndObservers.append(observer)
     }
 
     // MARK: file descriptors
 
-    func register(_ fd: Int32, events: UInt32, watcher: FDWatcher) {
+    package func register(_ fd: Int32, events: UInt32, watcher: FDWatcher) {
         assert(inEventLoop)
         if Int(fd) >= watchers.count {
             watchers.append(contentsOf: repeatElement(nil, count: Int(fd) + 1 - watchers.count))
@@ -111,12 +137,12 @@ public final class EventLoop: @unchecked Sendable {
         assert(rc == 0, "epoll_ctl ADD failed: errno \(errno)")
     }
 
-    func modify(_ fd: Int32, events: UInt32) {
+    package func modify(_ fd: Int32, events: UInt32) {
         _ = cshim_epoll_ctl(epollFD, EPOLL_CTL_MOD, fd, events, UInt64(fd))
     }
 
     /// Removes `fd` from the loop; the caller closes it afterwards.
-    func unregister(_ fd: Int32) {
+    package func unregister(_ fd: Int32) {
         _ = cshim_epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, 0, 0)
         if Int(fd) < watchers.count { watchers[Int(fd)] = nil }
     }
@@ -124,8 +150,9 @@ public final class EventLoop: @unchecked Sendable {
     // MARK: running
 
     /// Runs the loop on the calling thread until `stop()`.
-    func run() {
+    package func run() {
         threadID.store(UInt(pthread_self()), ordering: .relaxed)
+        pthread_setspecific(currentLoopKey, Unmanaged.passUnretained(self).toOpaque())
         var events = [cshim_epoll_event](repeating: cshim_epoll_event(), count: 256)
         while !stopRequested.load(ordering: .relaxed) {
             runQueuedWork()
@@ -149,7 +176,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Makes `run()` return after its current tick. Safe from any thread.
-    func stop() {
+    package func stop() {
         stopRequested.store(true, ordering: .relaxed)
         wake()
     }

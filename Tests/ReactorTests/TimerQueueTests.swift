@@ -1,6 +1,6 @@
 import Testing
 
-@testable import RPC
+@testable import Reactor
 
 @Suite struct TimerQueueTests {
     @Test func firesDueTimersInDeadlineThenSchedulingOrder() {
