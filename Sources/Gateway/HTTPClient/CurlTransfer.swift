@@ -111,29 +111,40 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     private static let onHeader: cshim_curl_data_callback = { data, size, count, user in
-        let transfer = CurlTransfer.owner(user)
         let length = size * count
-        var bytes = UnsafeRawBufferPointer(start: data, count: length)[...]
-        // Trim bytes, not Characters: "\r\n" is a single Character in Swift.
-        while let last = bytes.last, last == 0x0A || last == 0x0D { bytes = bytes.dropLast() }
-        transfer.headerLine(Substring(String(decoding: bytes, as: UTF8.self)))
+        CurlTransfer.owner(user).headerLine(UnsafeRawBufferPointer(start: data, count: length))
         return length
     }
 
-    private func headerLine(_ line: Substring) {
-        if line.isEmpty {
+    /// One line of the response head, straight from curl's buffer: names are lowercased byte by byte, and
+    /// only the name and value become Strings (this runs for every header of every provider response).
+    private func headerLine(_ line: UnsafeRawBufferPointer) {
+        let isBlank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        var end = line.count
+        while end > 0, line[end - 1] == 0x0A || line[end - 1] == 0x0D { end -= 1 }
+        if end == 0 {
             var code = 0
             _ = cshim_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
             if code >= 200 { resolveHead(status: code) } else { responseHeaders.removeAll() }
-        } else if let colon = line.firstIndex(of: ":"), !line.hasPrefix("HTTP/") {
-            let name = line[..<colon].lowercased()
-            var value = line[line.index(after: colon)...]
-            while value.first == " " || value.first == "\t" { value.removeFirst() }
-            while value.last == " " || value.last == "\t" { value.removeLast() }
-            responseHeaders.append((name, String(value)))
-        } else if line.hasPrefix("HTTP/") {
-            responseHeaders.removeAll()
+            return
         }
+        if end >= 5, line.starts(with: "HTTP/".utf8) {
+            responseHeaders.removeAll()
+            return
+        }
+        guard let colon = line[..<end].firstIndex(of: UInt8(ascii: ":")) else { return }
+        let name = String(unsafeUninitializedCapacity: colon) { name in
+            for index in 0..<colon {
+                let byte = line[index]
+                name[index] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+            }
+            return colon
+        }
+        var start = colon + 1
+        while start < end, isBlank(line[start]) { start += 1 }
+        while end > start, isBlank(line[end - 1]) { end -= 1 }
+        responseHeaders.append(
+            (name, String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self)))
     }
 
     private func resolveHead(status: Int) {
