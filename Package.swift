@@ -53,7 +53,7 @@ let package = Package(
         ),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Reactor"]),
         .testTarget(name: "RESTShimTests", dependencies: ["RESTShim", "Gateway", "RPC"]),
     ],
     swiftLanguageModes: [.v6]

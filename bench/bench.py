@@ -201,6 +201,60 @@ def idle_connections(port, count):
     return sockets
 
 
+PACED_STREAMS, PACED_RATE, PACED_CHUNKS = 1_000, 100, 300
+
+
+class PacedUpstream:
+    """bench/streamload.c in `serve` mode: SSE streams paced at PACED_RATE chunks/s, each chunk time-stamped."""
+
+    def __init__(self, binary, port):
+        self.binary = binary
+        self.process = subprocess.Popen([binary, "serve", str(port), str(PACED_CHUNKS), str(PACED_RATE)],
+                                        stdout=subprocess.PIPE, text=True, preexec_fn=raise_fd_limit)
+        if not self.process.stdout.readline().startswith("listening on "):
+            raise RuntimeError("streamload serve did not start")
+        self.pids = [self.process.pid]
+
+    def load(self, port, path, body, streams=PACED_STREAMS):
+        """Opens `streams` paced streams at once through `port`; one-way chunk delay and inter-chunk gaps."""
+        out = subprocess.run([self.binary, "load", "127.0.0.1", str(port), path, json.dumps(body), str(streams),
+                              str(PACED_CHUNKS)], capture_output=True, text=True, timeout=120, preexec_fn=raise_fd_limit)
+        if not out.stdout.strip():
+            raise RuntimeError(f"streamload load failed: {out.stderr}")
+        result = json.loads(out.stdout)
+        result["failed"], result["requests"] = result["failed_streams"], result["chunks_measured"]
+        return result
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def raise_fd_limit():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def paced_streams(paced, gateway, proxy, proxy_paced_port):
+    """1,000 concurrent streams at 100 chunks/s: direct, through nginx, through the gateway (and fewer streams
+    through the gateway, to show what it holds). CPU per chunk counts every chunk the proxy relayed."""
+    openai_body = {"model": "paced", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    gateway_body = {"model": "paced", "prompt": "hi", "stream": True}
+    runs = {"direct": measured(paced.pids, lambda: paced.load(paced.port, "/v1/chat/completions", openai_body))}
+    runs["nginx_hop"] = measured(proxy.pids, lambda: paced.load(proxy_paced_port, "/v1/chat/completions", openai_body))
+    runs["gateway_sse"] = measured(gateway.pids, lambda: paced.load(gateway.port, "/api/v1/generate", gateway_body))
+    runs["gateway_sse_250_streams"] = measured(
+        gateway.pids, lambda: paced.load(gateway.port, "/api/v1/generate", gateway_body, streams=250))
+    for run in runs.values():
+        chunks = run["streams"] * run["chunks_per_stream"]
+        run["cpu_us_per_chunk"] = round(run.pop("cpu_us_per_request") * run["requests"] / chunks, 2)
+        del run["failed"], run["requests"]
+    direct = runs["direct"]["delay_p99_ms"]
+    for run in runs.values():
+        run["added_delay_p99_ms"] = round(run["delay_p99_ms"] - direct, 3)
+    return runs
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin-dir", default=str(ROOT / ".build" / "release"))
@@ -212,6 +266,9 @@ def main():
     results, notes = {}, []
 
     upstream_port, stream_port, proxy_port, proxy_stream_port = free_port(), free_port(), free_port(), free_port()
+    paced_port, proxy_paced_port = free_port(), free_port()
+    paced = PacedUpstream(str(OUT / "streamload"), paced_port)
+    paced.port = paced_port
     (OUT / "sse.txt").write_text(sse_body())
     upstream = Nginx("upstream", f"""
     server {{
@@ -228,6 +285,7 @@ def main():
     proxy = Nginx("proxy", f"""
     upstream fake {{ server 127.0.0.1:{upstream_port}; keepalive 64; }}
     upstream fake_stream {{ server 127.0.0.1:{stream_port}; keepalive 64; }}
+    upstream fake_paced {{ server 127.0.0.1:{paced_port}; }}
     server {{
         listen 127.0.0.1:{proxy_port} reuseport;
         location / {{ proxy_pass http://fake; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }}
@@ -235,6 +293,10 @@ def main():
     server {{
         listen 127.0.0.1:{proxy_stream_port} reuseport;
         location / {{ proxy_pass http://fake_stream; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }}
+    }}
+    server {{
+        listen 127.0.0.1:{proxy_paced_port} reuseport;
+        location / {{ proxy_pass http://fake_paced; proxy_http_version 1.1; proxy_buffering off; }}
     }}""")
     config = OUT / "gateway.yaml"
     config.write_text(f"""
@@ -242,10 +304,12 @@ server: {{port: 0}}
 providers:
   - {{name: bench, type: openai, endpoint: "http://127.0.0.1:{upstream_port}/v1", max_concurrency: 1024}}
   - {{name: bench-streams, type: openai, endpoint: "http://127.0.0.1:{stream_port}/v1", max_concurrency: 1024}}
+  - {{name: bench-paced, type: openai, endpoint: "http://127.0.0.1:{paced_port}/v1", max_concurrency: 4096}}
   - {{name: builtin, type: builtin}}
 models:
   - {{name: bench-model, provider: bench}}
   - {{name: bench-stream, provider: bench-streams}}
+  - {{name: paced, provider: bench-paced}}
 discovery: {{probe_interval_s: 3600}}
 """)
     env = dict(os.environ, LOG_LEVEL="warn")
@@ -286,6 +350,7 @@ discovery: {{probe_interval_s: 3600}}
             value["cpu_us_per_chunk"] = round(value["cpu_us_per_request"] / STREAM_CHUNKS, 3)
         results["unary"] = runs
         results["streams_200_chunks"] = streams
+        results["paced_streams"] = paced_streams(paced, gateway, proxy, proxy_paced_port)
         # The RPC server alone (issue 2's ceiling check): builtin-free echo service.
         echo = Server([str(bin_dir / "rpc-test-server"), "--port", "0"])
         echo_body = OUT / "echo.bin"
@@ -303,10 +368,9 @@ discovery: {{probe_interval_s: 3600}}
             results["gateway_rss_with_idle_h2_mib"] = {"connections": len(sockets), "rss_mib": round(rss_mib(gateway.process.pid), 1)}
             for s in sockets:
                 s.close()
-        notes.append("1,000 concurrent streams at 100 chunks/s (added inter-chunk p99) is not measured yet: "
-                     "no load client here can read 100,000 events/s beside the gateway on 2 cores.")
     finally:
         gateway.stop()
+        paced.stop()
         upstream.stop()
         proxy.stop()
 
@@ -326,6 +390,11 @@ discovery: {{probe_interval_s: 3600}}
     print("ratios:", json.dumps(results["ratios"]))
     s = results["streams_200_chunks"]
     print(f"streams (200 chunks): nginx {s['nginx_hop']['cpu_us_per_chunk']} µs/chunk, gateway SSE {s['gateway_sse']['cpu_us_per_chunk']} µs/chunk")
+    print(f"paced streams ({PACED_RATE} chunks/s each; one-way chunk delay, added = over the direct path):")
+    for name, r in results["paced_streams"].items():
+        print(f"  {name:24} {r['streams']:>5} streams  p50 {r['delay_p50_ms']:>8.3f} ms  p99 {r['delay_p99_ms']:>8.3f} ms  "
+              f"added p99 {r['added_delay_p99_ms']:>8.3f} ms  gap p99 {r['gap_p99_ms']:>8.3f} ms  "
+              f"CPU {r['cpu_us_per_chunk']:>6.2f} µs/chunk  failed {r['failed_streams']}")
     e = results["rpc_echo_grpc"]
     print(f"rpc echo (gRPC, h2load -c{CONCURRENCY} -m32): {e['requests_per_s']:.0f} req/s, {e['cpu_us_per_request']} µs CPU/req "
           f"(bare nghttp2 loop ceiling here: ~250,000 req/s)")

@@ -72,7 +72,13 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     public init() {}
 
     public init(dictionaryLiteral elements: (String, JSON)...) {
+        entries.reserveCapacity(elements.count)
         for (key, value) in elements { self[key] = value }
+    }
+
+    /// Room for `count` entries without regrowing (parsing and building objects append one at a time).
+    public mutating func reserveCapacity(_ count: Int) {
+        entries.reserveCapacity(count)
     }
 
     private func position(of key: String) -> Int? {
@@ -123,6 +129,7 @@ extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Express
     public init(nilLiteral: ()) { self = .null }
     public init(dictionaryLiteral elements: (String, JSON)...) {
         var object = JSONObject()
+        object.reserveCapacity(elements.count)
         for (key, value) in elements { object[key] = value }
         self = .object(object)
     }

@@ -22,7 +22,7 @@ import Testing
             ).makeAsyncIterator()
             _ = try await iterator.next()
         }
-        // The curl thread settles transfers asynchronously: wait for it, bounded.
+        // Transfers are settled on their loop, asynchronously: wait for it, bounded.
         for _ in 0..<200 where client.liveTransfers.current > 0 {
             try await Task.sleep(for: .milliseconds(10))
         }
