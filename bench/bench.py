@@ -174,13 +174,14 @@ def measured(pids, run):
     if result["failed"]:
         raise RuntimeError(f"{result['failed']} requests failed: {result}")
     result["cpu_us_per_request"] = round((cpu_seconds(pids) - before) * 1e6 / max(result["requests"], 1), 2)
+    result["rss_mib_after"] = round(sum(rss_mib(pid) for pid in pids), 1)
     return result
 
 
-def grpc_generate_body():
-    model, prompt = b"bench-model", b"Why is the sky blue?"
+def grpc_generate_body(model=b"bench-model"):
+    prompt = b"Why is the sky blue?"
     message = b"\x0a" + bytes([len(model)]) + model + b"\x12" + bytes([len(prompt)]) + prompt
-    path = OUT / "generate.bin"
+    path = OUT / f"generate-{model.decode()}.bin"
     path.write_bytes(b"\x00" + len(message).to_bytes(4, "big") + message)
     return path
 
@@ -345,6 +346,9 @@ discovery: {{probe_interval_s: 3600}}
                 f"http://127.0.0.1:{proxy_stream_port}/v1/chat/completions", json.dumps({**body, "stream": True}), args.seconds)),
             "gateway_sse": measured(gateway.pids, lambda: wrk(
                 gw_rest, json.dumps({**gw_body, "model": "bench-stream", "stream": True}), args.seconds)),
+            "gateway_grpc_stream": measured(gateway.pids, lambda: h2load(
+                f"http://127.0.0.1:{gateway.port}/modelgateway.v1.ModelGateway/StreamGenerate", 5_000,
+                grpc_generate_body(b"bench-stream"), ["content-type: application/grpc", "te: trailers"])),
         }
         for value in streams.values():
             value["cpu_us_per_chunk"] = round(value["cpu_us_per_request"] / STREAM_CHUNKS, 3)
@@ -375,11 +379,12 @@ discovery: {{probe_interval_s: 3600}}
         proxy.stop()
 
     u = results["unary"]
-    print(f"{'path':24} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU µs/req':>11} {'failed':>7}")
+    print(f"{'path':24} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU µs/req':>11} {'RSS MiB':>8} {'failed':>7}")
     for name, r in u.items():
         p50 = f"{r['p50_ms']:.3f}" if "p50_ms" in r else "-"
         p99 = f"{r['p99_ms']:.3f}" if "p99_ms" in r else "-"
-        print(f"{name:24} {r['requests_per_s']:>9.0f} {p50:>8} {p99:>8} {r['cpu_us_per_request']:>11.2f} {r['failed']:>7}")
+        print(f"{name:24} {r['requests_per_s']:>9.0f} {p50:>8} {p99:>8} {r['cpu_us_per_request']:>11.2f} "
+              f"{r['rss_mib_after']:>8} {r['failed']:>7}")
     g, n, d = u["gateway_rest_http1"], u["nginx_hop"], u["direct"]
     results["ratios"] = {
         "cpu_gateway_over_nginx": round(g["cpu_us_per_request"] / max(n["cpu_us_per_request"], 0.01), 2),
@@ -389,12 +394,14 @@ discovery: {{probe_interval_s: 3600}}
     }
     print("ratios:", json.dumps(results["ratios"]))
     s = results["streams_200_chunks"]
-    print(f"streams (200 chunks): nginx {s['nginx_hop']['cpu_us_per_chunk']} µs/chunk, gateway SSE {s['gateway_sse']['cpu_us_per_chunk']} µs/chunk")
+    print(f"streams (200 chunks): nginx {s['nginx_hop']['cpu_us_per_chunk']} µs/chunk, gateway SSE "
+          f"{s['gateway_sse']['cpu_us_per_chunk']} µs/chunk, gateway gRPC {s['gateway_grpc_stream']['cpu_us_per_chunk']} µs/chunk")
     print(f"paced streams ({PACED_RATE} chunks/s each; one-way chunk delay, added = over the direct path):")
     for name, r in results["paced_streams"].items():
-        print(f"  {name:24} {r['streams']:>5} streams  p50 {r['delay_p50_ms']:>8.3f} ms  p99 {r['delay_p99_ms']:>8.3f} ms  "
-              f"added p99 {r['added_delay_p99_ms']:>8.3f} ms  gap p99 {r['gap_p99_ms']:>8.3f} ms  "
-              f"CPU {r['cpu_us_per_chunk']:>6.2f} µs/chunk  failed {r['failed_streams']}")
+        print(f"  {name:24} {r['streams']:>5} streams {r['chunks_per_s']:>7.0f} chunks/s  first chunk p50 "
+              f"{r['first_chunk_p50_ms']:>7.1f} ms  delay p50 {r['delay_p50_ms']:>7.3f} p99 {r['delay_p99_ms']:>8.3f} ms  "
+              f"added p99 {r['added_delay_p99_ms']:>8.3f} ms  gap p99 {r['gap_p99_ms']:>7.3f} ms  "
+              f"CPU {r['cpu_us_per_chunk']:>6.2f} µs/chunk  RSS {r['rss_mib_after']} MiB  failed {r['failed_streams']}")
     e = results["rpc_echo_grpc"]
     print(f"rpc echo (gRPC, h2load -c{CONCURRENCY} -m32): {e['requests_per_s']:.0f} req/s, {e['cpu_us_per_request']} µs CPU/req "
           f"(bare nghttp2 loop ceiling here: ~250,000 req/s)")

@@ -8,8 +8,9 @@
 //   streamload load HOST PORT PATH BODY STREAMS CHUNKS
 //       Opens STREAMS HTTP/1.1 connections at once, POSTs BODY to PATH on each, and finds the timestamps in
 //       whatever comes back (OpenAI SSE straight from `serve`, or the gateway's own SSE). Prints one JSON line:
-//       the one-way delay of each chunk (send → receipt) and the gap between chunks of a stream, as
-//       percentiles over the steady state (each stream's first fifth is warm-up).
+//       chunks/s received, time to each stream's first chunk (from when the requests went out), and the
+//       one-way delay of each chunk (send → receipt) and the gap between chunks of a stream, as percentiles
+//       over the steady state (each stream's first fifth is warm-up).
 //
 // One epoll thread per process; the harness runs `serve` and `load` as two processes.
 #define _GNU_SOURCE
@@ -180,8 +181,9 @@ typedef struct {
     uint64_t last_arrival;
 } client_conn;
 
-static uint64_t *delays, *gaps;
-static size_t delay_count, gap_count;
+static uint64_t *delays, *gaps, *first_chunk;
+static size_t delay_count, gap_count, first_chunk_count, chunks_received;
+static uint64_t requests_sent_at;
 
 static int compare(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -206,6 +208,8 @@ static void scan(client_conn *c, const char *data, ssize_t length, int chunks, u
             int warm = c->received >= chunks / 5;
             if (warm && arrival > c->value) delays[delay_count++] = arrival - c->value;
             if (warm && c->last_arrival) gaps[gap_count++] = arrival - c->last_arrival;
+            if (c->received == 0) first_chunk[first_chunk_count++] = arrival - requests_sent_at;
+            chunks_received++;
             c->last_arrival = arrival;
             c->received++;
             c->state = 0;
@@ -219,6 +223,7 @@ static void scan(client_conn *c, const char *data, ssize_t length, int chunks, u
 static int load(const char *host, int port, const char *path, const char *body, int streams, int chunks) {
     delays = calloc((size_t)streams * (size_t)chunks, sizeof *delays);
     gaps = calloc((size_t)streams * (size_t)chunks, sizeof *gaps);
+    first_chunk = calloc((size_t)streams, sizeof *first_chunk);
     client_conn *conns = calloc((size_t)streams, sizeof *conns);
     int epfd = epoll_create1(0), open_streams = 0, failed = 0;
     char request[4096];
@@ -228,6 +233,7 @@ static int load(const char *host, int port, const char *path, const char *body, 
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     inet_pton(AF_INET, host, &address.sin_addr);
     uint64_t started = now_ns();
+    requests_sent_at = started;
     for (int i = 0; i < streams; i++) {
         int fd = socket(AF_INET, SOCK_STREAM, 0);
         if (connect(fd, (struct sockaddr *)&address, sizeof address) < 0) die("connect");
@@ -262,10 +268,13 @@ static int load(const char *host, int port, const char *path, const char *body, 
     failed += open_streams;
     double seconds = (double)(now_ns() - started) / 1e9;
     printf("{\"streams\":%d,\"chunks_per_stream\":%d,\"failed_streams\":%d,\"seconds\":%.2f,\"chunks_measured\":%zu,"
+           "\"chunks_per_s\":%.0f,\"first_chunk_p50_ms\":%.3f,\"first_chunk_p99_ms\":%.3f,"
            "\"delay_p50_ms\":%.3f,\"delay_p99_ms\":%.3f,\"delay_max_ms\":%.3f,\"gap_p50_ms\":%.3f,\"gap_p99_ms\":%.3f}\n",
-           streams, chunks, failed, seconds, delay_count, percentile_ms(delays, delay_count, 0.5),
-           percentile_ms(delays, delay_count, 0.99), percentile_ms(delays, delay_count, 1.0),
-           percentile_ms(gaps, gap_count, 0.5), percentile_ms(gaps, gap_count, 0.99));
+           streams, chunks, failed, seconds, delay_count, (double)chunks_received / seconds,
+           percentile_ms(first_chunk, first_chunk_count, 0.5), percentile_ms(first_chunk, first_chunk_count, 0.99),
+           percentile_ms(delays, delay_count, 0.5), percentile_ms(delays, delay_count, 0.99),
+           percentile_ms(delays, delay_count, 1.0), percentile_ms(gaps, gap_count, 0.5),
+           percentile_ms(gaps, gap_count, 0.99));
     return failed ? 1 : 0;
 }
 

@@ -5,7 +5,6 @@ import Synchronization
 /// They must be unique, not secret, so they come from splitmix64 over a counter seeded once from the
 /// system's secure generator: no syscall per id (the kernel RNG was the top cost of a request).
 public enum RequestID {
-    private static let hex = Array("0123456789abcdef".utf8)
     private static let seed: UInt64 = {
         var generator = SystemRandomNumberGenerator()
         return generator.next()
@@ -22,36 +21,42 @@ public enum RequestID {
 
     /// `count` bytes as lower-case hex.
     static func hexString(bytes count: Int) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(count * 2)
         var bits = next()
-        for index in 0..<count {
-            if index > 0, index % 8 == 0 { bits = next() }
-            let byte = UInt8(truncatingIfNeeded: bits >> (UInt64(index % 8) * 8))
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0x0F)])
+        return String(unsafeUninitializedCapacity: count * 2) { out in
+            for index in 0..<count {
+                if index > 0, index % 8 == 0 { bits = next() }
+                let byte = UInt8(truncatingIfNeeded: bits >> (UInt64(index % 8) * 8))
+                out[2 * index] = hexDigit(byte >> 4)
+                out[2 * index + 1] = hexDigit(byte & 0x0F)
+            }
+            return count * 2
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
+    /// A random (version 4, RFC 9562 variant) UUID in its 36-character form, written in place: two of these
+    /// are made per request.
     public static func uuid() -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(16)
-        for word in [next(), next()] {
-            for shift in stride(from: 0, to: 64, by: 8) {
-                bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
+        let words = (next(), next())
+        return String(unsafeUninitializedCapacity: 36) { out in
+            var position = 0
+            for index in 0..<16 {
+                var byte = UInt8(truncatingIfNeeded: (index < 8 ? words.0 : words.1) >> (UInt64(index % 8) * 8))
+                if index == 6 { byte = byte & 0x0F | 0x40 }
+                if index == 8 { byte = byte & 0x3F | 0x80 }
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    out[position] = UInt8(ascii: "-")
+                    position += 1
+                }
+                out[position] = hexDigit(byte >> 4)
+                out[position + 1] = hexDigit(byte & 0x0F)
+                position += 2
             }
+            return position
         }
-        bytes[6] = bytes[6] & 0x0F | 0x40
-        bytes[8] = bytes[8] & 0x3F | 0x80
-        var out: [UInt8] = []
-        out.reserveCapacity(36)
-        for (index, byte) in bytes.enumerated() {
-            if index == 4 || index == 6 || index == 8 || index == 10 { out.append(UInt8(ascii: "-")) }
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     /// A generation id: `gen-<uuid>`.

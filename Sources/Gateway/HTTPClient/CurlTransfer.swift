@@ -11,11 +11,15 @@ private final class WeakTransfer: @unchecked Sendable {
 /// One request on a curl easy handle: options in, response head out through a continuation, body out
 /// through an `UpstreamBody`. Owned by its `CurlMulti`'s loop from `add` to `complete`.
 ///
-/// Memory: the easy handle and header list are created in `init` and freed in `deinit`; curl copies the
-/// URL and the request body (`COPYPOSTFIELDS`). curl reaches this object through unretained pointers
-/// (`WRITEDATA`, `HEADERDATA`, `PRIVATE`), valid because `CurlMulti` retains it while curl holds the handle.
+/// Memory: the easy handle comes from the multi's pool in `init` and goes back to it (reset) when the
+/// transfer finishes, or is freed in `deinit` if it never ran; the header list is freed in `deinit`. curl
+/// copies the URL and the request body (`COPYPOSTFIELDS`). curl reaches this object through unretained
+/// pointers (`WRITEDATA`, `HEADERDATA`, `PRIVATE`), valid because `CurlMulti` retains it while curl holds
+/// the handle.
 final class CurlTransfer: @unchecked Sendable {
     let easy: UnsafeMutableRawPointer
+    /// False once the finished transfer handed its easy handle back to the multi for the next request.
+    private var ownsHandle = true
     private var headerList: UnsafeMutablePointer<curl_slist>?
     let timeouts: UpstreamTimeouts
     /// Shared with the consumer's `UpstreamBody`; the transfer never holds the body itself.
@@ -32,7 +36,7 @@ final class CurlTransfer: @unchecked Sendable {
     private let live: Atomic<Int>.Counter
 
     init?(_ request: UpstreamRequest, multi: CurlMulti, live: Atomic<Int>.Counter) {
-        guard let easy = curl_easy_init() else { return nil }
+        guard let easy = multi.takeHandle() else { return nil }
         self.easy = easy
         timeouts = request.timeouts
         self.live = live
@@ -49,7 +53,7 @@ final class CurlTransfer: @unchecked Sendable {
 
     deinit {
         live.decrement()
-        curl_easy_cleanup(easy)
+        if ownsHandle { curl_easy_cleanup(easy) }
         curl_slist_free_all(headerList)
     }
 
@@ -180,6 +184,12 @@ final class CurlTransfer: @unchecked Sendable {
         lastDataAt == nil
             ? GatewayError(.providerTimeout, "the provider sent nothing within \(timeouts.firstByte ?? 0) s")
             : GatewayError(.providerTimeout, "the provider stalled for more than \(timeouts.idle ?? 0) s")
+    }
+
+    /// Gives the easy handle up for reuse; called by the multi once the transfer is finished and removed.
+    func giveUpHandle() -> UnsafeMutableRawPointer {
+        ownsHandle = false
+        return easy
     }
 
     /// Ends the transfer: fails the head if it never came, and closes the body.

@@ -93,6 +93,7 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
                 if let existing = position(of: key) {
                     entries[existing].value = newValue
                 } else {
+                    if entries.capacity == 0 { entries.reserveCapacity(8) }  // built one key at a time
                     entries.append((key, newValue))
                     if index != nil {
                         index![key] = entries.count - 1

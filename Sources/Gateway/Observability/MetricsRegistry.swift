@@ -9,15 +9,37 @@ public final class MetricsRegistry: Sendable {
 
     private enum Kind: String { case counter, gauge, histogram }
 
-    private struct Family {
-        var kind: Kind
-        var help: String
-        var buckets: [Double] = []
+    /// A class, so that an update reaches its tables through a reference: mutating a struct inside the
+    /// families dictionary goes through a coroutine that allocates, six times per request.
+    private final class Family {
+        let kind: Kind
+        let help: String
+        let buckets: [Double]
+        let labelNames: [String]
         var values: [[String]: Double] = [:]
-        var histograms: [[String]: (counts: [UInt64], sum: Double, count: UInt64)] = [:]
-        var labelNames: [String]
+        var histograms: [[String]: Histogram] = [:]
+
+        init(kind: Kind, help: String, buckets: [Double], labelNames: [String]) {
+            self.kind = kind
+            self.help = help
+            self.buckets = buckets
+            self.labelNames = labelNames
+        }
     }
 
+    private struct Histogram {
+        var counts: [UInt64]
+        var sum: Double = 0
+        var count: UInt64 = 0
+
+        mutating func record(_ value: Double, buckets: [Double]) {
+            for (index, bound) in buckets.enumerated() where value <= bound { counts[index] += 1 }
+            sum += value
+            count += 1
+        }
+    }
+
+    /// Guards every family's tables too: families are only touched inside `withLock`.
     private let families = Mutex<[String: Family]>([:])
     private let order = Mutex<[String]>([])
 
@@ -54,13 +76,9 @@ public final class MetricsRegistry: Sendable {
 
     public func observe(_ name: String, _ labels: [String] = [], _ value: Double) {
         families.withLock { families in
-            guard var family = families[name] else { return }
-            var entry = family.histograms[labels] ?? (Array(repeating: 0, count: family.buckets.count), 0, 0)
-            for (index, bound) in family.buckets.enumerated() where value <= bound { entry.counts[index] += 1 }
-            entry.sum += value
-            entry.count += 1
-            family.histograms[labels] = entry
-            families[name] = family
+            guard let family = families[name] else { return }
+            family.histograms[labels, default: Histogram(counts: Array(repeating: 0, count: family.buckets.count))]
+                .record(value, buckets: family.buckets)
         }
     }
 

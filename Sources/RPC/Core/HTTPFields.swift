@@ -12,12 +12,16 @@ public struct HTTPFields: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     /// Adds a field; the name is lower-cased so lookups need no case folding.
     public mutating func append(_ name: String, _ value: String) {
+        if entries.capacity == 0 { entries.reserveCapacity(8) }  // a request's head, without regrowing
         entries.append((Self.lowercase(name), value))
     }
 
     /// Lower-cases ASCII names, without allocating when a name already is (HTTP/2 names always are).
     static func lowercase(_ name: String) -> String {
-        name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? name.lowercased() : name
+        let hasUpper =
+            name.utf8.withContiguousStorageIfAvailable { $0.contains { $0 >= 0x41 && $0 <= 0x5A } }
+            ?? name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A }
+        return hasUpper ? name.lowercased() : name
     }
 
     /// Replaces every field called `name` with one field.

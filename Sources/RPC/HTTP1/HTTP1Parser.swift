@@ -59,7 +59,7 @@ final class HTTP1Parser {
         settings.initialize(to: http_parser_settings())
         http_parser_init(parser, HTTP_REQUEST)
         settings.pointee.on_message_begin = { p in HTTP1Parser.owner(p).messageBegan() }
-        settings.pointee.on_url = { p, at, length in HTTP1Parser.owner(p).appendHead(at, length, to: \.url) }
+        settings.pointee.on_url = { p, at, length in HTTP1Parser.owner(p).appendHead(at, length, to: .url) }
         settings.pointee.on_header_field = { p, at, length in HTTP1Parser.owner(p).headerField(at, length) }
         settings.pointee.on_header_value = { p, at, length in HTTP1Parser.owner(p).headerValue(at, length) }
         settings.pointee.on_headers_complete = { p in HTTP1Parser.owner(p).headersComplete() }
@@ -85,7 +85,9 @@ final class HTTP1Parser {
             return http_parser_execute(
                 parser, settings, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count)
         }
-        previousTail = Array((previousTail + bytes).suffix(64))
+        // Kept in place: only the last 64 bytes matter, and copying each read whole would cost a read's size.
+        previousTail.append(contentsOf: bytes.suffix(64))
+        if previousTail.count > 64 { previousTail.removeFirst(previousTail.count - 64) }
         let errno = http_errno(rawValue: parser.pointee.http_errno)
         if errno == HPE_OK, consumed == bytes.count { return .success(()) }
         if headTooLarge || errno == HPE_HEADER_OVERFLOW {
@@ -113,24 +115,30 @@ final class HTTP1Parser {
         return 0
     }
 
-    private func appendHead(
-        _ at: UnsafePointer<CChar>?, _ length: Int, to path: ReferenceWritableKeyPath<HTTP1Parser, [UInt8]>
-    ) -> Int32 {
+    private enum HeadPart { case url, field, value }
+
+    /// (Not a key path: writing through one allocates on every call, and this runs for every header piece.)
+    private func appendHead(_ at: UnsafePointer<CChar>?, _ length: Int, to part: HeadPart) -> Int32 {
         headBytes += length
         guard headBytes <= maxHeadBytes else { headTooLarge = true; return 1 }
-        self[keyPath: path].append(contentsOf: UnsafeRawBufferPointer(start: at, count: length))
+        let piece = UnsafeRawBufferPointer(start: at, count: length)
+        switch part {
+        case .url: url.append(contentsOf: piece)
+        case .field: field.append(contentsOf: piece)
+        case .value: value.append(contentsOf: piece)
+        }
         return 0
     }
 
     private func headerField(_ at: UnsafePointer<CChar>?, _ length: Int) -> Int32 {
         if inValue { finishField() }
-        return appendHead(at, length, to: \.field)
+        return appendHead(at, length, to: .field)
     }
 
     private func headerValue(_ at: UnsafePointer<CChar>?, _ length: Int) -> Int32 {
         if isLineFoldContinuation(at) { headInvalid = "obsolete line folding in a header" }
         inValue = true
-        return appendHead(at, length, to: \.value)
+        return appendHead(at, length, to: .value)
     }
 
     /// http_parser joins an obs-fold continuation into the value; it shows as a value piece that starts
@@ -157,17 +165,13 @@ final class HTTP1Parser {
     private func finishField() {
         // An obs-fold continuation reaches us as a value holding CR or LF: RFC 9112 lets a server reject it.
         if value.contains(where: { $0 == 0x0D || $0 == 0x0A }) { headInvalid = "obsolete line folding in a header" }
-        headers.append(String(decoding: field, as: UTF8.self), trimmed(String(decoding: value, as: UTF8.self)))
+        var trimmed = value[...]
+        while let last = trimmed.last, last == 0x20 || last == 0x09 { trimmed.removeLast() }
+        while let first = trimmed.first, first == 0x20 || first == 0x09 { trimmed.removeFirst() }
+        headers.append(String(decoding: field, as: UTF8.self), String(decoding: trimmed, as: UTF8.self))
         field.removeAll(keepingCapacity: true)
         value.removeAll(keepingCapacity: true)
         inValue = false
-    }
-
-    private func trimmed(_ text: String) -> String {
-        var slice = Substring(text)
-        while slice.last == " " || slice.last == "\t" { slice.removeLast() }
-        while slice.first == " " || slice.first == "\t" { slice.removeFirst() }
-        return String(slice)
     }
 
     /// From `on_headers_complete`, 0 goes on, 1 and 2 mean "no body"; anything else is an error.

@@ -26,35 +26,73 @@ enum HTTP1Serializer {
         }
     }
 
+    // Built byte by byte, not through string interpolation: this runs for every response and every chunk.
+
     /// The status line and headers; `bodyLength` nil means the body is sent chunked.
     static func head(_ head: ResponseHead, bodyLength: Int?, close: Bool) -> [UInt8] {
-        var text = "HTTP/1.1 \(head.status) \(reasonPhrase(head.status))\r\n"
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        appendDecimal(head.status, to: &out)
+        out.append(0x20)
+        out.append(contentsOf: reasonPhrase(head.status).utf8)
+        out.append(contentsOf: crlf)
         for (name, value) in head.headers
         where name != "content-length" && name != "transfer-encoding" && name != "connection" {
-            text += "\(name): \(value)\r\n"
+            appendField(name, value, to: &out)
         }
         if let bodyLength {
-            text += "content-length: \(bodyLength)\r\n"
+            out.append(contentsOf: "content-length: ".utf8)
+            appendDecimal(bodyLength, to: &out)
+            out.append(contentsOf: crlf)
         } else {
-            text += "transfer-encoding: chunked\r\n"
+            out.append(contentsOf: "transfer-encoding: chunked\r\n".utf8)
         }
-        if close { text += "connection: close\r\n" }
-        text += "\r\n"
-        return Array(text.utf8)
+        if close { out.append(contentsOf: "connection: close\r\n".utf8) }
+        out.append(contentsOf: crlf)
+        return out
     }
 
     static func chunk(_ bytes: [UInt8]) -> [UInt8] {
-        var out = Array((String(bytes.count, radix: 16) + "\r\n").utf8)
-        out.reserveCapacity(out.count + bytes.count + 2)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 20)
+        var shift = (Int.bitWidth - bytes.count.leadingZeroBitCount + 3) / 4 * 4
+        if shift == 0 { shift = 4 }
+        while shift > 0 {
+            shift -= 4
+            out.append(hexDigits[(bytes.count >> shift) & 0xF])
+        }
+        out.append(contentsOf: crlf)
         out.append(contentsOf: bytes)
-        out.append(contentsOf: [0x0D, 0x0A])
+        out.append(contentsOf: crlf)
         return out
     }
 
     static func lastChunk(trailers: HTTPFields) -> [UInt8] {
-        var text = "0\r\n"
-        for (name, value) in trailers { text += "\(name): \(value)\r\n" }
-        text += "\r\n"
-        return Array(text.utf8)
+        var out: [UInt8] = [UInt8(ascii: "0"), 0x0D, 0x0A]
+        for (name, value) in trailers { appendField(name, value, to: &out) }
+        out.append(contentsOf: crlf)
+        return out
+    }
+
+    private static let crlf: [UInt8] = [0x0D, 0x0A]
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private static func appendField(_ name: String, _ value: String, to out: inout [UInt8]) {
+        out.append(contentsOf: name.utf8)
+        out.append(contentsOf: ": ".utf8)
+        out.append(contentsOf: value.utf8)
+        out.append(contentsOf: crlf)
+    }
+
+    private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        guard value > 0 else { return out.append(UInt8(ascii: "0")) }
+        let start = out.count
+        var rest = value
+        while rest > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        }
+        out[start...].reverse()
     }
 }

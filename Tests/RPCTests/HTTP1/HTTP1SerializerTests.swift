@@ -1,0 +1,35 @@
+import Testing
+
+@testable import RPC
+
+@Suite struct HTTP1SerializerTests {
+    @Test func headWithALengthOrChunkedAndClose() {
+        let head = ResponseHead(status: 200, headers: ["content-type": "application/json", "content-length": "9"])
+        #expect(
+            String(decoding: HTTP1Serializer.head(head, bodyLength: 1234, close: false), as: UTF8.self)
+                == "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1234\r\n\r\n")
+        #expect(
+            String(decoding: HTTP1Serializer.head(ResponseHead(status: 429), bodyLength: 0, close: true), as: UTF8.self)
+                == "HTTP/1.1 429 Too Many Requests\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+        #expect(
+            String(
+                decoding: HTTP1Serializer.head(ResponseHead(status: 599), bodyLength: nil, close: false), as: UTF8.self)
+                == "HTTP/1.1 599 Status 599\r\ntransfer-encoding: chunked\r\n\r\n")
+    }
+
+    @Test(arguments: [0, 1, 9, 10, 15, 16, 255, 256, 4095, 65536, 1_048_577])
+    func chunkSizeIsLowercaseHex(size: Int) {
+        let framed = HTTP1Serializer.chunk([UInt8](repeating: 0x61, count: size))
+        let prefix = String(size, radix: 16) + "\r\n"
+        #expect(framed.count == prefix.utf8.count + size + 2)
+        #expect(String(decoding: framed.prefix(prefix.utf8.count), as: UTF8.self) == prefix)
+        #expect(framed.suffix(2) == [0x0D, 0x0A])
+    }
+
+    @Test func lastChunkCarriesTrailers() {
+        #expect(String(decoding: HTTP1Serializer.lastChunk(trailers: HTTPFields()), as: UTF8.self) == "0\r\n\r\n")
+        #expect(
+            String(decoding: HTTP1Serializer.lastChunk(trailers: ["grpc-status": "0"]), as: UTF8.self)
+                == "0\r\ngrpc-status: 0\r\n\r\n")
+    }
+}
