@@ -176,6 +176,21 @@ def test_metrics_and_usage_equal_what_the_fakes_reported(gw):
     assert row["tokens_output"] == metric(gw, "gateway_tokens_total", model="gemma3:12b", kind="completion")
 
 
+def test_inflight_gauge_counts_an_open_stream(gw):
+    before = metric(gw, "gateway_inflight_requests")
+    request = urllib.request.Request(
+        gw.url + "/api/v1/generate", headers={"content-type": "application/json"},
+        data=json.dumps({"model": "gemma3:12b", "prompt": "fault:tokens=40 fault:delay=20", "stream": True}).encode())
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.readline().startswith(b"data: ")  # the stream is open and answering
+        assert metric(gw, "gateway_inflight_requests") == before + 1
+        response.read()
+    deadline = time.monotonic() + 5
+    while metric(gw, "gateway_inflight_requests") != before and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert metric(gw, "gateway_inflight_requests") == before
+
+
 def test_one_json_log_line_per_request_without_secrets(gw):
     post(gw, {"model": "gemma3:12b", "prompt": "log me"}, {"x-request-id": "log-req-1", "authorization": "Bearer sekret"})
     deadline = time.monotonic() + 5
@@ -190,6 +205,26 @@ def test_one_json_log_line_per_request_without_secrets(gw):
         ("request", "generate", "gemma3:12b", "ollama", "ok")
     assert line["tokens_input"] == 2 and line["tokens_output"] == 3 and line["latency_ms"] >= line["overhead_ms"] >= 0
     assert "sekret" not in open(gw.server.log_file.name).read()
+
+
+def test_a_stream_that_failed_before_its_first_token_logs_one_line_and_leaves_nothing_in_flight(gw):
+    """The provider answers 200, then errors before any text: the attempt's relay is dropped unreported and the
+    request reports once, as failed (an attempt reporting on its own logged extra lines and drove the
+    in-flight gauge below zero)."""
+    before = metric(gw, "gateway_inflight_requests")
+    out = subprocess.run(["curl", "-sN", "-o", "/dev/null", "-w", "%{http_code}", gw.url + "/api/v1/generate",
+                          "-H", "x-request-id: log-early-error-1", "-d",
+                          json.dumps({"model": "gemma3:12b", "prompt": "fault:error_after=0", "stream": True})],
+                         capture_output=True, text=True, timeout=30, check=True).stdout
+    assert out[0] in "45"  # which error depends on where failover ends; the point is that it is one
+    # The request's own line is written after anything its attempts wrote, and before its answer was sent.
+    deadline = time.monotonic() + 5
+    lines = []
+    while time.monotonic() < deadline and not any(l.get("status") != "cancelled" for l in lines):
+        lines = [l for l in gw.server.logs() if l.get("request_id") == "log-early-error-1"]
+        time.sleep(0.02)
+    assert len(lines) == 1 and lines[0]["method"] == "stream_generate" and lines[0]["status"] != "ok", lines
+    assert metric(gw, "gateway_inflight_requests") == before
 
 
 def test_per_key_rate_limit_counts_each_key_apart(tmp_path_factory):

@@ -136,11 +136,13 @@ public final class ModelGateway: Sendable {
     /// Counts, traces and logs the request however it ends. `body` returns the provider that answered and
     /// whether the request is over (a stream ends later, in `streamEnded`).
     private func instrumented<T>(
-        _ method: String, model: String, context: CallContext,
+        _ method: String, model: String, context: CallContext, endsLater: Bool = false,
         _ body: (RequestSpan, ModelEntry?) async throws -> (T, provider: String)
     ) async throws -> T {
-        metrics.registry.add("gateway_inflight_requests")
-        defer { metrics.registry.add("gateway_inflight_requests", [], -1) }
+        // In flight until answered; a stream that started is in flight until `streamEnded`.
+        metrics.inflight.increment()
+        var answered = false
+        defer { if !(answered && endsLater) { metrics.inflight.decrement() } }
         // Label values must come from the configuration, not from clients, or the label set grows without bound.
         let requested = registry.resolve(model)
         let model = requested?.name ?? "unknown"
@@ -149,6 +151,7 @@ public final class ModelGateway: Sendable {
         let request = RequestSpan(span: span, trace: span?.context ?? incoming)
         do {
             let (result, provider) = try await body(request, requested)
+            answered = true
             metrics.registry.add("gateway_requests_total", [method, model, provider, "ok"])
             return result
         } catch {
@@ -225,7 +228,8 @@ public final class ModelGateway: Sendable {
     /// Starts a streamed generation. Returns once one attempt produced real content (failing over before
     /// that); the stream then never switches models, and an upstream failure ends it with an error.
     public func streamGenerate(_ request: GenerateRequest, context: CallContext) async throws -> GenerationStream {
-        try await instrumented("stream_generate", model: request.model, context: context) { span, entry in
+        try await instrumented("stream_generate", model: request.model, context: context, endsLater: true) {
+            span, entry in
             try RequestValidation.validate(request)
             let requested = try Self.found(entry, request.model)
             let (relay, attempt) = try await router.run(
@@ -252,7 +256,8 @@ public final class ModelGateway: Sendable {
         _ attempt: Attempt, _ context: CallContext, _ span: RequestSpan, input: Int, output: Int, cachedInput: Int,
         status: String
     ) -> Double {
-        finish(
+        metrics.inflight.decrement()
+        return finish(
             "stream_generate", attempt, context, span, input: input, output: output, cachedInput: cachedInput,
             status: status)
     }

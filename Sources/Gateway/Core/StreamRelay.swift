@@ -24,6 +24,9 @@ final class StreamRelay: @unchecked Sendable {
     private var finishReason: FinishReason = .stop
     private var finished = false
     private var recorded = false
+    /// Set once the chunks went to the client. Before that, a failure is the request's to report (it may
+    /// still fail over), so an attempt dropped there records nothing of its own.
+    private var handedOut = false
 
     init(
         events: ProviderEventStream, attempt: Attempt, requested: ModelEntry, request: GenerateRequest,
@@ -40,7 +43,7 @@ final class StreamRelay: @unchecked Sendable {
     }
 
     deinit {
-        recordUsage(status: "cancelled")  // a client that went away still pays for the tokens it caused
+        if handedOut { recordUsage(status: "cancelled") }  // a client that went away still pays for its tokens
     }
 
     /// Reads until the first text (or the end); errors here are still eligible for failover.
@@ -56,7 +59,8 @@ final class StreamRelay: @unchecked Sendable {
     }
 
     func chunks() -> GenerationStream {
-        GenerationStream(unfolding: { [self] in try await nextChunk() })
+        handedOut = true
+        return GenerationStream(unfolding: { [self] in try await nextChunk() })
     }
 
     private func chunk(_ content: String) -> GenerateChunk {

@@ -25,7 +25,7 @@ final class CurlTransfer: @unchecked Sendable {
     /// Shared with the consumer's `UpstreamBody`; the transfer never holds the body itself.
     let body: BodyChannel
     private var head: CheckedContinuation<UpstreamResponse, any Error>?
-    private var responseHeaders: [(String, String)] = []
+    private var responseHeaders = ResponseHeaders()
     let startedAt = ContinuousClock.now
     private(set) var lastDataAt: ContinuousClock.Instant?
     /// Fires when our own first-byte or idle timeout may be due; owned by the multi.
@@ -120,35 +120,15 @@ final class CurlTransfer: @unchecked Sendable {
         return length
     }
 
-    /// One line of the response head, straight from curl's buffer: names are lowercased byte by byte, and
-    /// only the name and value become Strings (this runs for every header of every provider response).
+    /// One line of the response head, straight from curl's buffer; the blank line ends the head.
     private func headerLine(_ line: UnsafeRawBufferPointer) {
-        let isBlank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-        var end = line.count
-        while end > 0, line[end - 1] == 0x0A || line[end - 1] == 0x0D { end -= 1 }
-        if end == 0 {
+        guard line.contains(where: { $0 != 0x0D && $0 != 0x0A }) else {
             var code = 0
             _ = cshim_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
             if code >= 200 { resolveHead(status: code) } else { responseHeaders.removeAll() }
             return
         }
-        if end >= 5, line.starts(with: "HTTP/".utf8) {
-            responseHeaders.removeAll()
-            return
-        }
-        guard let colon = line[..<end].firstIndex(of: UInt8(ascii: ":")) else { return }
-        let name = String(unsafeUninitializedCapacity: colon) { name in
-            for index in 0..<colon {
-                let byte = line[index]
-                name[index] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-            }
-            return colon
-        }
-        var start = colon + 1
-        while start < end, isBlank(line[start]) { start += 1 }
-        while end > start, isBlank(line[end - 1]) { end -= 1 }
-        responseHeaders.append(
-            (name, String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self)))
+        responseHeaders.take(line: line)
     }
 
     private func resolveHead(status: Int) {

@@ -49,11 +49,11 @@ public struct UpstreamRequest: Sendable {
 /// A provider's response: status and headers at once, the body as it streams in.
 public struct UpstreamResponse: Sendable {
     public var status: Int
-    /// Header names lower-cased.
-    public var headers: [(String, String)]
+    public var headers: ResponseHeaders
     public var body: UpstreamBody
 
+    /// The first value of header `name` (lower case).
     public func header(_ name: String) -> String? {
-        headers.first { $0.0 == name }?.1
+        headers.value(name)
     }
 }

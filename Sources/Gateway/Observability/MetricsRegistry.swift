@@ -16,14 +16,17 @@ public final class MetricsRegistry: Sendable {
         let help: String
         let buckets: [Double]
         let labelNames: [String]
+        /// A gauge read when rendered, for values kept elsewhere (an atomic the hot path updates).
+        let sample: (@Sendable () -> Double)?
         var values: [[String]: Double] = [:]
         var histograms: [[String]: Histogram] = [:]
 
-        init(kind: Kind, help: String, buckets: [Double], labelNames: [String]) {
+        init(kind: Kind, help: String, buckets: [Double], labelNames: [String], sample: (@Sendable () -> Double)?) {
             self.kind = kind
             self.help = help
             self.buckets = buckets
             self.labelNames = labelNames
+            self.sample = sample
         }
     }
 
@@ -45,10 +48,13 @@ public final class MetricsRegistry: Sendable {
 
     public init() {}
 
-    private func declare(_ name: String, _ kind: Kind, _ help: String, labels: [String], buckets: [Double] = []) {
+    private func declare(
+        _ name: String, _ kind: Kind, _ help: String, labels: [String], buckets: [Double] = [],
+        sample: (@Sendable () -> Double)? = nil
+    ) {
         families.withLock { families in
             guard families[name] == nil else { return }
-            families[name] = Family(kind: kind, help: help, buckets: buckets, labelNames: labels)
+            families[name] = Family(kind: kind, help: help, buckets: buckets, labelNames: labels, sample: sample)
             order.withLock { $0.append(name) }
         }
     }
@@ -59,6 +65,11 @@ public final class MetricsRegistry: Sendable {
 
     public func gauge(_ name: String, help: String, labels: [String] = []) {
         declare(name, .gauge, help, labels: labels)
+    }
+
+    /// A gauge without labels whose value `sample` reads at each scrape.
+    public func gauge(_ name: String, help: String, sampling sample: @escaping @Sendable () -> Double) {
+        declare(name, .gauge, help, labels: [], sample: sample)
     }
 
     public func histogram(_ name: String, help: String, labels: [String] = [], buckets: [Double] = secondsBuckets) {
@@ -84,7 +95,10 @@ public final class MetricsRegistry: Sendable {
 
     /// The current value of a counter or gauge, for tests.
     public func value(_ name: String, _ labels: [String] = []) -> Double {
-        families.withLock { $0[name]?.values[labels] ?? 0 }
+        families.withLock { families in
+            guard let family = families[name] else { return 0 }
+            return family.sample?() ?? family.values[labels] ?? 0
+        }
     }
 
     /// The Prometheus text exposition (version 0.0.4).
@@ -112,7 +126,11 @@ public final class MetricsRegistry: Sendable {
                         out += "\(name)_count\(labelText(labels)) \(entry.count)\n"
                     }
                 } else {
-                    if family.values.isEmpty, family.labelNames.isEmpty { out += "\(name) 0\n" }
+                    if let sample = family.sample {
+                        out += "\(name) \(Self.number(sample()))\n"
+                    } else if family.values.isEmpty, family.labelNames.isEmpty {
+                        out += "\(name) 0\n"
+                    }
                     for labels in family.values.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
                         out += "\(name)\(labelText(labels)) \(Self.number(family.values[labels]!))\n"
                     }
@@ -143,6 +161,8 @@ public final class MetricsRegistry: Sendable {
 /// The metrics of contract §6, declared once.
 public struct GatewayMetrics: Sendable {
     public let registry = MetricsRegistry()
+    /// Requests being answered now: an atomic on the request path, read only when scraped.
+    let inflight = Atomic<Int>.Counter()
 
     public init() {
         registry.counter(
@@ -159,7 +179,9 @@ public struct GatewayMetrics: Sendable {
             labels: ["model", "provider", "kind"])
         registry.counter(
             "gateway_cost_usd_total", help: "Cost in US dollars by model and provider.", labels: ["model", "provider"])
-        registry.gauge("gateway_inflight_requests", help: "Requests being answered now.")
+        registry.gauge("gateway_inflight_requests", help: "Requests being answered now.") { [inflight] in
+            Double(inflight.current)
+        }
         registry.gauge(
             "gateway_provider_up", help: "1 when the provider answered its last probe.", labels: ["provider"])
         registry.counter(
