@@ -66,11 +66,11 @@ struct JSONRequestReader {
             throw .invalid(field, "must be an object of strings, got \(value.typeName)")
         }
         var result: [String: String] = [:]
-        for (key, item) in map.entries {
-            guard let text = item.stringValue else {
-                throw .invalid("\(field).\(key)", "must be a string, got \(item.typeName)")
+        for entry in map.entries {
+            guard let text = entry.value.stringValue else {
+                throw .invalid("\(field).\(entry.key)", "must be a string, got \(entry.value.typeName)")
             }
-            result[key] = text
+            result[entry.key] = text
         }
         return result
     }

@@ -65,7 +65,14 @@ public enum JSON: Sendable, Equatable {
 /// Objects on the hot path are small (a provider's chunk, a response), where a linear search beats hashing;
 /// past `indexThreshold` keys a dictionary index takes over, so large objects never make lookups quadratic.
 public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
-    public private(set) var entries: [(key: String, value: JSON)] = []
+    /// One key and its value. A struct, not a tuple: arrays of tuples are created and destroyed through the
+    /// runtime's generic paths, a cost paid for every object of every streamed chunk.
+    public struct Entry: Sendable, Equatable {
+        public var key: String
+        public var value: JSON
+    }
+
+    public private(set) var entries: [Entry] = []
     private var index: [String: Int]?
     private static let indexThreshold = 16
 
@@ -94,7 +101,7 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
                     entries[existing].value = newValue
                 } else {
                     if entries.capacity == 0 { entries.reserveCapacity(8) }  // built one key at a time
-                    entries.append((key, newValue))
+                    entries.append(Entry(key: key, value: newValue))
                     if index != nil {
                         index![key] = entries.count - 1
                     } else if entries.count > Self.indexThreshold {
@@ -114,8 +121,7 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     public var keys: [String] { entries.map(\.key) }
 
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        lhs.entries.count == rhs.entries.count
-            && zip(lhs.entries, rhs.entries).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        lhs.entries == rhs.entries
     }
 }
 

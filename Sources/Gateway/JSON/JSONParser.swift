@@ -6,26 +6,42 @@ public struct JSONParseError: Error, Equatable, CustomStringConvertible {
 }
 
 /// A strict RFC 8259 parser: no comments, no trailing commas, no leading zeros, valid UTF-8 and escapes.
+///
+/// It reads through a buffer pointer, valid for the duration of `parse` only: indexing an array re-checks
+/// the array on every byte, and this runs for every provider response and every streamed chunk.
 public struct JSONParser {
-    private let bytes: [UInt8]
+    private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private var depth = 0
     private static let maxDepth = 128
 
     public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSON {
-        var parser = JSONParser(bytes: bytes)
-        parser.skipWhitespace()
-        let value = try parser.parseValue()
-        parser.skipWhitespace()
-        guard parser.index == bytes.count else { throw parser.error("unexpected data after the JSON value") }
-        return value
+        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> JSON in
+            var parser = JSONParser(bytes: buffer)
+            parser.skipWhitespace()
+            let value = try parser.parseValue()
+            parser.skipWhitespace()
+            guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
+            return value
+        }
+    }
+
+    /// Like `parse`, but invalid UTF-8 inside strings reads as U+FFFD instead of failing, the way a text
+    /// decoder reads it: for providers' streams, where one stray byte should not end an answer.
+    public static func parseRepairingUTF8(_ bytes: [UInt8]) throws(JSONParseError) -> JSON {
+        do {
+            return try parse(bytes)
+        } catch {
+            guard !bytes.withUnsafeBufferPointer(UTF8Validation.isValid) else { throw error }
+            return try parse(Array(String(decoding: bytes, as: UTF8.self).utf8))
+        }
     }
 
     public static func parse(_ text: String) throws(JSONParseError) -> JSON {
         try parse(Array(text.utf8))
     }
 
-    private init(bytes: [UInt8]) {
+    private init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
@@ -154,7 +170,14 @@ public struct JSONParser {
             guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
-        let text = String(decoding: bytes[start..<index], as: UTF8.self)
+        // Integers of up to 15 digits are exact in a Double: no text conversion needed (token counts, ids).
+        let digits = bytes[start] == UInt8(ascii: "-") ? start + 1..<index : start..<index
+        if digits.count <= 15, bytes[digits].allSatisfy(isDigit) {
+            var value = 0
+            for digit in bytes[digits] { value = value * 10 + Int(digit - UInt8(ascii: "0")) }
+            return bytes[start] == UInt8(ascii: "-") ? -Double(value) : Double(value)
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         guard let value = Double(text), value.isFinite else { throw error("number out of range") }
         return value
     }
@@ -168,7 +191,7 @@ public struct JSONParser {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let slice = bytes[start..<index]
+                let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
                 return try validUTF8(slice)
             }
@@ -182,7 +205,9 @@ public struct JSONParser {
             switch byte {
             case UInt8(ascii: "\""):
                 index += 1
-                return try validUTF8(out[...])
+                return try out.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> String in
+                    try validUTF8(buffer)
+                }
             case UInt8(ascii: "\\"):
                 index += 1
                 guard index < bytes.count else { throw error("unexpected end of input") }
@@ -244,10 +269,8 @@ public struct JSONParser {
 
     /// `String(validating:)` instantiates generic metadata on every call (a tenth of an SSE chunk's relay
     /// cost); checking here and then decoding is a plain loop, and ASCII skips the check.
-    private func validUTF8(_ slice: ArraySlice<UInt8>) throws(JSONParseError) -> String {
-        try slice.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> String in
-            guard UTF8Validation.isValid(buffer) else { throw error("invalid UTF-8 in string") }
-            return String(decoding: buffer, as: UTF8.self)
-        }
+    private func validUTF8(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> String {
+        guard UTF8Validation.isValid(buffer) else { throw error("invalid UTF-8 in string") }
+        return String(decoding: buffer, as: UTF8.self)
     }
 }

@@ -40,7 +40,15 @@ public enum JSONSerializer {
     static func writeNumber(_ number: Double, into out: inout [UInt8]) {
         guard number.isFinite else { return out.append(contentsOf: "null".utf8) }
         if number.rounded() == number, abs(number) < 1e15 {
-            out.append(contentsOf: String(Int64(number)).utf8)
+            // Digits written in place (token counts and timestamps are in every response and chunk).
+            let magnitude = UInt64(abs(number))
+            if number < 0 { out.append(UInt8(ascii: "-")) }
+            var divisor: UInt64 = 1
+            while divisor <= magnitude / 10 { divisor *= 10 }
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(magnitude / divisor % 10))
+                divisor /= 10
+            }
         } else {
             out.append(contentsOf: "\(number)".utf8)
         }

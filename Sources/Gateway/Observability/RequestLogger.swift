@@ -31,7 +31,7 @@ public struct RequestLogger: Sendable {
         var line: JSONObject = [
             "ts": .string(WallClock.rfc3339()), "level": .string(level.name), "msg": .string(message),
         ]
-        for (key, value) in fields.entries { line[key] = value }
+        for entry in fields.entries { line[entry.key] = entry.value }
         var bytes = JSONSerializer.serialize(.object(line))
         bytes.append(0x0A)
         _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }

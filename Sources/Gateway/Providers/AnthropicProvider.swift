@@ -117,7 +117,7 @@ struct AnthropicStreamTranslator: StreamTranslator {
         for event in decoder.feed(bytes) {
             let payload: JSON
             do {
-                payload = try JSONParser.parse(event.data)
+                payload = try JSONParser.parseRepairingUTF8(event.dataBytes)
             } catch {
                 throw GatewayError(.providerError, "provider \(provider) sent a malformed event (\(error))")
             }

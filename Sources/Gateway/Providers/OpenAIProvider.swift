@@ -102,6 +102,8 @@ struct OpenAIStreamTranslator: StreamTranslator {
         self.provider = provider
     }
 
+    private static let doneMarker = Array("[DONE]".utf8)
+
     static func finishReason(_ reason: String?) -> FinishReason {
         switch reason {
         case "length": .length
@@ -114,13 +116,13 @@ struct OpenAIStreamTranslator: StreamTranslator {
     mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent] {
         var events: [ProviderEvent] = []
         for event in decoder.feed(bytes) {
-            if event.data == "[DONE]" {
+            if event.dataBytes == Self.doneMarker {
                 sawDone = true
                 continue
             }
             let chunk: JSON
             do {
-                chunk = try JSONParser.parse(event.data)
+                chunk = try JSONParser.parseRepairingUTF8(event.dataBytes)
             } catch {
                 throw GatewayError(.providerError, "provider \(provider) sent a malformed event (\(error))")
             }

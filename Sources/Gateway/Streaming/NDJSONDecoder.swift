@@ -7,14 +7,15 @@ public struct NDJSONDecoder: Sendable {
 
     public mutating func feed<Bytes: Sequence>(_ bytes: Bytes) throws(JSONParseError) -> [JSON]
     where Bytes.Element == UInt8 {
+        let input = bytes as? [UInt8] ?? Array(bytes)
         var values: [JSON] = []
-        for byte in bytes {
-            if byte == 0x0A {
-                if let value = try takeLine() { values.append(value) }
-            } else {
-                pending.append(byte)
-            }
+        var start = 0
+        while let newline = input[start...].firstIndex(of: 0x0A) {
+            pending.append(contentsOf: input[start..<newline])
+            if let value = try takeLine() { values.append(value) }
+            start = newline + 1
         }
+        pending.append(contentsOf: input[start...])
         return values
     }
 
@@ -25,9 +26,8 @@ public struct NDJSONDecoder: Sendable {
 
     private mutating func takeLine() throws(JSONParseError) -> JSON? {
         defer { pending.removeAll(keepingCapacity: true) }
-        var line = pending[...]
-        if line.last == 0x0D { line = line.dropLast() }
-        guard line.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return nil }
-        return try JSONParser.parse(Array(line))
+        if pending.last == 0x0D { pending.removeLast() }
+        guard pending.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return nil }
+        return try JSONParser.parseRepairingUTF8(pending)
     }
 }

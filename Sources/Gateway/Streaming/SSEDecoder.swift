@@ -2,12 +2,20 @@
 public struct SSEEvent: Sendable, Equatable {
     /// The `event:` field; "message" when the event named none.
     public var event: String
-    public var data: String
+    /// The `data:` lines joined by LF, as received: a JSON payload goes to the parser without becoming a
+    /// String first.
+    public var dataBytes: [UInt8]
     public var id: String?
 
+    public var data: String { String(decoding: dataBytes, as: UTF8.self) }
+
     public init(event: String = "message", data: String, id: String? = nil) {
+        self.init(event: event, dataBytes: Array(data.utf8), id: id)
+    }
+
+    init(event: String, dataBytes: [UInt8], id: String?) {
         self.event = event
-        self.data = data
+        self.dataBytes = dataBytes
         self.id = id
     }
 }
@@ -31,7 +39,7 @@ public struct SSEDecoder: Sendable {
     /// Consumes bytes; returns the events they complete.
     public mutating func feed<Bytes: Sequence>(_ bytes: Bytes) -> [SSEEvent] where Bytes.Element == UInt8 {
         var events: [SSEEvent] = []
-        var input = Array(bytes)[...]
+        var input = (bytes as? [UInt8] ?? Array(bytes))[...]
         while var prefix = byteOrderMark, let byte = input.first {
             input = input.dropFirst()
             prefix.append(byte)
@@ -95,16 +103,16 @@ public struct SSEDecoder: Sendable {
             field = line[...]
             value = []
         }
-        switch String(decoding: field, as: UTF8.self) {
-        case "event": eventType = String(decoding: value, as: UTF8.self)
-        case "data":
+        // Field names compared as bytes: a String per line would cost more than the rest of the line's work.
+        if field.elementsEqual("data".utf8) {
             if hasData { data.append(0x0A) }
             data.append(contentsOf: value)
             hasData = true
-        case "id":
+        } else if field.elementsEqual("event".utf8) {
+            eventType = String(decoding: value, as: UTF8.self)
+        } else if field.elementsEqual("id".utf8) {
             if !value.contains(0) { lastEventID = String(decoding: value, as: UTF8.self) }
-        default: break  // `retry` and unknown fields do not concern a consumer of model streams
-        }
+        }  // `retry` and unknown fields do not concern a consumer of model streams
     }
 
     private mutating func dispatch(into events: inout [SSEEvent]) {
@@ -114,9 +122,6 @@ public struct SSEDecoder: Sendable {
             hasData = false
         }
         guard hasData else { return }
-        events.append(
-            SSEEvent(
-                event: eventType.isEmpty ? "message" : eventType, data: String(decoding: data, as: UTF8.self),
-                id: lastEventID))
+        events.append(SSEEvent(event: eventType.isEmpty ? "message" : eventType, dataBytes: data, id: lastEventID))
     }
 }

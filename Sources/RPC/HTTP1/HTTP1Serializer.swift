@@ -86,13 +86,11 @@ enum HTTP1Serializer {
     }
 
     private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        guard value > 0 else { return out.append(UInt8(ascii: "0")) }
-        let start = out.count
-        var rest = value
-        while rest > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
+        var divisor = 1
+        while divisor <= value / 10 { divisor *= 10 }
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+            divisor /= 10
         }
-        out[start...].reverse()
     }
 }

@@ -37,10 +37,24 @@ import Testing
         #expect(try JSONParser.parse(text) == value)
     }
 
+    @Test(arguments: [
+        "0", "-0", "7", "-42", "123456789012345", "-999999999999999", "1234567890123456", "9007199254740993",
+        "1.5", "-2.25e3", "1E2", "0.1", "12345678901234567890",
+    ])
+    func numbersMatchTheStandardConversion(text: String) throws {
+        let parsed = try JSONParser.parse(text)
+        #expect(parsed == .number(Double(text)!))
+        #expect(parsed.doubleValue?.sign == Double(text)!.sign)
+    }
+
     @Test func integersKeepTheirValue() {
         #expect(JSON.number(42).intValue == 42)
         #expect(JSON.number(4.5).intValue == nil)
         #expect(JSONSerializer.string(.number(-7)) == "-7")
+        for value in [0, 9, 10, 100, -100, 1_764_237_600, 999_999_999_999_999] {
+            #expect(JSONSerializer.string(.number(Double(value))) == String(value))
+        }
+        #expect(JSONSerializer.string(.number(-0.0)) == "0")
         #expect(JSONSerializer.string(.number(1e20)) == "1e+20")
     }
 }

@@ -25,6 +25,15 @@ import Testing
         }
     }
 
+    @Test func streamsReadBrokenSequencesAsReplacementCharacters() throws {
+        let broken: [UInt8] = Array(#"{"text":"a"#.utf8) + [0xE6, 0x97] + Array(#"b"}"#.utf8)
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(broken) }
+        #expect(try JSONParser.parseRepairingUTF8(broken) == ["text": "a\u{FFFD}b"])
+        #expect(throws: JSONParseError.self) { try JSONParser.parseRepairingUTF8(Array(#"{"text":}"#.utf8)) }
+        var ndjson = NDJSONDecoder()
+        #expect(try ndjson.feed(broken + [0x0A]) == [["text": "a\u{FFFD}b"]])
+    }
+
     @Test func parserKeepsNonASCIIAndRejectsBrokenSequences() throws {
         #expect(try JSONParser.parse("\"é 日本 🙂\"") == .string("é 日本 🙂"))
         #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xE6, 0x97, 0x22]) }
