@@ -205,6 +205,72 @@ def idle_connections(port, count):
 PACED_STREAMS, PACED_RATE, PACED_CHUNKS = 1_000, 100, 300
 
 
+def callgrind_instructions(argv, port, path, body, env=None):
+    """Instructions per request of one server under callgrind (`argv` serves `path` on `port`): the figure
+    that does not move with the machine's load (CPU time on two shared cores varies by ±15% between runs)."""
+    for old in OUT.glob("callgrind.out*"):
+        old.unlink()
+    process = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={OUT / 'callgrind.out'}", *argv],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # ready when it accepts connections (valgrind starts slowly)
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"{argv[0]} did not start under valgrind")
+                time.sleep(0.1)
+        (OUT / "callgrind-body.json").write_text(json.dumps(body))
+        load = ["h2load", "--h1", "-c", "4", "-t", "1", "-d", str(OUT / "callgrind-body.json"), "-H",
+                "content-type: application/json", f"http://127.0.0.1:{port}{path}"]
+        subprocess.run(load + ["-n", "400"], capture_output=True, check=True, timeout=300)  # warm-up
+        subprocess.run(["callgrind_control", "-z", str(process.pid)], capture_output=True, check=True)
+        out = subprocess.run(load + ["-n", "2000"], capture_output=True, text=True, check=True, timeout=300).stdout
+        if "2000 succeeded" not in out:
+            raise RuntimeError(f"requests failed under valgrind: {out}")
+        subprocess.run(["callgrind_control", "-d", str(process.pid)], capture_output=True, check=True)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    dump = sorted(OUT.glob("callgrind.out.*"))[0].read_text(errors="replace")
+    return int(re.search(r"^(?:summary|totals): (\d+)", dump, re.M).group(1)) // 2000
+
+
+def instructions_per_request(bin_dir, config, env, gateway_body, upstream_port, openai_body):
+    """The gateway and the nginx hop under callgrind, the same unary request through each."""
+    binary = OUT / "model-gateway.stripped"  # valgrind cannot read this toolchain's DWARF 5; symbols suffice
+    shutil.copy(bin_dir / "model-gateway", binary)
+    subprocess.run(["strip", "-g", str(binary)], check=True)
+    port = free_port()
+    gateway = callgrind_instructions([str(binary), "--config", str(config), "--host", "127.0.0.1", "--port",
+                                      str(port)], port, "/api/v1/generate", gateway_body, env)
+    hop = OUT / "proxy-callgrind"
+    (hop / "logs").mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    (hop / "nginx.conf").write_text(f"""
+worker_processes 1;
+master_process off;
+daemon off;
+pid {hop}/nginx.pid;
+error_log {hop}/logs/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {hop}; proxy_temp_path {hop};
+    upstream fake {{ server 127.0.0.1:{upstream_port}; keepalive 64; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{ proxy_pass http://fake; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }}
+    }}
+}}
+""")
+    nginx = callgrind_instructions(["nginx", "-c", str(hop / "nginx.conf"), "-p", str(hop)], port,
+                                   "/v1/chat/completions", openai_body)
+    return {"gateway_rest_http1": gateway, "nginx_hop": nginx, "ratio": round(gateway / nginx, 1)}
+
+
 class PacedUpstream:
     """bench/streamload.c in `serve` mode: SSE streams paced at PACED_RATE chunks/s, each chunk time-stamped."""
 
@@ -365,6 +431,8 @@ discovery: {{probe_interval_s: 3600}}
             f"http://127.0.0.1:{echo.port}/rpctest.v1.TestService/Echo", 200_000, echo_body,
             ["content-type: application/grpc", "te: trailers"], streams=32))
         echo.stop()
+        results["instructions_per_unary_request"] = instructions_per_request(
+            bin_dir, config, env, gw_body, upstream_port, body)
         # Idle connections.
         if args.idle:
             sockets = idle_connections(gateway.port, args.idle)
@@ -407,6 +475,9 @@ discovery: {{probe_interval_s: 3600}}
           f"(bare nghttp2 loop ceiling here: ~250,000 req/s)")
     print(f"gateway: start-up {results['gateway_startup_ms']} ms, idle RSS {results['gateway_idle_rss_mib']} MiB, "
           f"with idle HTTP/2 connections {results.get('gateway_rss_with_idle_h2_mib')}")
+    i = results["instructions_per_unary_request"]
+    print(f"instructions per unary request (callgrind; steady where CPU time is not): gateway REST "
+          f"{i['gateway_rest_http1']:,}, nginx hop {i['nginx_hop']:,} ({i['ratio']}×)")
     for note in notes:
         print("note:", note)
     results["notes"] = notes

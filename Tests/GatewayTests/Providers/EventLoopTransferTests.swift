@@ -6,15 +6,28 @@ import Testing
 /// Provider calls made from a task on an event loop run on that loop's own curl multi: curl's sockets
 /// join the loop's epoll set, and the response comes back without leaving the loop's thread.
 @Suite(.serialized) struct EventLoopTransferTests {
-    @Test func aCallFromALoopTaskStaysOnThatLoop() async throws {
-        let fake = try FakeUpstream(kind: "openai", models: ["m"])
-        defer { withExtendedLifetime(fake) {} }
+    /// A fake OpenAI-compatible provider, a gateway on it, and one running event loop (stopped on deinit).
+    private final class Fixture {
+        let fake: FakeUpstream
         let group = EventLoopGroup(count: 1)
-        group.start()
-        defer { group.shutdown() }
-        let loop = group.loops[0]
         let client = HTTPClient()
-        let gateway = try gateway(for: fake, models: "  - {name: m, provider: fake-openai}", client: client)
+        let gateway: ModelGateway
+        var loop: EventLoop { group.loops[0] }
+
+        init() throws {
+            fake = try FakeUpstream(kind: "openai", models: ["m"])
+            gateway = try GatewayTests.gateway(
+                for: fake, models: "  - {name: m, provider: fake-openai}", client: client)
+            group.start()
+        }
+
+        deinit { group.shutdown() }
+    }
+
+    @Test func aCallFromALoopTaskStaysOnThatLoop() async throws {
+        let fixture = try Fixture()
+        defer { withExtendedLifetime(fixture) {} }
+        let (loop, gateway) = (fixture.loop, fixture.gateway)
 
         let outcome = try await Task(executorPreference: loop) {
             let multiIsTheLoops = CurlMulti.current().loop === loop
@@ -34,16 +47,12 @@ import Testing
     }
 
     @Test func cancellingFromAnotherThreadClosesTheUpstreamStream() async throws {
-        let fake = try FakeUpstream(kind: "openai", models: ["m"])
-        defer { withExtendedLifetime(fake) {} }
-        let group = EventLoopGroup(count: 1)
-        group.start()
-        defer { group.shutdown() }
-        let client = HTTPClient()
-        let gateway = try gateway(for: fake, models: "  - {name: m, provider: fake-openai}", client: client)
+        let fixture = try Fixture()
+        defer { withExtendedLifetime(fixture) {} }
+        let (client, gateway) = (fixture.client, fixture.gateway)
         let firstChunk = AsyncStream<Void>.makeStream()
 
-        let task = Task(executorPreference: group.loops[0]) {
+        let task = Task(executorPreference: fixture.loop) {
             let stream = try await gateway.streamGenerate(
                 GenerateRequest(model: "m", prompt: "fault:tokens=1000 fault:delay=20"),
                 context: CallContext(requestID: "c"))
