@@ -153,6 +153,15 @@ def wrk(url, body, seconds):
             "p50_ms": p50, "p99_ms": p99}
 
 
+def grpc_call_succeeds(url, body):
+    """h2load counts a gRPC error (HTTP 200 with a non-zero grpc-status trailer) as a success: check one call."""
+    out = subprocess.run(["curl", "-s", "--http2-prior-knowledge", "-H", "content-type: application/grpc", "-H",
+                          "te: trailers", "--data-binary", f"@{body}", "-o", "/dev/null", "-D", "-", url],
+                         capture_output=True, text=True, timeout=30).stdout
+    if "grpc-status: 0" not in out:
+        raise RuntimeError(f"the gRPC call to {url} failed: {out}")
+
+
 def h2load(url, requests, data=None, headers=(), streams=1):
     argv = ["h2load", "-n", str(requests), "-c", str(CONCURRENCY), "-m", str(streams), "-t", "1"]
     if data:
@@ -164,7 +173,8 @@ def h2load(url, requests, data=None, headers=(), streams=1):
     rps = re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out)
     lat = re.search(r"time for request:\s+([\d.]+)(\w+)\s+([\d.]+)(\w+)\s+([\d.]+)(\w+)", out)
     to_ms = lambda v, u: float(v) * {"us": 0.001, "ms": 1, "s": 1000}[u]
-    return {"requests": int(done.group(1)), "failed": int(done.group(2)), "requests_per_s": float(rps.group(1)),
+    ok = int(re.search(r"status codes: (\d+) 2xx", out).group(1))  # "succeeded" counts error statuses too
+    return {"requests": ok, "failed": int(done.group(1)) + int(done.group(2)) - ok, "requests_per_s": float(rps.group(1)),
             "mean_ms": to_ms(lat.group(5), lat.group(6)) if lat else None}
 
 
@@ -228,7 +238,7 @@ def callgrind_instructions(argv, port, path, body, env=None):
         subprocess.run(load + ["-n", "400"], capture_output=True, check=True, timeout=300)  # warm-up
         subprocess.run(["callgrind_control", "-z", str(process.pid)], capture_output=True, check=True)
         out = subprocess.run(load + ["-n", "2000"], capture_output=True, text=True, check=True, timeout=300).stdout
-        if "2000 succeeded" not in out:
+        if "2000 2xx" not in out:  # h2load counts error answers as "succeeded"
             raise RuntimeError(f"requests failed under valgrind: {out}")
         subprocess.run(["callgrind_control", "-d", str(process.pid)], capture_output=True, check=True)
     finally:
@@ -403,6 +413,9 @@ discovery: {{probe_interval_s: 3600}}
         (OUT / "gw_body.json").write_text(json.dumps(gw_body))
         runs["gateway_rest_http2"] = measured(gateway.pids, lambda: h2load(
             gw_rest, 50_000, OUT / "gw_body.json", ["content-type: application/json"]))
+        for method, model in [("Generate", b"bench-model"), ("StreamGenerate", b"bench-stream")]:
+            grpc_call_succeeds(f"http://127.0.0.1:{gateway.port}/modelgateway.v1.ModelGateway/{method}",
+                               grpc_generate_body(model))
         runs["gateway_grpc_unary"] = measured(gateway.pids, lambda: h2load(
             f"http://127.0.0.1:{gateway.port}/modelgateway.v1.ModelGateway/Generate", 50_000, grpc_generate_body(),
             ["content-type: application/grpc", "te: trailers"]))

@@ -1,6 +1,13 @@
 /// An ordered list of header (or trailer) fields with lower-cased names, as HTTP/2 sends them.
 public struct HTTPFields: Sendable, Sequence, ExpressibleByDictionaryLiteral {
-    public private(set) var entries: [(name: String, value: String)] = []
+    /// One field. A struct rather than a tuple: the runtime destroys arrays of tuples element by element
+    /// through generic code, and every request carries several of these lists.
+    public struct Field: Sendable, Equatable {
+        public var name: String
+        public var value: String
+    }
+
+    public private(set) var entries: [Field] = []
 
     public init() {}
 
@@ -13,7 +20,7 @@ public struct HTTPFields: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     /// Adds a field; the name is lower-cased so lookups need no case folding.
     public mutating func append(_ name: String, _ value: String) {
         if entries.capacity == 0 { entries.reserveCapacity(8) }  // a request's head, without regrowing
-        entries.append((Self.lowercase(name), value))
+        entries.append(Field(name: Self.lowercase(name), value: value))
     }
 
     /// Lower-cases ASCII names, without allocating when a name already is (HTTP/2 names always are).
@@ -35,7 +42,7 @@ public struct HTTPFields: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     public mutating func set(_ name: String, _ value: String) {
         let lower = Self.lowercase(name)
         entries.removeAll { $0.name == lower }
-        entries.append((lower, value))
+        entries.append(Field(name: lower, value: value))
     }
 
     public mutating func remove(_ name: String) {
@@ -55,7 +62,8 @@ public struct HTTPFields: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         return entries.filter { $0.name == lower }.map(\.value)
     }
 
-    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
-        entries.makeIterator()
+    /// Iterates `(name, value)` pairs, so `for (name, value) in headers` reads naturally.
+    public func makeIterator() -> LazyMapSequence<[Field], (name: String, value: String)>.Iterator {
+        entries.lazy.map { ($0.name, $0.value) }.makeIterator()
     }
 }
