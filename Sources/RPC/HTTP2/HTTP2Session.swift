@@ -102,6 +102,7 @@ final class HTTP2Session {
     /// Submits the response head. With `endStream` the HEADERS frame ends the stream (trailers-only).
     func respond(_ id: Int32, head: ResponseHead, extraFields: HTTPFields = HTTPFields(), endStream: Bool) -> Bool {
         var fields: [(String, String)] = [(":status", String(head.status))]
+        fields.reserveCapacity(1 + head.headers.count + extraFields.count)
         for field in head.headers { fields.append(field) }
         for field in extraFields { fields.append(field) }
         if endStream {
@@ -158,12 +159,19 @@ final class HTTP2Session {
         -> Int32
     {
         var storage: [UInt8] = [0]
+        storage.reserveCapacity(fields.reduce(1) { $0 + $1.0.utf8.count + $1.1.utf8.count })
         var offsets: [(Int, Int, Int, Int)] = []
+        offsets.reserveCapacity(fields.count)
+        func append(_ text: String) {
+            if text.utf8.withContiguousStorageIfAvailable({ storage.append(contentsOf: $0) }) == nil {
+                storage.append(contentsOf: text.utf8)
+            }
+        }
         for (name, value) in fields {
             let nameStart = storage.count
-            storage.append(contentsOf: name.utf8)
+            append(name)
             let valueStart = storage.count
-            storage.append(contentsOf: value.utf8)
+            append(value)
             offsets.append((nameStart, valueStart - nameStart, valueStart, storage.count - valueStart))
         }
         return storage.withUnsafeMutableBufferPointer { raw in
