@@ -137,8 +137,10 @@ public final class EventLoop: @unchecked Sendable {
         assert(rc == 0, "epoll_ctl ADD failed: errno \(errno)")
     }
 
-    package func modify(_ fd: Int32, events: UInt32) {
-        _ = cshim_epoll_ctl(epollFD, EPOLL_CTL_MOD, fd, events, UInt64(fd))
+    /// Changes the events `fd` is watched for; false when `fd` is not in the epoll set.
+    @discardableResult
+    package func modify(_ fd: Int32, events: UInt32) -> Bool {
+        cshim_epoll_ctl(epollFD, EPOLL_CTL_MOD, fd, events, UInt64(fd)) == 0
     }
 
     /// Removes `fd` from the loop; the caller closes it afterwards.

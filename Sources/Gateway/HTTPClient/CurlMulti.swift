@@ -108,13 +108,11 @@ final class CurlMulti: @unchecked Sendable {
         var events: UInt32 = 0
         if what & CURL_POLL_IN != 0 { events |= EventLoop.readEvents }
         if what & CURL_POLL_OUT != 0 { events |= EventLoop.writeEvents }
-        if sockets[fd] != nil {
-            loop.modify(fd, events: events)
-        } else {
-            let socket = CurlSocket(fd: fd, multi: self)
-            sockets[fd] = socket
-            loop.register(fd, events: events, watcher: socket)
-        }
+        // A known socket is only modified, unless its number was closed and reused unseen (then it is new).
+        if sockets[fd] != nil, loop.modify(fd, events: events) { return }
+        let socket = CurlSocket(fd: fd, multi: self)
+        sockets[fd] = socket
+        loop.register(fd, events: events, watcher: socket)
     }
 
     /// curl asks to be woken after `milliseconds` (-1: never); one timer per multi, replaced each time.
