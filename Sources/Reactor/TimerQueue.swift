@@ -24,36 +24,64 @@ public struct MonotonicInstant: Comparable, Sendable {
     }
 }
 
+/// How many timers of a queue were cancelled but still sit in its heap; shared with the timers, which
+/// count themselves in when cancelled.
+private final class CancelledCount {
+    var value = 0
+}
+
 /// A timer scheduled on an event loop; cancelling it is cheap and idempotent.
 public final class ScheduledTimer: @unchecked Sendable {
     package let deadline: MonotonicInstant
     fileprivate let sequence: UInt64
     fileprivate var action: (() -> Void)?
+    private let cancelled: CancelledCount
 
-    fileprivate init(deadline: MonotonicInstant, sequence: UInt64, action: @escaping () -> Void) {
+    fileprivate init(
+        deadline: MonotonicInstant, sequence: UInt64, cancelled: CancelledCount, action: @escaping () -> Void
+    ) {
         self.deadline = deadline
         self.sequence = sequence
+        self.cancelled = cancelled
         self.action = action
     }
 
-    /// Must be called on the timer's loop. A cancelled timer stays in the heap until it would
-    /// have fired; dropping the closure here releases what it captured at once.
-    public func cancel() { action = nil }
+    /// Must be called on the timer's loop. Dropping the closure releases what it captured at once; the
+    /// entry leaves the heap when it comes due, or sooner when cancelled entries pile up.
+    public func cancel() {
+        guard action != nil else { return }
+        action = nil
+        cancelled.value += 1
+    }
 }
 
 /// A binary min-heap of timers ordered by deadline (then by scheduling order).
+///
+/// Cancelled timers are left in place (cancelling is O(1)) and swept out in one pass once they are more
+/// than half of the heap: under load, timeouts that are set per request and cancelled when it ends (curl's,
+/// a provider's first-byte deadline) would otherwise stay for their full minute.
 struct TimerQueue {
     private var heap: [ScheduledTimer] = []
     private var nextSequence: UInt64 = 0
+    private let cancelled = CancelledCount()
 
     var isEmpty: Bool { heap.isEmpty }
+    /// Entries in the heap, cancelled ones included (for tests).
+    var count: Int { heap.count }
 
     mutating func schedule(at deadline: MonotonicInstant, _ action: @escaping () -> Void) -> ScheduledTimer {
         nextSequence &+= 1
-        let timer = ScheduledTimer(deadline: deadline, sequence: nextSequence, action: action)
+        if cancelled.value >= 64, cancelled.value * 2 > heap.count { sweepCancelled() }
+        let timer = ScheduledTimer(deadline: deadline, sequence: nextSequence, cancelled: cancelled, action: action)
         heap.append(timer)
         siftUp(heap.count - 1)
         return timer
+    }
+
+    private mutating func sweepCancelled() {
+        heap.removeAll { $0.action == nil }
+        cancelled.value = 0
+        for index in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(index) }
     }
 
     /// Milliseconds until the earliest live timer, for `epoll_wait`: -1 when there is none.
@@ -73,13 +101,18 @@ struct TimerQueue {
             if let action = first.action {
                 first.action = nil
                 due.append(action)
+            } else {
+                cancelled.value -= 1
             }
         }
         return due
     }
 
     private mutating func dropCancelledHead() {
-        while let first = heap.first, first.action == nil { removeFirst() }
+        while let first = heap.first, first.action == nil {
+            removeFirst()
+            cancelled.value -= 1
+        }
     }
 
     private mutating func removeFirst() {

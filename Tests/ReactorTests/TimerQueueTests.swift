@@ -29,6 +29,25 @@ import Testing
         #expect(!fired)
     }
 
+    @Test func cancelledTimersAreSweptOnceTheyAreMostOfTheHeap() {
+        var queue = TimerQueue()
+        var fired: [Int] = []
+        let base = MonotonicInstant(nanoseconds: 0)
+        var timers: [ScheduledTimer] = []
+        for index in 0..<10_000 {
+            let deadline = base.advanced(byNanoseconds: UInt64(60_000_000_000 - index))  // a minute away
+            timers.append(queue.schedule(at: deadline) { fired.append(index) })
+        }
+        for timer in timers.dropFirst(10) { timer.cancel() }
+        timers[3].cancel()
+        timers[3].cancel()  // idempotent: counted once
+        _ = queue.schedule(at: base.advanced(byNanoseconds: 1)) { fired.append(-1) }
+        #expect(queue.count == 10)  // the nine live ones and the new one
+        queue.popExpired(now: base.advanced(byNanoseconds: 60_000_000_000)).forEach { $0() }
+        #expect(fired == [-1, 9, 8, 7, 6, 5, 4, 2, 1, 0])
+        #expect(queue.isEmpty)
+    }
+
     @Test func waitRoundsUpAndIsInfiniteWhenEmpty() {
         var queue = TimerQueue()
         let now = MonotonicInstant(nanoseconds: 0)
