@@ -227,6 +227,29 @@ def test_a_stream_that_failed_before_its_first_token_logs_one_line_and_leaves_no
     assert metric(gw, "gateway_inflight_requests") == before
 
 
+def test_sigterm_lets_an_in_flight_provider_stream_finish(tmp_path_factory):
+    """The provider call runs on the client's event loop (curl's sockets in its epoll set): draining must keep
+    that loop turning until the relayed stream has ended, and then exit 0."""
+    gw = GatewayUnderTest(tmp_path_factory.mktemp("drain"), CONFIG)
+    client = subprocess.Popen(
+        ["curl", "-sN", gw.url + "/api/v1/generate", "-d",
+         json.dumps({"model": "gemma3:12b", "prompt": "fault:tokens=10 fault:delay=100", "stream": True})],
+        stdout=subprocess.PIPE)
+    try:
+        first = client.stdout.readline()
+        assert first.startswith(b"data: ")
+        code, _ = gw.stop()
+        rest, _ = client.communicate(timeout=15)
+    finally:
+        client.kill()
+    lines = (first + rest).decode().splitlines()
+    chunks = [json.loads(line.removeprefix("data: ")) for line in lines if line.startswith("data: ")]
+    assert code == 0
+    assert not any(line.startswith("event: error") for line in lines)
+    assert "".join(c["content"] for c in chunks).split() == [f"tok{i}" for i in range(10)]
+    assert chunks[-1]["done"] is True and chunks[-1]["finish_reason"] == "stop"
+
+
 def test_per_key_rate_limit_counts_each_key_apart(tmp_path_factory):
     gw = GatewayUnderTest(tmp_path_factory.mktemp("perkey"), CONFIG, env_extra={"GATEWAY_API_KEYS": "k-a,k-b"})
     try:
