@@ -26,8 +26,8 @@ public enum RequestID {
             for index in 0..<count {
                 if index > 0, index % 8 == 0 { bits = next() }
                 let byte = UInt8(truncatingIfNeeded: bits >> (UInt64(index % 8) * 8))
-                out[2 * index] = hexDigit(byte >> 4)
-                out[2 * index + 1] = hexDigit(byte & 0x0F)
+                out[2 * index] = ASCII.hexDigit(byte >> 4)
+                out[2 * index + 1] = ASCII.hexDigit(byte & 0x0F)
             }
             return count * 2
         }
@@ -47,16 +47,12 @@ public enum RequestID {
                     out[position] = UInt8(ascii: "-")
                     position += 1
                 }
-                out[position] = hexDigit(byte >> 4)
-                out[position + 1] = hexDigit(byte & 0x0F)
+                out[position] = ASCII.hexDigit(byte >> 4)
+                out[position + 1] = ASCII.hexDigit(byte & 0x0F)
                 position += 2
             }
             return position
         }
-    }
-
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     /// A generation id: `gen-<uuid>`.

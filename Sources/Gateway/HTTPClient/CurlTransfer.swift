@@ -122,13 +122,10 @@ final class CurlTransfer: @unchecked Sendable {
 
     /// One line of the response head, straight from curl's buffer; the blank line ends the head.
     private func headerLine(_ line: UnsafeRawBufferPointer) {
-        guard line.contains(where: { $0 != 0x0D && $0 != 0x0A }) else {
-            var code = 0
-            _ = cshim_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
-            if code >= 200 { resolveHead(status: code) } else { responseHeaders.removeAll() }
-            return
-        }
-        responseHeaders.take(line: line)
+        guard !responseHeaders.take(line: line) else { return }
+        var code = 0
+        _ = cshim_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
+        if code >= 200 { resolveHead(status: code) } else { responseHeaders.removeAll() }
     }
 
     private func resolveHead(status: Int) {

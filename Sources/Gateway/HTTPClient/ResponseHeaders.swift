@@ -7,18 +7,20 @@ public struct ResponseHeaders: Sendable {
 
     public init() {}
 
-    /// Takes one header line; a new status line (after `100 Continue`, or a redirect) starts over.
-    mutating func take(line: UnsafeRawBufferPointer) {
+    /// Takes one line of the head; a new status line (after `100 Continue`, or a redirect) starts over.
+    /// Returns false for the blank line that ends a head.
+    mutating func take(line: UnsafeRawBufferPointer) -> Bool {
         var end = line.count
         while end > 0, line[end - 1] == 0x0A || line[end - 1] == 0x0D { end -= 1 }
+        guard end > 0 else { return false }
         if line.starts(with: "HTTP/".utf8) {
             lines.removeAll(keepingCapacity: true)
-            return
+            return true
         }
-        guard end > 0 else { return }
         if lines.capacity == 0 { lines.reserveCapacity(512) }
         lines.append(contentsOf: UnsafeRawBufferPointer(rebasing: line[..<end]))
         lines.append(0x0A)
+        return true
     }
 
     mutating func removeAll() {
@@ -34,7 +36,7 @@ public struct ResponseHeaders: Sendable {
             let line = lines[start..<end]
             if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
                 let name = String(
-                    decoding: line[..<colon].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+                    decoding: line[..<colon].map(ASCII.lowercased), as: UTF8.self)
                 var value = line[(colon + 1)...]
                 while let first = value.first, first == 0x20 || first == 0x09 { value.removeFirst() }
                 while let last = value.last, last == 0x20 || last == 0x09 { value.removeLast() }

@@ -54,8 +54,6 @@ public enum JSONSerializer {
         }
     }
 
-    private static let hex = Array("0123456789abcdef".utf8)
-
     static func writeString(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var text = text
@@ -74,7 +72,7 @@ public enum JSONSerializer {
                 case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
                 default:
                     out.append(contentsOf: [
-                        0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)],
+                        0x5C, UInt8(ascii: "u"), 0x30, 0x30, ASCII.hexDigit(byte >> 4), ASCII.hexDigit(byte & 0xF),
                     ])
                 }
                 runStart = index + 1

@@ -76,7 +76,7 @@ final class OllamaProvider: Provider {
             throw GatewayError(.providerError, "provider \(name) sent no embeddings")
         }
         return ProviderEmbedding(
-            embeddings: vectors.map { ($0.arrayValue ?? []).map { Float($0.doubleValue ?? 0) } },
+            embeddings: vectors.map(ProviderHTTP.vector),
             tokensInput: answer["prompt_eval_count"]?.intValue ?? 0)
     }
 

@@ -77,7 +77,7 @@ struct OpenAIProvider: Provider {
         }
         let ordered = data.sorted { ($0["index"]?.intValue ?? 0) < ($1["index"]?.intValue ?? 0) }
         return ProviderEmbedding(
-            embeddings: ordered.map { ($0["embedding"]?.arrayValue ?? []).map { Float($0.doubleValue ?? 0) } },
+            embeddings: ordered.map { ProviderHTTP.vector($0["embedding"]) },
             tokensInput: answer["usage"]?["prompt_tokens"]?.intValue ?? 0)
     }
 

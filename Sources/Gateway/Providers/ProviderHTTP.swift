@@ -1,6 +1,11 @@
 /// HTTP plumbing every network provider shares: status checks that turn error bodies into domain errors,
 /// JSON bodies, and streams decoded by a provider's translator.
 enum ProviderHTTP {
+    /// An embedding as floats from a JSON array of numbers (what every provider sends).
+    static func vector(_ json: JSON?) -> [Float] {
+        (json?.arrayValue ?? []).map { Float($0.doubleValue ?? 0) }
+    }
+
     /// Throws the domain error for a non-2xx response, with the message the provider's body gives.
     static func check(
         _ response: UpstreamResponse, provider: String, message: (JSON) -> String?

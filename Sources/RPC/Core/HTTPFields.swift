@@ -25,17 +25,16 @@ public struct HTTPFields: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     /// Lower-cases ASCII names, without allocating when a name already is (HTTP/2 names always are).
     static func lowercase(_ name: String) -> String {
-        let lowered = name.utf8.withContiguousStorageIfAvailable { bytes -> String? in
-            guard bytes.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return nil }
+        let isUpper: (UInt8) -> Bool = { $0 >= 0x41 && $0 <= 0x5A }
+        let lowered = name.utf8.withContiguousStorageIfAvailable { bytes -> String in
+            guard bytes.contains(where: isUpper) else { return name }
             guard bytes.allSatisfy({ $0 < 0x80 }) else { return name.lowercased() }
             return String(unsafeUninitializedCapacity: bytes.count) { out in
-                for (index, byte) in bytes.enumerated() {
-                    out[index] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-                }
+                for (index, byte) in bytes.enumerated() { out[index] = isUpper(byte) ? byte | 0x20 : byte }
                 return bytes.count
             }
         }
-        return lowered.map { $0 ?? name } ?? name.lowercased()
+        return lowered ?? name.lowercased()  // a bridged string without contiguous UTF-8
     }
 
     /// Replaces every field called `name` with one field.

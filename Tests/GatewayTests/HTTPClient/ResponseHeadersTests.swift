@@ -6,7 +6,7 @@ import Testing
     private func headers(_ lines: [String]) -> ResponseHeaders {
         var headers = ResponseHeaders()
         for line in lines {
-            Array(line.utf8).withUnsafeBytes { headers.take(line: $0) }
+            _ = Array(line.utf8).withUnsafeBytes { headers.take(line: $0) }
         }
         return headers
     }

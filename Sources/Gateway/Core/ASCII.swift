@@ -1,0 +1,12 @@
+/// Byte-level ASCII helpers for the places that write or read text as bytes (ids, JSON escapes, header names).
+enum ASCII {
+    /// The lower-case hex digit of `nibble` (0–15).
+    static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
+
+    /// `byte` lower-cased if it is an ASCII capital letter.
+    static func lowercased(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+    }
+}
