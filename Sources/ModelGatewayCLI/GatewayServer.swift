@@ -16,11 +16,10 @@ struct GatewayServer {
         {
             grpc.register(method)
         }
+        // Every response carries an x-request-id: the client's when it is a sane token (as over REST), or a new one.
+        grpc.echoedMetadata = []
         grpc.interceptor = { context in
-            // Every response carries an x-request-id: the client's, or a new one.
-            if context.responseMetadata["x-request-id"] == nil {
-                context.responseMetadata.append("x-request-id", RequestID.uuid())
-            }
+            context.responseMetadata.set("x-request-id", RequestID.accepting(context.requestMetadata["x-request-id"]))
         }
         var router = RESTShim.router()
         RESTShim(gateway: gateway).register(on: &router)

@@ -5,12 +5,7 @@ import RPC
 enum RESTResponses {
     /// The client's `x-request-id` when it is a sane token, or a new one.
     static func requestID(_ request: ServerRequest) -> String {
-        if let given = request.headers["x-request-id"], !given.isEmpty, given.utf8.count <= 128,
-            given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
-        {
-            return given
-        }
-        return RequestID.uuid()
+        RequestID.accepting(request.headers["x-request-id"])
     }
 
     static func json(

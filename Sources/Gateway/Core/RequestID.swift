@@ -55,6 +55,16 @@ public enum RequestID {
         }
     }
 
+    /// The client's request id when it is a sane token (1–128 printable ASCII characters, no spaces), else
+    /// a new one: the id is echoed in headers and logs, so it must not carry line breaks, bytes a header
+    /// cannot hold, or a payload of any size. Every front door decides it here.
+    public static func accepting(_ given: String?) -> String {
+        if let given, !given.isEmpty, given.utf8.count <= 128, given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
+            return given
+        }
+        return uuid()
+    }
+
     /// A generation id: `gen-<uuid>`.
     public static func generation() -> String { "gen-" + uuid() }
 }

@@ -9,11 +9,17 @@ public final class UsageLedger: Sendable {
         public var costUSD = 0.0
         public var requests = 0
 
+        /// Saturates rather than traps: the counts come from providers, which may report anything.
         mutating func add(input: Int, output: Int, cost: Double) {
-            tokensInput += input
-            tokensOutput += output
-            costUSD += cost
-            requests += 1
+            tokensInput = Self.saturating(tokensInput, input)
+            tokensOutput = Self.saturating(tokensOutput, output)
+            costUSD += cost.isFinite ? cost : 0
+            requests = Self.saturating(requests, 1)
+        }
+
+        private static func saturating(_ a: Int, _ b: Int) -> Int {
+            let (sum, overflow) = a.addingReportingOverflow(b)
+            return overflow ? (b < 0 ? .min : .max) : sum
         }
     }
 

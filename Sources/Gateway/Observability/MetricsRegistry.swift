@@ -140,17 +140,25 @@ public final class MetricsRegistry: Sendable {
         }
     }
 
+    /// A label value as the exposition format quotes it: backslash, double quote and line feed escaped.
+    /// Done on bytes: as Characters, a CR LF pair is one grapheme that matches neither "\r" nor "\n", and
+    /// it would reach the scraper raw, breaking every line after it. Other control bytes, which the format
+    /// cannot escape and some scrapers split lines on, become U+FFFD.
     static func escape(_ value: String) -> String {
-        var out = ""
-        for character in value {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(character)
+        let needsWork = value.utf8.contains { $0 < 0x20 || $0 == 0x7F || $0 == 0x5C || $0 == 0x22 }
+        guard needsWork else { return value }
+        var out: [UInt8] = []
+        out.reserveCapacity(value.utf8.count + 8)
+        for byte in value.utf8 {
+            switch byte {
+            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+            case 0x22: out.append(contentsOf: [0x5C, 0x22])
+            case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
+            case 0..<0x20, 0x7F: out.append(contentsOf: [0xEF, 0xBF, 0xBD])
+            default: out.append(byte)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func number(_ value: Double) -> String {

@@ -6,14 +6,19 @@ public struct TraceContext: Sendable, Equatable {
 
     /// Parses a `traceparent` header; nil when it is absent or malformed (a new trace then starts).
     public init?(traceparent: String?) {
-        guard let parts = traceparent?.split(separator: "-"), parts.count == 4, parts[0] == "00",
-            parts[1].count == 32, parts[2].count == 16, parts[3].count == 2,
-            parts[1...3].allSatisfy({ $0.allSatisfy(\.isHexDigit) }),
-            parts[1] != String(repeating: "0", count: 32), parts[2] != String(repeating: "0", count: 16)
+        // Checked as bytes: Character.isHexDigit also accepts fullwidth and other non-ASCII digits.
+        guard let bytes = traceparent?.utf8, bytes.count == 55 else { return nil }
+        let text = Array(bytes)
+        func isHex(_ range: Range<Int>) -> Bool {
+            text[range].allSatisfy { ASCII.hexValue($0) != nil }
+        }
+        guard text[0] == 0x30, text[1] == 0x30, text[2] == 0x2D, text[35] == 0x2D, text[52] == 0x2D,
+            isHex(3..<35), isHex(36..<52), isHex(53..<55),
+            text[3..<35].contains(where: { $0 != 0x30 }), text[36..<52].contains(where: { $0 != 0x30 })
         else { return nil }
-        traceID = parts[1].lowercased()
-        spanID = parts[2].lowercased()
-        sampled = (UInt8(parts[3], radix: 16) ?? 0) & 1 == 1
+        traceID = String(decoding: text[3..<35].map(ASCII.lowercased), as: UTF8.self)
+        spanID = String(decoding: text[36..<52].map(ASCII.lowercased), as: UTF8.self)
+        sampled = (ASCII.hexValue(text[54]) ?? 0) & 1 == 1
     }
 
     public init(traceID: String, spanID: String, sampled: Bool = true) {

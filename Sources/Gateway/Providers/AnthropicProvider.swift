@@ -60,11 +60,11 @@ struct AnthropicProvider: Provider {
             $0["type"]?.stringValue == "text" ? $0["text"]?.stringValue : nil
         }
         let usage = answer["usage"]
-        let cached = usage?["cache_read_input_tokens"]?.intValue ?? 0
+        let cached = usage?["cache_read_input_tokens"]?.countValue ?? 0
         return ProviderCompletion(
             content: text?.joined() ?? "",
-            tokensInput: (usage?["input_tokens"]?.intValue ?? 0) + cached,
-            tokensOutput: usage?["output_tokens"]?.intValue ?? 0,
+            tokensInput: (usage?["input_tokens"]?.countValue ?? 0) + cached,
+            tokensOutput: usage?["output_tokens"]?.countValue ?? 0,
             cachedInput: cached,
             finishReason: AnthropicStreamTranslator.finishReason(answer["stop_reason"]?.stringValue))
     }
@@ -124,15 +124,15 @@ struct AnthropicStreamTranslator: StreamTranslator {
             switch payload["type"]?.stringValue ?? event.event {
             case "message_start":
                 let usage = payload["message"]?["usage"]
-                cachedInput = usage?["cache_read_input_tokens"]?.intValue ?? 0
+                cachedInput = usage?["cache_read_input_tokens"]?.countValue ?? 0
                 events.append(
                     .usage(
-                        input: (usage?["input_tokens"]?.intValue ?? 0) + cachedInput, output: nil,
+                        input: (usage?["input_tokens"]?.countValue ?? 0) + cachedInput, output: nil,
                         cachedInput: cachedInput))
             case "content_block_delta":
                 if let text = payload["delta"]?["text"]?.stringValue, !text.isEmpty { events.append(.delta(text)) }
             case "message_delta":
-                if let output = payload["usage"]?["output_tokens"]?.intValue {
+                if let output = payload["usage"]?["output_tokens"]?.countValue {
                     events.append(.usage(input: nil, output: output, cachedInput: nil))
                 }
                 if let reason = payload["delta"]?["stop_reason"]?.stringValue {

@@ -6,27 +6,37 @@ struct BuiltinProvider: Provider {
     let config: ProviderConfig
 
     /// The reply as tokens: words with their leading space, cut at a stop sequence or `max_tokens`.
+    ///
+    /// Linear in the prompt (it runs on the request's event loop): one pass over its Unicode scalars, which
+    /// ends once `max_tokens` words are found; stop sequences are found with glibc's linear `memmem`.
     static func reply(to request: GenerateRequest) -> (tokens: [String], finish: FinishReason) {
-        var text = request.messages.last(where: { $0.role == "user" })?.content ?? request.prompt
-        var finish = FinishReason.stop
+        var text = Substring(request.messages.last(where: { $0.role == "user" })?.content ?? request.prompt)
         for stop in request.stopSequences where !stop.isEmpty {
-            if let range = text.range(of: stop) { text = String(text[..<range.lowerBound]) }
-        }
-        var tokens: [String] = []
-        var current = ""
-        for character in text {
-            if character.isWhitespace, !current.isEmpty, !current.allSatisfy(\.isWhitespace) {
-                tokens.append(current)
-                current = ""
+            if let cut = ByteSearch.firstOffset(of: stop, in: text) {
+                text = Substring(text.utf8.prefix(cut))
             }
-            current.append(character)
         }
-        if !current.isEmpty { tokens.append(current) }
-        if tokens.count > request.effectiveMaxTokens {
-            tokens = Array(tokens.prefix(request.effectiveMaxTokens))
-            finish = .length
+        let limit = request.effectiveMaxTokens
+        var tokens: [String] = []
+        let scalars = text.unicodeScalars
+        var start = scalars.startIndex
+        var index = start
+        var sawWord = false
+        while index < scalars.endIndex {
+            let isSpace = scalars[index].properties.isWhitespace
+            if isSpace, sawWord {
+                tokens.append(String(scalars[start..<index]))
+                if tokens.count > limit { break }
+                start = index
+                sawWord = false
+            } else if !isSpace {
+                sawWord = true
+            }
+            scalars.formIndex(after: &index)
         }
-        return (tokens, finish)
+        if tokens.count <= limit, start < scalars.endIndex { tokens.append(String(scalars[start...])) }
+        guard tokens.count > limit else { return (tokens, .stop) }
+        return (Array(tokens.prefix(limit)), .length)
     }
 
     static func countTokens(_ request: GenerateRequest) -> Int {

@@ -54,8 +54,8 @@ final class OllamaProvider: Provider {
         }
         return ProviderCompletion(
             content: answer["response"]?.stringValue ?? answer["message"]?["content"]?.stringValue ?? "",
-            tokensInput: answer["prompt_eval_count"]?.intValue ?? 0,
-            tokensOutput: answer["eval_count"]?.intValue ?? 0,
+            tokensInput: answer["prompt_eval_count"]?.countValue ?? 0,
+            tokensOutput: answer["eval_count"]?.countValue ?? 0,
             cachedInput: 0,
             finishReason: OllamaStreamTranslator.finishReason(answer["done_reason"]?.stringValue))
     }
@@ -77,7 +77,7 @@ final class OllamaProvider: Provider {
         }
         return ProviderEmbedding(
             embeddings: vectors.map(ProviderHTTP.vector),
-            tokensInput: answer["prompt_eval_count"]?.intValue ?? 0)
+            tokensInput: answer["prompt_eval_count"]?.countValue ?? 0)
     }
 
     func discoverModels(timeouts: UpstreamTimeouts) async throws -> [DiscoveredModel] {
@@ -104,7 +104,7 @@ final class OllamaProvider: Provider {
         let answer = try await ProviderHTTP.json(
             try await send("/api/show", ["model": .string(model)], timeouts: timeouts), provider: name)
         let info = answer["model_info"]?.objectValue
-        let context = info?.entries.first { $0.key.hasSuffix(".context_length") }?.value.intValue
+        let context = info?.entries.first { $0.key.hasSuffix(".context_length") }?.value.countValue
         var capabilities: [Capability]?
         if let reported = answer["capabilities"]?.arrayValue?.compactMap(\.stringValue) {
             capabilities = reported.contains("embedding") ? [.embedding] : [.generate, .chat, .stream]
@@ -155,7 +155,7 @@ struct OllamaStreamTranslator: StreamTranslator {
             done = true
             events.append(
                 .usage(
-                    input: line["prompt_eval_count"]?.intValue, output: line["eval_count"]?.intValue, cachedInput: nil))
+                    input: line["prompt_eval_count"]?.countValue, output: line["eval_count"]?.countValue, cachedInput: nil))
             events.append(.finish(Self.finishReason(line["done_reason"]?.stringValue)))
         }
         return events

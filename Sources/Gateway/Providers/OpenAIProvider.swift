@@ -54,9 +54,9 @@ struct OpenAIProvider: Provider {
         let usage = answer["usage"]
         return ProviderCompletion(
             content: choice["message"]?["content"]?.stringValue ?? choice["text"]?.stringValue ?? "",
-            tokensInput: usage?["prompt_tokens"]?.intValue ?? 0,
-            tokensOutput: usage?["completion_tokens"]?.intValue ?? 0,
-            cachedInput: usage?["prompt_tokens_details"]?["cached_tokens"]?.intValue ?? 0,
+            tokensInput: usage?["prompt_tokens"]?.countValue ?? 0,
+            tokensOutput: usage?["completion_tokens"]?.countValue ?? 0,
+            cachedInput: usage?["prompt_tokens_details"]?["cached_tokens"]?.countValue ?? 0,
             finishReason: OpenAIStreamTranslator.finishReason(choice["finish_reason"]?.stringValue))
     }
 
@@ -75,10 +75,10 @@ struct OpenAIProvider: Provider {
         guard let data = answer["data"]?.arrayValue, data.count == input.count else {
             throw GatewayError(.providerError, "provider \(name) sent no embeddings")
         }
-        let ordered = data.sorted { ($0["index"]?.intValue ?? 0) < ($1["index"]?.intValue ?? 0) }
+        let ordered = data.sorted { ($0["index"]?.countValue ?? 0) < ($1["index"]?.countValue ?? 0) }
         return ProviderEmbedding(
             embeddings: ordered.map { ProviderHTTP.vector($0["embedding"]) },
-            tokensInput: answer["usage"]?["prompt_tokens"]?.intValue ?? 0)
+            tokensInput: answer["usage"]?["prompt_tokens"]?.countValue ?? 0)
     }
 
     func discoverModels(timeouts: UpstreamTimeouts) async throws -> [DiscoveredModel] {
@@ -86,7 +86,7 @@ struct OpenAIProvider: Provider {
             UpstreamRequest(url: config.endpoint + "/models", headers: authHeaders, timeouts: timeouts))
         try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
         return (try await ProviderHTTP.json(response, provider: name))["data"]?.arrayValue?.compactMap { item in
-            item["id"]?.stringValue.map { DiscoveredModel(name: $0, contextLength: item["max_model_len"]?.intValue) }
+            item["id"]?.stringValue.map { DiscoveredModel(name: $0, contextLength: item["max_model_len"]?.countValue) }
         } ?? []
     }
 }
@@ -140,8 +140,8 @@ struct OpenAIStreamTranslator: StreamTranslator {
             if let usage = chunk["usage"], !usage.isNull {
                 events.append(
                     .usage(
-                        input: usage["prompt_tokens"]?.intValue, output: usage["completion_tokens"]?.intValue,
-                        cachedInput: usage["prompt_tokens_details"]?["cached_tokens"]?.intValue))
+                        input: usage["prompt_tokens"]?.countValue, output: usage["completion_tokens"]?.countValue,
+                        cachedInput: usage["prompt_tokens_details"]?["cached_tokens"]?.countValue))
             }
         }
         return events

@@ -24,7 +24,7 @@ enum ProviderHTTP {
         case 429:
             return GatewayError(
                 .rateLimited, "provider \(provider) is rate limiting\(said)",
-                retryAfterSeconds: retryAfter.flatMap { Int($0) } ?? 1)
+                retryAfterSeconds: retryAfter.flatMap { Int($0) }.map { min(max($0, 0), 3600) } ?? 1)
         case 401, 403:
             // The gateway's credentials were refused: not the client's fault, so never a 401 to them.
             return GatewayError(.providerError, "provider \(provider) rejected the gateway's credentials (\(status))")
@@ -84,6 +84,19 @@ final class TranslatedStream<T: StreamTranslator>: @unchecked Sendable {
         }
         defer { index += 1 }
         return pending[index]
+    }
+}
+
+extension JSON {
+    /// The largest count (tokens, context length) believed from a provider: more than any model's context,
+    /// yet far from overflowing when a million answers are summed.
+    static let largestCount = 1 << 32
+
+    /// A count a provider reported, as a whole number in `0...largestCount`; nil when it is not a number.
+    /// Providers can be wrong or hostile: a huge or negative figure must neither trap nor skew totals.
+    var countValue: Int? {
+        guard case .number(let value) = self, value.isFinite else { return nil }
+        return Int(min(max(value.rounded(.down), 0), Double(Self.largestCount)))
     }
 }
 

@@ -34,9 +34,7 @@ public struct GRPCServer: Sendable {
         for name in echoedMetadata {
             if let value = request.headers[name] { responseMetadata.append(name, value) }
         }
-        let deadline = request.headers["grpc-timeout"]
-            .flatMap(GRPCTimeout.parseNanoseconds)
-            .map { MonotonicInstant.now().advanced(byNanoseconds: $0) }
+        let deadline = request.headers["grpc-timeout"].flatMap { GRPCTimeout.deadline($0, from: .now()) }
         let grpcContext = GRPCContext(
             requestMetadata: request.headers, deadline: deadline, responseMetadata: responseMetadata,
             method: request.path)

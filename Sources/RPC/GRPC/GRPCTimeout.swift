@@ -1,6 +1,13 @@
+import Reactor
+
 /// Parses the `grpc-timeout` header: 1–8 ASCII digits and a unit (H, M, S, m, u, n).
 public enum GRPCTimeout {
-    /// The timeout in nanoseconds, or nil when the value is malformed.
+    /// Timeouts longer than this mean "no deadline": the header allows up to 99,999,999 hours, and a
+    /// deadline that far out only risks overflow in every clock it is converted to.
+    public static let longestNanoseconds: UInt64 = 86_400 * 1_000_000_000
+
+    /// The timeout in nanoseconds, or nil when the value is malformed. Never overflows: the largest
+    /// value (99999999H) saturates.
     public static func parseNanoseconds(_ value: String) -> UInt64? {
         let bytes = Array(value.utf8)
         guard bytes.count >= 2, bytes.count <= 9 else { return nil }
@@ -21,5 +28,12 @@ public enum GRPCTimeout {
         }
         let (product, overflow) = amount.multipliedReportingOverflow(by: unit)
         return overflow ? .max : product
+    }
+
+    /// The deadline a `grpc-timeout` value sets from `now`: nil when the header is malformed or longer than
+    /// a day (no deadline).
+    public static func deadline(_ value: String, from now: MonotonicInstant) -> MonotonicInstant? {
+        guard let nanoseconds = parseNanoseconds(value), nanoseconds <= longestNanoseconds else { return nil }
+        return now.advanced(byNanoseconds: nanoseconds)
     }
 }

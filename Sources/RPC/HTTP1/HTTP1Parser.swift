@@ -45,6 +45,7 @@ final class HTTP1Parser {
     private var headBytes = 0
     private var headTooLarge = false
     private var headInvalid: String?
+    private var versionUnsupported = false
     private var bodyTooLarge = false
     /// The input being parsed and the last bytes of the previous input, to look behind a header value.
     private var input: UnsafeRawBufferPointer?
@@ -92,6 +93,9 @@ final class HTTP1Parser {
         if errno == HPE_OK, consumed == bytes.count { return .success(()) }
         if headTooLarge || errno == HPE_HEADER_OVERFLOW {
             return .failure(HTTP1ParseError(status: 431, reason: "request header fields too large"))
+        }
+        if versionUnsupported {
+            return .failure(HTTP1ParseError(status: 505, reason: "only HTTP/1.x is served on this connection"))
         }
         if let headInvalid { return .failure(HTTP1ParseError(status: 400, reason: headInvalid)) }
         if bodyTooLarge {
@@ -180,6 +184,11 @@ final class HTTP1Parser {
     private func headersComplete() -> Int32 {
         if !field.isEmpty || inValue { finishField() }
         if headInvalid != nil { return HTTP1Parser.headersCompleteError }
+        // http_parser reads any one-digit version; HTTP/2.0 or 9.9 in a request line is not HTTP/1.x.
+        guard parser.pointee.http_major == 1 else {
+            versionUnsupported = true
+            return HTTP1Parser.headersCompleteError
+        }
         let flags = UInt32(parser.pointee.flags)
         let chunked = flags & F_CHUNKED.rawValue != 0
         let hasLength = flags & F_CONTENTLENGTH.rawValue != 0

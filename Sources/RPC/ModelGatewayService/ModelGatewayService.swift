@@ -16,9 +16,9 @@ public struct ModelGatewayService: Sendable {
     func callContext(_ context: GRPCContext) throws -> CallContext {
         let key = try gateway.authenticator.authenticate(authorization: context.requestMetadata["authorization"])
         let requestID =
-            context.responseMetadata["x-request-id"] ?? context.requestMetadata["x-request-id"] ?? RequestID.uuid()
+            context.responseMetadata["x-request-id"] ?? RequestID.accepting(context.requestMetadata["x-request-id"])
         let deadline = context.deadline.map {
-            ContinuousClock.now + .nanoseconds(Int64(MonotonicInstant.now().nanoseconds(until: $0)))
+            ContinuousClock.now + .nanoseconds(Int64(clamping: MonotonicInstant.now().nanoseconds(until: $0)))
         }
         return CallContext(
             requestID: requestID, apiKey: key, deadline: deadline, traceparent: context.requestMetadata["traceparent"])
