@@ -14,6 +14,11 @@ struct RPCTestServerCommand: ParsableCommand {
     @Option(help: "Idle connection timeout in seconds.") var idleTimeout: Double?
     @Option(help: "Request-head timeout in seconds.") var headerTimeout: Double?
     @Option(help: "Drain timeout at shutdown, in seconds.") var drainTimeout: Double = 10
+    @Option(help: "Body-read timeout in seconds.") var bodyTimeout: Double?
+    @Option(help: "Write timeout in seconds.") var writeTimeout: Double?
+    @Option(help: "Open connections accepted at most.") var maxConnections: Int?
+    @Option(help: "Request body bytes one connection may hold.") var connectionBufferBytes: Int?
+    @Option(help: "Request body bytes all connections may hold.") var processBufferBytes: Int?
 
     func run() throws {
         TerminationSignals.block()
@@ -23,6 +28,11 @@ struct RPCTestServerCommand: ParsableCommand {
         if let maxBodyBytes { limits.maxRequestBodyBytes = maxBodyBytes }
         if let idleTimeout { limits.idleTimeoutSeconds = idleTimeout }
         if let headerTimeout { limits.headerReadTimeoutSeconds = headerTimeout }
+        if let bodyTimeout { limits.bodyReadTimeoutSeconds = bodyTimeout }
+        if let writeTimeout { limits.writeTimeoutSeconds = writeTimeout }
+        if let maxConnections { limits.maxConnections = maxConnections }
+        if let connectionBufferBytes { limits.maxBufferedRequestBytesPerConnection = connectionBufferBytes }
+        if let processBufferBytes { limits.maxBufferedRequestBytes = processBufferBytes }
         let server = HTTPServer(
             limits: limits, responder: FrontDoor(grpc: grpc, router: TestRoutes.router()), loopCount: loops)
         try server.start(host: host, port: port)

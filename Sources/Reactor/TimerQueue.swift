@@ -4,6 +4,10 @@ import Glibc
 public struct MonotonicInstant: Comparable, Sendable {
     public var nanoseconds: UInt64
 
+    public init(nanoseconds: UInt64) {
+        self.nanoseconds = nanoseconds
+    }
+
     public static func now() -> MonotonicInstant {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)

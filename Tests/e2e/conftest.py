@@ -17,11 +17,11 @@ BIN_DIR = pathlib.Path(os.environ.get("BIN_DIR", ROOT / ".build" / "debug"))
 class RunningServer:
     """A server process started on port 0; `port` is what it printed in its `listening on` line."""
 
-    def __init__(self, argv, env=None):
+    def __init__(self, argv, env=None, preexec=None):
         # stderr (the JSON logs) goes to a file: an unread pipe would fill up and block the server.
         self.log_file = tempfile.NamedTemporaryFile(prefix="server-log-", suffix=".jsonl", delete=False)
         self.process = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=self.log_file, text=True, env=env)
+            argv, stdout=subprocess.PIPE, stderr=self.log_file, text=True, env=env, preexec_fn=preexec)
         line = self.process.stdout.readline()  # readiness: the server prints this once it accepts
         if not line.startswith("listening on "):
             self.process.kill()

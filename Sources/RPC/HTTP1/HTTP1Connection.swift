@@ -15,6 +15,14 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
     }
 
     private var pending: [Queued] = []
+    /// Body bytes of the requests in `pending`.
+    private var pendingBodyBytes = 0
+    /// Body bytes of the request being answered (held by its handler until it finishes).
+    private var activeBodyBytes = 0
+    /// What this connection has counted against the process-wide budget of request bytes.
+    private var countedBytes = 0
+    /// When the body of the request being read began (its head was complete); nil between requests.
+    private var bodyStartedAt: MonotonicInstant?
     private var active: HTTP1ResponseWriter?
     private var activeContext: RequestContext?
     private var closeWhenIdle = false
@@ -47,8 +55,26 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
         case .failure(let error):
             reject(error)
         }
-        if pending.count >= connection.services.limits.maxPipelinedRequests { connection.pauseReading() }
+        recountHeldBytes()
+        if !acceptsInput { connection.pauseReading() }
         return true
+    }
+
+    /// Whether to read more: not while the pipelined requests or the bytes this connection holds are at
+    /// their limits, so a request stuck behind a slow one cannot pile up 32 × 4 MiB behind it.
+    var acceptsInput: Bool {
+        let limits = connection.services.limits
+        return pending.count < limits.maxPipelinedRequests && pendingBodyBytes < limits.maxRequestBodyBytes
+            && countedBytes <= limits.maxBufferedRequestBytesPerConnection
+            && connection.services.requestBytesWithinBudget
+    }
+
+    /// Brings the process-wide count up to date with what this connection holds now.
+    private func recountHeldBytes() {
+        let held = pendingBodyBytes + activeBodyBytes + parser.partialBodyBytes
+        guard held != countedBytes else { return }
+        connection.services.holdRequestBytes(held - countedBytes)
+        countedBytes = held
     }
 
     func parserBeganMessage() {
@@ -58,12 +84,14 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
     func parserParsedHead(_ head: HTTP1RequestHead) {
         self.head = head
         requestHeadStartedAt = nil
+        bodyStartedAt = .now()
         expectContinue = head.headers["expect"]?.lowercased() == "100-continue"
     }
 
     func parserCompletedMessage(body: [UInt8]) {
         guard let head else { return }
         self.head = nil
+        bodyStartedAt = nil
         expectContinue = false
         enqueue(request(from: head, body: body, tooLarge: false), keepAlive: head.keepAlive)
     }
@@ -77,6 +105,7 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
 
     private func reject(_ error: HTTP1ParseError) {
         requestHeadStartedAt = nil
+        bodyStartedAt = nil
         if error.status == 413, let head {
             // The handler answers oversize bodies, so the error has the API's shape and request id.
             enqueue(request(from: head, body: [], tooLarge: true), keepAlive: false)
@@ -84,6 +113,16 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
             enqueueProtocolError(status: error.status, message: error.reason)
         }
         head = nil
+        closeWhenIdle = true
+    }
+
+    func expireStalled(now: MonotonicInstant) {
+        guard !closeWhenIdle, let since = bodyStartedAt,
+            since.nanoseconds(until: now) > UInt64(connection.services.limits.bodyReadTimeoutSeconds * 1e9)
+        else { return }
+        bodyStartedAt = nil
+        head = nil
+        enqueueProtocolError(status: 408, message: "request body not received in time")
         closeWhenIdle = true
     }
 
@@ -104,6 +143,7 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
 
     private func enqueue(_ request: ServerRequest, keepAlive: Bool) {
         pending.append(.request(request, keepAlive: keepAlive))
+        pendingBodyBytes += request.body.count
         if !keepAlive { closeWhenIdle = true }
         startNextIfIdle()
     }
@@ -115,12 +155,14 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
             connection.write(HTTP1Serializer.head(head, bodyLength: body.count, close: true))
             connection.write(body)
         case .request(let request, let keepAlive):
+            pendingBodyBytes -= request.body.count
+            activeBodyBytes = request.body.count
             let writer = HTTP1ResponseWriter(
                 owner: self, keepAlive: keepAlive && !(closeWhenIdle && pending.isEmpty),
                 isHead: request.method == "HEAD")
             active = writer
             activeContext = connection.services.dispatch(request, writer: writer, loop: connection.loop)
-            connection.resumeReading()
+            if acceptsInput { connection.resumeReading() }
         }
     }
 
@@ -137,9 +179,11 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
         guard writer === active else { return }
         active = nil
         activeContext = nil
+        activeBodyBytes = 0
         if !writer.keepAlive { closeWhenIdle = true }
         connection.scheduleFlush()
         startNextIfIdle()
+        recountHeldBytes()
     }
 
     func produceOutput() {}
@@ -158,5 +202,7 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
         active = nil
         activeContext = nil
         pending.removeAll()
+        connection.services.holdRequestBytes(-countedBytes)
+        countedBytes = 0
     }
 }

@@ -52,6 +52,9 @@ final class HTTP1Parser {
     private var previousTail: [UInt8] = []
     private var body: [UInt8] = []
 
+    /// Body bytes of the request being read, not yet handed to the delegate.
+    var partialBodyBytes: Int { body.count }
+
     init(delegate: HTTP1ParserDelegate, maxHeadBytes: Int, maxBodyBytes: Int) {
         self.delegate = delegate
         self.maxHeadBytes = maxHeadBytes

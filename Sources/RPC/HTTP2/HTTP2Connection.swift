@@ -9,6 +9,10 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
     private var session: HTTP2Session!
     private var streams: [Int32: HTTP2Stream] = [:]
     private var failed = false
+    /// Request body bytes this connection's streams hold (see `ServerLimits.maxBufferedRequestBytesPerConnection`).
+    private var heldBytes = 0
+    /// Streams owed a window update, oldest first: their bytes came while a budget was full.
+    private var windowOwed: [Int32] = []
 
     init?(connection: Connection) {
         self.connection = connection
@@ -21,6 +25,8 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
 
     var isFinished: Bool { failed || !session.isAlive }
     var hasActiveRequests: Bool { !streams.isEmpty }
+    /// HTTP/2 input is paced by flow-control windows, not by pausing the socket.
+    var acceptsInput: Bool { true }
     var requestHeadStartedAt: MonotonicInstant? {
         streams.values.lazy.filter { !$0.headersComplete }.map(\.startedAt).min()
     }
@@ -54,8 +60,10 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
     }
 
     func connectionClosed() {
-        for stream in streams.values { close(stream) }
+        let all = streams.values
         streams.removeAll()
+        windowOwed.removeAll()
+        for stream in all { close(stream) }
     }
 
     // MARK: session events
@@ -81,27 +89,106 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
     func streamHeadersComplete(_ id: Int32) {
         guard let stream = streams[id] else { return }
         stream.headersComplete = true
+        stream.headersCompletedAt = .now()
         if connection.services.responder.streamsRequestBody(path: stream.path, headers: stream.headers) {
-            stream.bodyStream = RequestBodyStream(loop: loop, limit: limits.maxRequestBodyBytes)
+            let bodyStream = RequestBodyStream(loop: loop, limit: limits.maxRequestBodyBytes)
+            // The handler paces this body: its window reopens as the handler reads.
+            bodyStream.consumed = { [unowned session = session!] count in session.consume(id, count) }
+            stream.bodyStream = bodyStream
             dispatch(stream)
         }
     }
 
-    func streamData(_ id: Int32, _ bytes: [UInt8]) {
-        guard let stream = streams[id], !stream.bodyTooLarge else { return }
+    func streamData(_ id: Int32, length: Int, copy: (inout [UInt8]) -> Void) {
+        guard let stream = streams[id], !stream.bodyTooLarge else {
+            return session.consume(id, length)  // discarded: nothing held, so the window reopens at once
+        }
         if let bodyStream = stream.bodyStream {
             // A reader that falls this far behind is not reading: reset rather than buffer.
-            if !bodyStream.append(bytes) { session.reset(id, errorCode: HTTP2Session.internalError) }
+            if !bodyStream.append(length: length, copy: copy) {
+                session.reset(id, errorCode: HTTP2Session.internalError)
+                session.consume(id, length)
+            }
             return
         }
-        if stream.body.count + bytes.count > limits.maxRequestBodyBytes {
+        if stream.body.count + length > limits.maxRequestBodyBytes {
             // Answer now rather than read the rest; the stream is reset once the answer is out.
             stream.bodyTooLarge = true
+            release(stream)
             stream.body = []
+            session.consume(id, length)
             dispatch(stream)
         } else {
-            stream.body.append(contentsOf: bytes)
+            copy(&stream.body)
+            hold(stream, length)
         }
+    }
+
+    // MARK: request body budgets
+
+    /// Counts a body's bytes against the budgets; their window reopens now if both budgets have room (and
+    /// no older stream waits for room), else when streams close and free some.
+    private func hold(_ stream: HTTP2Stream, _ count: Int) {
+        stream.heldBytes += count
+        heldBytes += count
+        let processHasRoom = connection.services.holdRequestBytes(count)
+        if windowOwed.isEmpty, processHasRoom, heldBytes <= limits.maxBufferedRequestBytesPerConnection {
+            session.consume(stream.id, count)
+        } else {
+            if stream.unconsumedBytes == 0 { windowOwed.append(stream.id) }
+            stream.unconsumedBytes += count
+        }
+    }
+
+    /// Gives a stream's bytes back to the budgets (its body was dropped, or the stream is gone).
+    private func release(_ stream: HTTP2Stream) {
+        guard stream.heldBytes > 0 else { return }
+        heldBytes -= stream.heldBytes
+        connection.services.holdRequestBytes(-stream.heldBytes)
+        stream.heldBytes = 0
+        if stream.unconsumedBytes > 0 {
+            session.consume(stream.id, stream.unconsumedBytes)  // the connection's window; the stream has none left to owe
+            stream.unconsumedBytes = 0
+        }
+        reopenOwedWindows()
+    }
+
+    /// Reopens the windows of streams that waited for room, oldest first, while the budgets allow.
+    @discardableResult
+    private func reopenOwedWindows() -> Bool {
+        var reopened = 0
+        while reopened < windowOwed.count, heldBytes <= limits.maxBufferedRequestBytesPerConnection,
+            connection.services.requestBytesWithinBudget
+        {
+            if let stream = streams[windowOwed[reopened]], stream.unconsumedBytes > 0 {
+                session.consume(stream.id, stream.unconsumedBytes)
+                stream.unconsumedBytes = 0
+            }
+            reopened += 1
+        }
+        guard reopened > 0 else { return false }
+        windowOwed.removeFirst(reopened)
+        connection.scheduleFlush()
+        return true
+    }
+
+    /// Called by the connection's periodic sweep: bodies that take too long, responses the peer stopped
+    /// taking, and windows owed since the process-wide budget (freed on any loop) was full.
+    func expireStalled(now: MonotonicInstant) {
+        var expired: [Int32] = []
+        let bodyLimit = UInt64(limits.bodyReadTimeoutSeconds * 1e9)
+        for stream in streams.values where stream.bodyStream == nil && !stream.requestComplete {
+            if let since = stream.headersCompletedAt, since.nanoseconds(until: now) > bodyLimit {
+                expired.append(stream.id)
+            }
+        }
+        let writeLimit = UInt64(limits.writeTimeoutSeconds * 1e9)
+        if now.nanoseconds > writeLimit {
+            expired += session.streamsStalled(since: MonotonicInstant(nanoseconds: now.nanoseconds - writeLimit))
+        }
+        for id in expired { session.reset(id, errorCode: HTTP2Session.cancelError) }
+        if !expired.isEmpty { connection.scheduleFlush() }
+        if !windowOwed.isEmpty { reopenOwedWindows() }
     }
 
     func streamEnded(_ id: Int32) {
@@ -135,6 +222,7 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
     }
 
     private func close(_ stream: HTTP2Stream) {
+        release(stream)
         stream.bodyStream?.finish(ResponseWriteError.streamClosed)
         stream.writer?.closed = true
         stream.waiters.failAll(ResponseWriteError.streamClosed)

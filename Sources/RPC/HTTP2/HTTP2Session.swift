@@ -1,4 +1,5 @@
 internal import CNGHTTP2
+import Reactor
 
 /// Receives what an HTTP/2 session reads, per stream, in order.
 protocol HTTP2SessionDelegate: AnyObject {
@@ -6,7 +7,9 @@ protocol HTTP2SessionDelegate: AnyObject {
     /// Returns false to reset the stream (for example when its header block grows too large).
     func streamHeader(_ id: Int32, name: String, value: String) -> Bool
     func streamHeadersComplete(_ id: Int32)
-    func streamData(_ id: Int32, _ bytes: [UInt8])
+    /// `length` bytes of the stream's body arrived; `copy` appends them to a buffer (called at most once,
+    /// during this call). Their flow-control window reopens only when the delegate calls `consume`.
+    func streamData(_ id: Int32, length: Int, copy: (inout [UInt8]) -> Void)
     /// The client finished sending (END_STREAM).
     func streamEnded(_ id: Int32)
     /// The response's last frame (END_STREAM) was written.
@@ -30,6 +33,8 @@ final class HTTP2Session {
         var ended = false
         var trailers: HTTPFields?
         var deferred = false
+        /// When the peer last took bytes (or the outbox last went from empty to holding some).
+        var lastProgress = MonotonicInstant.now()
         var buffered: Int { bytes.count - start }
     }
 
@@ -50,6 +55,9 @@ final class HTTP2Session {
         defer { nghttp2_option_del(option) }
         nghttp2_option_set_max_settings(option, 32)
         nghttp2_option_set_max_outbound_ack(option, 1000)
+        // Request bodies reopen their window only as the application takes them (`consume`), so a client
+        // can never have more in flight than the server chose to buffer.
+        nghttp2_option_set_no_auto_window_update(option, 1)
         let user = Unmanaged.passUnretained(self).toOpaque()
         guard nghttp2_session_server_new2(&session, callbacks, user, option) == 0 else { return nil }
         let settings: [(Int32, UInt32)] = [
@@ -59,8 +67,9 @@ final class HTTP2Session {
         ]
         var entries = settings.map { nghttp2_settings_entry(settings_id: $0.0, value: $0.1) }
         nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &entries, entries.count)
-        // A larger connection window than the 64 KiB default, so uploads are not throttled by it.
-        nghttp2_session_set_local_window_size(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, 16 << 20)
+        // The connection window stays at the protocol's 64 KiB: it is granted before any budget check, so it
+        // is what every connection may hold for free; past it, windows reopen as `consume` allows (at once
+        // while the budgets have room, so an upload streams on).
     }
 
     deinit {
@@ -121,9 +130,24 @@ final class HTTP2Session {
             outbox.bytes.removeAll(keepingCapacity: true)
             outbox.start = 0
         }
+        if outbox.buffered == 0 { outbox.lastProgress = .now() }
         outbox.bytes.append(contentsOf: bytes)
         resume(id, outbox)
         return outbox.buffered
+    }
+
+    /// Streams whose peer has taken none of their buffered response bytes since `cutoff` (a client that
+    /// stopped reading, or stopped granting flow-control window).
+    func streamsStalled(since cutoff: MonotonicInstant) -> [Int32] {
+        outboxes.compactMap { id, outbox in outbox.buffered > 0 && outbox.lastProgress < cutoff ? id : nil }
+    }
+
+    /// Reopens the flow-control window for `count` body bytes the application took off stream `id` (the
+    /// connection's window too; for a stream already gone, the connection's alone).
+    func consume(_ id: Int32, _ count: Int) {
+        guard count > 0 else { return }
+        let rc = nghttp2_session_consume(session, id, count)
+        assert(rc == 0, "nghttp2_session_consume failed: \(rc)")
     }
 
     /// Ends the response once its buffered bytes are sent, with trailers when given.
@@ -208,6 +232,7 @@ final class HTTP2Session {
                 buffer.update(from: source.baseAddress! + outbox.start, count: count)
             }
             outbox.start += count
+            outbox.lastProgress = .now()
             let wasAbove = outbox.buffered + count >= this.lowWatermark
             if wasAbove, outbox.buffered < this.lowWatermark { this.delegate?.streamOutboxDrained(id) }
         }
@@ -258,7 +283,10 @@ final class HTTP2Session {
         }
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { _, _, id, data, length, user in
             guard let data else { return 0 }
-            HTTP2Session.owner(user).delegate?.streamData(id, Array(UnsafeBufferPointer(start: data, count: length)))
+            // Copied straight into the stream's buffer: a tiny DATA frame costs no allocation of its own.
+            HTTP2Session.owner(user).delegate?.streamData(id, length: length) { buffer in
+                buffer.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
+            }
             return 0
         }
         nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { _, frame, user in

@@ -12,6 +12,12 @@ final class HTTP2Stream {
     var headersComplete = false
     var requestComplete = false
     let startedAt = MonotonicInstant.now()
+    /// When the head was complete: the body-read timeout runs from here.
+    var headersCompletedAt: MonotonicInstant?
+    /// Body bytes counted against the connection's and the process's budgets until the stream closes.
+    var heldBytes = 0
+    /// Body bytes whose flow-control window is not reopened yet (the budgets were full when they came).
+    var unconsumedBytes = 0
     /// Set when the request is dispatched before its body is complete.
     var bodyStream: RequestBodyStream?
     var writer: HTTP2ResponseWriter?

@@ -22,6 +22,8 @@ final class Connection: FDWatcher, TickEndObserver {
     private(set) var isClosed = false
     private var lastActivity = MonotonicInstant.now()
     private var firstByteAt: MonotonicInstant?
+    /// Since when output has waited on a socket that took none of it; nil while writes go through.
+    private var writeStalledSince: MonotonicInstant?
     private var shuttingDown = false
     var onClose: ((Connection) -> Void)?
 
@@ -120,7 +122,9 @@ final class Connection: FDWatcher, TickEndObserver {
             switch Syscall.write(fd, outbound[outboundStart...]) {
             case .transferred(let count):
                 outboundStart += count
+                writeStalledSince = nil
             case .wouldBlock:
+                if writeStalledSince == nil { writeStalledSince = .now() }
                 if outboundStart >= services.limits.outboundHighWatermark {
                     // Drop what was sent, so a steady slow reader cannot make the buffer grow at its head.
                     outbound.removeSubrange(0..<outboundStart)
@@ -134,11 +138,12 @@ final class Connection: FDWatcher, TickEndObserver {
         }
         outbound.removeAll(keepingCapacity: outbound.capacity <= 1 << 20)
         outboundStart = 0
+        writeStalledSince = nil
         // More is ready: come back when epoll next reports the socket writable (at once, being level-
         // triggered), so a long response shares the loop with other connections.
         setWritableInterest(proto?.hasPendingOutput ?? false)
         noticeDrainIfBelowWatermark()
-        if readingPaused { resumeReading() }
+        if readingPaused, proto?.acceptsInput ?? true { resumeReading() }
         if proto?.isFinished == true || (proto == nil && shuttingDown) { close() }
     }
 
@@ -186,6 +191,15 @@ final class Connection: FDWatcher, TickEndObserver {
             guard let proto else { return close() }
             proto.requestHeadTimedOut()
             return scheduleFlush()
+        }
+        if let since = writeStalledSince,
+            since.nanoseconds(until: now) > UInt64(limits.writeTimeoutSeconds * 1e9)
+        {
+            return close()  // the peer stopped reading: nothing buffered for it will ever be sent
+        }
+        if let proto {
+            proto.expireStalled(now: now)
+            if readingPaused, proto.acceptsInput { resumeReading() }
         }
         let active = proto?.hasActiveRequests ?? false
         if !active, lastActivity.nanoseconds(until: now) > UInt64(limits.idleTimeoutSeconds * 1e9) {

@@ -10,6 +10,8 @@ protocol ConnectionProtocol: AnyObject {
     var hasPendingOutput: Bool { get }
     /// True once the protocol will never write again, so the connection closes when flushed.
     var isFinished: Bool { get }
+    /// False while the protocol holds as much input as it may (reading then pauses until this turns true).
+    var acceptsInput: Bool { get }
     /// True while some request is being read or answered.
     var hasActiveRequests: Bool { get }
     /// When the request head now arriving began; nil when none is half-read (for the header-read timeout).
@@ -18,6 +20,8 @@ protocol ConnectionProtocol: AnyObject {
     func outboundDrained()
     /// Stop taking new requests and let the in-flight ones finish.
     func beginGracefulShutdown()
+    /// The periodic sweep: end requests whose body or whose response stalled past its timeout.
+    func expireStalled(now: MonotonicInstant)
     /// A timeout fired while a request head was arriving; answer if the protocol can, then finish.
     func requestHeadTimedOut()
     /// The socket is gone: cancel every in-flight request.

@@ -24,7 +24,7 @@ public final class HTTPServer: @unchecked Sendable {
         let bound = try ListeningSocket.bind(host: host, port: port, count: group.loops.count)
         self.port = bound.port
         acceptors = zip(bound.fds, group.loops).map { fd, loop in
-            Acceptor(listenFD: fd, loop: loop, services: services)
+            Acceptor(listenFD: fd, loop: loop, services: services, loopCount: group.loops.count)
         }
         group.start()
         let started = Atomic<Int>(0)

@@ -37,14 +37,25 @@ enum Syscall {
         }
     }
 
-    /// Accepts one pending connection as a non-blocking socket; nil when none is pending.
-    static func accept(_ listenFD: Int32) -> Int32? {
+    /// What `accept` found.
+    enum Accepted: Equatable {
+        case connection(Int32)
+        /// No connection is pending.
+        case none
+        /// Out of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM): the pending connection stays
+        /// queued, so the listening socket stays readable and accepting again at once would spin.
+        case outOfResources(Int32)
+    }
+
+    /// Accepts one pending connection as a non-blocking socket.
+    static func accept(_ listenFD: Int32) -> Accepted {
         while true {
             let fd = cshim_accept_nonblocking(listenFD)
-            if fd >= 0 { return fd }
+            if fd >= 0 { return .connection(fd) }
             switch errno {
             case EINTR, ECONNABORTED: continue
-            default: return nil  // EAGAIN, or EMFILE and kin: try again on the next readiness event
+            case EMFILE, ENFILE, ENOBUFS, ENOMEM: return .outOfResources(errno)
+            default: return .none
             }
         }
     }

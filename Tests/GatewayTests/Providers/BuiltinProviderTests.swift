@@ -82,3 +82,22 @@ import Testing
         #expect(!gateway.renderMetrics().contains("typo-"))
     }
 }
+
+@Suite struct BuiltinProviderSizeTests {
+    /// Splitting was quadratic in a whitespace run: a 60 KB prompt of spaces held a loop for ~70 s.
+    @Test(.timeLimit(.minutes(1))) func longWhitespaceRunsAreSplitInLinearTime() {
+        let prompt = String(repeating: " ", count: 2_000_000) + "end" + String(repeating: "\n\t ", count: 500_000)
+        let (tokens, finish) = BuiltinProvider.reply(to: GenerateRequest(model: "echo", prompt: prompt))
+        #expect(tokens.count == 2)
+        #expect(tokens[0].utf8.count == 2_000_003)
+        #expect(finish == .stop)
+        let words = String(repeating: "w ", count: 300_000)
+        let cut = BuiltinProvider.reply(to: GenerateRequest(model: "echo", prompt: words, maxTokens: 100_000))
+        #expect(cut.tokens.count == 100_000 && cut.finish == .length)
+        let stopped = BuiltinProvider.reply(
+            to: GenerateRequest(
+                model: "echo", prompt: String(repeating: "ab", count: 1_000_000) + "STOP tail",
+                stopSequences: [String(repeating: "ab", count: 1000) + "STOP"]))
+        #expect(stopped.tokens.joined().utf8.count == 2_000_000 - 2000)
+    }
+}

@@ -1,3 +1,4 @@
+import Reactor
 import Testing
 
 @testable import RPC
@@ -31,6 +32,18 @@ import Testing
     @Test(arguments: ["", "S", "10", "123456789S", "1.5S", "-1S", "10s", "1 S", "1Sx"])
     func rejectsMalformedValues(value: String) {
         #expect(GRPCTimeout.parseNanoseconds(value) == nil)
+    }
+
+    /// 99999999H (3.6e20 ns) overflowed into a deadline that trapped when converted to a signed clock.
+    @Test func timeoutsBeyondADayMeanNoDeadline() {
+        let now = MonotonicInstant(nanoseconds: UInt64.max - 10)
+        #expect(GRPCTimeout.parseNanoseconds("99999999H") == .max)
+        #expect(GRPCTimeout.deadline("99999999H", from: now) == nil)
+        #expect(GRPCTimeout.deadline("25H", from: now) == nil)
+        let start = MonotonicInstant(nanoseconds: 1_000)
+        #expect(GRPCTimeout.deadline("24H", from: start)?.nanoseconds == 1_000 + 86_400_000_000_000)
+        #expect(GRPCTimeout.deadline("5S", from: start)?.nanoseconds == 5_000_001_000)
+        #expect(GRPCTimeout.deadline("5s", from: start) == nil)
     }
 }
 

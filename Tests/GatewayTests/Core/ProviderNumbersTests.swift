@@ -1,0 +1,65 @@
+import Testing
+
+@testable import Gateway
+
+/// Numbers read from providers (and the totals built from them) never trap, whatever a provider sends.
+@Suite struct ProviderNumbersTests {
+    @Test func countsAreClampedWholeNumbers() {
+        #expect(JSON.number(42).countValue == 42)
+        #expect(JSON.number(9e15).countValue == JSON.largestCount)
+        #expect(JSON.number(1e300).countValue == JSON.largestCount)
+        #expect(JSON.number(-5).countValue == 0)
+        #expect(JSON.number(3.7).countValue == 3)
+        #expect(JSON.string("12").countValue == nil)
+        #expect(JSON.null.countValue == nil)
+    }
+
+    /// An upstream reporting ~9e15 tokens per answer crashed the process after about a thousand answers.
+    @Test func usageTotalsSaturateInsteadOfTrapping() {
+        let ledger = UsageLedger()
+        for _ in 0..<3 {
+            ledger.record(model: "m", provider: "p", apiKey: nil, input: .max / 2, output: .max, cost: .infinity)
+        }
+        let report = ledger.report()
+        #expect(report.totals.tokensInput == .max)
+        #expect(report.totals.tokensOutput == .max)
+        #expect(report.totals.requests == 3)
+        #expect(report.totals.costUSD == 0)
+    }
+
+    @Test func traceparentDigitsMustBeASCIIHex() {
+        let valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        #expect(TraceContext(traceparent: valid)?.traceID == "4bf92f3577b34da6a3ce929d0e0e4736")
+        #expect(TraceContext(traceparent: valid.uppercased().replacingOccurrences(of: "X", with: "x"))?.sampled == true)
+        // Fullwidth digits are hex digits to Character.isHexDigit, and were accepted.
+        let fullwidth = "00-４bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        #expect(TraceContext(traceparent: fullwidth) == nil)
+        #expect(TraceContext(traceparent: "00-00000000000000000000000000000000-00f067aa0ba902b7-01") == nil)
+        #expect(TraceContext(traceparent: "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01") == nil)
+        #expect(TraceContext(traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7-01") == nil)
+    }
+
+    @Test func clientRequestIDsAreKeptOnlyWhenSane() {
+        #expect(RequestID.accepting("abc-123") == "abc-123")
+        for bad in ["", "has space", "line\r\nbreak", "é", String(repeating: "x", count: 129)] {
+            let decided = RequestID.accepting(bad)
+            #expect(decided != bad && decided.utf8.count == 36)
+        }
+        #expect(RequestID.accepting(nil).utf8.count == 36)
+    }
+}
+
+@Suite struct MetricsEscapingTests {
+    /// A discovered model name holding CR LF was one Character, escaped as neither, and broke /metrics.
+    @Test func labelValuesAreEscapedAsBytes() {
+        #expect(MetricsRegistry.escape("plain:model/1") == "plain:model/1")
+        #expect(MetricsRegistry.escape("a\r\nb") == "a\u{FFFD}\\nb")
+        #expect(MetricsRegistry.escape("q\"b\\") == "q\\\"b\\\\")
+        let registry = MetricsRegistry()
+        registry.counter("c_total", help: "h", labels: ["model"])
+        registry.add("c_total", ["evil\r\n# TYPE x counter\r\nx 1"])
+        let lines = registry.render().split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines.allSatisfy { !$0.contains("\r") })
+    }
+}
