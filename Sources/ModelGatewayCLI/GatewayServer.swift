@@ -21,6 +21,18 @@ struct GatewayServer {
         grpc.interceptor = { context in
             context.responseMetadata.set("x-request-id", RequestID.accepting(context.requestMetadata["x-request-id"]))
         }
+        // Every response carries the gateway's own time: calls that waited on providers set it themselves
+        // (their provider time left out); for the rest it is the whole time of the call.
+        grpc.beforeResponseHead = { context in
+            if context.responseMetadata["x-request-id"] == nil {
+                context.responseMetadata.set(
+                    "x-request-id", RequestID.accepting(context.requestMetadata["x-request-id"]))
+            }
+            if context.responseMetadata["x-gateway-overhead-ms"] == nil {
+                let milliseconds = Double(context.startedAt.nanoseconds(until: .now())) / 1e6
+                context.responseMetadata.set("x-gateway-overhead-ms", ModelGatewayService.format3(milliseconds))
+            }
+        }
         var router = RESTShim.router()
         RESTShim(gateway: gateway).register(on: &router)
         var limits = ServerLimits()

@@ -8,19 +8,25 @@ enum RESTResponses {
         RequestID.accepting(request.headers["x-request-id"])
     }
 
+    /// A JSON answer with `x-request-id` and `x-gateway-overhead-ms` (every REST answer carries both).
     static func json(
-        _ writer: any ResponseWriter, status: Int = 200, _ body: JSON, requestID: String,
+        _ writer: any ResponseWriter, status: Int = 200, _ body: JSON, requestID: String, timing: CallTiming,
         headers: HTTPFields = HTTPFields()
     ) async {
         var head = ResponseHead(status: status, headers: headers)
         head.headers.set("content-type", "application/json")
         head.headers.set("x-request-id", requestID)
+        head.headers.set("x-gateway-overhead-ms", overheadMilliseconds(timing))
         try? await writer.respond(head, body: JSONSerializer.serialize(body))
     }
 
     /// `x-gateway-overhead-ms`: the request's time so far that was not spent waiting on providers.
     static func overhead(_ context: CallContext) -> HTTPFields {
-        ["x-gateway-overhead-ms": ModelGatewayService.format3(context.timing.overheadSeconds * 1000)]
+        ["x-gateway-overhead-ms": overheadMilliseconds(context.timing)]
+    }
+
+    static func overheadMilliseconds(_ timing: CallTiming) -> String {
+        ModelGatewayService.format3(timing.overheadSeconds * 1000)
     }
 
     static func errorBody(_ error: GatewayError, requestID: String) -> JSON {
@@ -33,14 +39,15 @@ enum RESTResponses {
     }
 
     static func error(
-        _ writer: any ResponseWriter, _ error: any Error, requestID: String, headers: HTTPFields = HTTPFields()
+        _ writer: any ResponseWriter, _ error: any Error, requestID: String, timing: CallTiming,
+        headers: HTTPFields = HTTPFields()
     ) async {
         let domain = error as? GatewayError ?? GatewayError(.internalError, "internal error")
         var headers = headers
         if let seconds = domain.retryAfterSeconds { headers.set("retry-after", String(seconds)) }
         await json(
             writer, status: ErrorStatusTable.statuses(domain.kind).http, errorBody(domain, requestID: requestID),
-            requestID: requestID, headers: headers)
+            requestID: requestID, timing: timing, headers: headers)
     }
 
     /// Errors the server answers before any handler (malformed HTTP, oversized head, slow head) in the same shape.
@@ -54,7 +61,13 @@ enum RESTResponses {
         let requestID = RequestID.uuid()
         let body = JSONSerializer.serialize(errorBody(GatewayError(kind, message), requestID: requestID))
         return (
-            ResponseHead(status: status, headers: ["content-type": "application/json", "x-request-id": requestID]), body
+            ResponseHead(
+                status: status,
+                headers: [
+                    "content-type": "application/json", "x-request-id": requestID,
+                    // Answered by the transport before any handler ran: no measurable work of the gateway's.
+                    "x-gateway-overhead-ms": "0.000",
+                ]), body
         )
     }
 

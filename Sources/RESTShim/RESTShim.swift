@@ -19,12 +19,13 @@ public struct RESTShim: Sendable {
             notFound: { request, writer, _ in
                 await RESTResponses.error(
                     writer, GatewayError(.notFound, "no endpoint \(request.method) \(request.path)"),
-                    requestID: RESTResponses.requestID(request))
+                    requestID: RESTResponses.requestID(request), timing: CallTiming())
             },
             methodNotAllowed: { request, writer, _, allowed in
                 await RESTResponses.error(
                     writer, GatewayError(.methodNotAllowed, "\(request.method) is not allowed on \(request.path)"),
-                    requestID: RESTResponses.requestID(request), headers: ["allow": allowed.joined(separator: ", ")])
+                    requestID: RESTResponses.requestID(request), timing: CallTiming(),
+                    headers: ["allow": allowed.joined(separator: ", ")])
             })
     }
 
@@ -35,22 +36,22 @@ public struct RESTShim: Sendable {
         _ body: @escaping @Sendable (ServerRequest, CallContext, any ResponseWriter) async throws -> JSON?
     ) -> Router.Handler {
         { request, writer, _ in
-            let requestID = RESTResponses.requestID(request)
+            var context = CallContext(
+                requestID: RESTResponses.requestID(request), traceparent: request.headers["traceparent"])
             do {
-                let key =
-                    open ? nil : try gateway.authenticator.authenticate(authorization: request.headers["authorization"])
+                if !open {
+                    context.apiKey = try gateway.authenticator.authenticate(
+                        authorization: request.headers["authorization"])
+                }
                 guard !request.bodyTooLarge else {
                     throw GatewayError(
                         .payloadTooLarge, "the request body exceeds \(gateway.config.maxRequestBytes) bytes")
                 }
-                let context = CallContext(
-                    requestID: requestID, apiKey: key, traceparent: request.headers["traceparent"])
                 if let answer = try await body(request, context, writer) {
-                    await RESTResponses.json(
-                        writer, answer, requestID: requestID, headers: RESTResponses.overhead(context))
+                    await RESTResponses.json(writer, answer, requestID: context.requestID, timing: context.timing)
                 }
             } catch {
-                await RESTResponses.error(writer, error, requestID: requestID)
+                await RESTResponses.error(writer, error, requestID: context.requestID, timing: context.timing)
             }
         }
     }
@@ -102,13 +103,16 @@ public struct RESTShim: Sendable {
                 JSONResponses.usage(gateway.usage.report(), since: gateway.startedAtRFC3339)
             })
         router.add("GET", "/metrics") { request, writer, _ in
+            let timing = CallTiming()
+            let body = Array(gateway.renderMetrics().utf8)
             let head = ResponseHead(
                 status: 200,
                 headers: [
                     "content-type": "text/plain; version=0.0.4; charset=utf-8",
                     "x-request-id": RESTResponses.requestID(request),
+                    "x-gateway-overhead-ms": RESTResponses.overheadMilliseconds(timing),
                 ])
-            try? await writer.respond(head, body: Array(gateway.renderMetrics().utf8))
+            try? await writer.respond(head, body: body)
         }
     }
 }

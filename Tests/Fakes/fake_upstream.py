@@ -19,6 +19,9 @@ Answers are deterministic: the reply to a prompt is "Echo: <prompt>" cut into wo
     fault:tokens=N                reply with exactly N tokens ("tok0 tok1 ...")
     fault:cached=N                report N prompt tokens as served from cache
     fault:fail_first=N            answer 500 to the first N requests with this exact body, then normally
+    fault:endless_line            start a stream, then send bytes without any line break (up to 64 MiB)
+    fault:huge_body               answer 200 with a body of 64 MiB (JSON that never ends)
+    fault:huge_usage              (Ollama) report 9e15 prompt and completion tokens
 GET /_fake/stats returns the peak number of generation requests handled at once.
 GET /_fake/log returns what the fake saw: requests (path, body) and client disconnects with
 time.monotonic() stamps (the same clock as the tests' CLOCK_MONOTONIC).
@@ -215,6 +218,16 @@ class Handler(BaseHTTPRequestHandler):
             return True
         if "slow_first" in f:
             self.wait(f["slow_first"])
+        if "endless_line" in f or "huge_body" in f:
+            streamed = "endless_line" in f
+            self.start_stream("application/x-ndjson" if self.server.kind == "ollama" and streamed else
+                              "text/event-stream" if streamed else "application/json")
+            filler = (b'{"x":"' if not streamed else b"data: {\"x\":\"") + b"a" * (1 << 20)
+            for _ in range(64):
+                self._raw_chunk(filler)
+                filler = b"a" * (1 << 20)
+            self.end_stream()
+            return True
         if self.seen <= f.get("fail_first", 0):
             self.send_json(500, ERROR_BODIES[self.server.kind](500))
             return True
@@ -263,6 +276,8 @@ class Handler(BaseHTTPRequestHandler):
 # ---- Ollama: /api/generate, /api/chat (NDJSON), /api/tags, /api/show, /api/embed ------------------
 
 def ollama_stats(h, messages, tokens, system=""):
+    if "huge_usage" in h.faults:
+        return {"prompt_eval_count": 9_000_000_000_000_000, "eval_count": 9_000_000_000_000_000}
     return {"total_duration": 5_000_000, "load_duration": 1_000_000,
             "prompt_eval_count": h.input_tokens(messages, system), "prompt_eval_duration": 1_000_000,
             "eval_count": len(tokens), "eval_duration": 3_000_000}

@@ -28,7 +28,7 @@ public enum ConfigLoader {
             allowed: ["port", "host", "max_request_bytes", "drain_timeout_s"])
         let auth = try (top["auth"] ?? missing).mapping(allowed: ["api_keys"])
         let failover = try (top["failover"] ?? missing).mapping(allowed: ["strategies", "retries", "circuit_breaker"])
-        let limits = try (top["rate_limits"] ?? missing).mapping(allowed: ["redis_url", "per_key"])
+        let limits = try (top["rate_limits"] ?? missing).mapping(allowed: ["redis_url", "per_key", "redis_timeout_ms"])
         let discovery = try (top["discovery"] ?? missing).mapping(allowed: ["probe_interval_s"])
 
         var config = GatewayConfig(
@@ -55,6 +55,7 @@ public enum ConfigLoader {
             }
         }
         if let retries = failover["retries"] { config.retries = try retries.int(in: 0...5) }
+        if let timeout = limits["redis_timeout_ms"] { config.redisTimeoutMs = try timeout.int(in: 1...10_000) }
         if let breaker = failover["circuit_breaker"] {
             let fields = try breaker.mapping(allowed: ["failure_threshold", "cooldown_s"])
             if let threshold = fields["failure_threshold"] { config.breakerThreshold = try threshold.int(in: 1...1000) }
@@ -90,7 +91,8 @@ public enum ConfigLoader {
         for item in try list.sequence() {
             let fields = try item.mapping(allowed: [
                 "name", "type", "endpoint", "api_key", "timeout_s", "connect_timeout_s", "first_token_timeout_s",
-                "idle_timeout_s", "max_concurrency", "rate_limit", "token_delay_ms", "discover",
+                "idle_timeout_s", "max_concurrency", "rate_limit", "token_delay_ms", "discover", "max_response_bytes",
+                "max_event_bytes",
             ])
             guard let nameNode = fields["name"], case let name = try nameNode.string(), !name.isEmpty else {
                 throw item.error("name is required")
@@ -113,18 +115,22 @@ public enum ConfigLoader {
                 firstByte: try seconds(fields["first_token_timeout_s"]) ?? 60,
                 idle: try seconds(fields["idle_timeout_s"]) ?? 60,
                 total: try seconds(fields["timeout_s"]) ?? 120)
-            result.append(
-                ProviderConfig(
-                    name: name, kind: kind, endpoint: endpoint, apiKey: try fields["api_key"]?.string() ?? "",
-                    timeouts: timeouts,
-                    maxConcurrency: try optional(fields["max_concurrency"]) { node throws(ConfigError) in
-                        try node.int(in: 1...1_000_000)
-                    },
-                    rateLimit: try fields["rate_limit"].map(rateLimit),
-                    tokenDelayMs: try optional(fields["token_delay_ms"]) { node throws(ConfigError) in
-                        try node.int(in: 0...60_000)
-                    } ?? 0,
-                    discover: try optional(fields["discover"]) { node throws(ConfigError) in try node.bool() } ?? true))
+            var provider = ProviderConfig(
+                name: name, kind: kind, endpoint: endpoint, apiKey: try fields["api_key"]?.string() ?? "",
+                timeouts: timeouts,
+                maxConcurrency: try optional(fields["max_concurrency"]) { node throws(ConfigError) in
+                    try node.int(in: 1...1_000_000)
+                },
+                rateLimit: try fields["rate_limit"].map(rateLimit),
+                tokenDelayMs: try optional(fields["token_delay_ms"]) { node throws(ConfigError) in
+                    try node.int(in: 0...60_000)
+                } ?? 0,
+                discover: try optional(fields["discover"]) { node throws(ConfigError) in try node.bool() } ?? true)
+            if let bytes = fields["max_response_bytes"] {
+                provider.maxResponseBytes = try bytes.int(in: 1024...(1 << 30))
+            }
+            if let bytes = fields["max_event_bytes"] { provider.maxEventBytes = try bytes.int(in: 1024...(1 << 30)) }
+            result.append(provider)
         }
         return result
     }

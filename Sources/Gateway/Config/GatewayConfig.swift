@@ -40,6 +40,12 @@ public struct ProviderConfig: Sendable, Equatable {
     public var tokenDelayMs: Int
     /// Whether the provider's list endpoint adds models beyond the configured ones.
     public var discover: Bool
+    /// Largest non-streamed response body read from the provider (`max_response_bytes`).
+    public var maxResponseBytes: Int = ProviderConfig.defaultMaxResponseBytes
+    /// Largest SSE event or NDJSON line of a streamed response (`max_event_bytes`).
+    public var maxEventBytes: Int = SSEDecoder.defaultMaxEventBytes
+
+    public static let defaultMaxResponseBytes = 16 << 20
 
     /// Providers that need a key (Anthropic) are inactive, sending nothing, until one is set.
     public var isActive: Bool { kind != .anthropic || !apiKey.isEmpty }
@@ -81,6 +87,8 @@ public struct GatewayConfig: Sendable, Equatable {
     /// Consecutive failures that open a provider's circuit, and how long it stays open.
     public var breakerThreshold: Int = 5
     public var breakerCooldownS: Double = 30
+    /// How long a request's rate-limit check may wait on Redis before it goes on unlimited.
+    public var redisTimeoutMs: Int = 100
 
     public static let defaultFailover: [FailoverStrategy] = [.sameTier, .tierUp, .providerFallback]
 }

@@ -25,7 +25,10 @@ public struct CallContext: Sendable {
         let left = (deadline - .now).milliseconds / 1000
         guard left > 0 else { throw GatewayError(.deadlineExceeded, "the request's deadline passed") }
         var timeouts = configured
-        timeouts.total = min(configured.total ?? left, left)
+        if left < configured.total ?? .infinity {
+            timeouts.total = left
+            timeouts.totalIsClientDeadline = true
+        }
         return timeouts
     }
 }

@@ -29,6 +29,8 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
     public var message: String
     /// Seconds the client should wait before retrying (rate limits).
     public var retryAfterSeconds: Int?
+    /// A provider refused the gateway's own credentials (401/403): a provider error, reported as such.
+    public var isProviderAuthenticationFailure = false
 
     public init(_ kind: Kind, _ message: String, retryAfterSeconds: Int? = nil) {
         self.kind = kind

@@ -33,15 +33,21 @@ public final class ModelGateway: Sendable {
         }
         router = RequestRouter(
             registry: registry, planner: FailoverPlanner(registry: registry, strategies: config.failoverStrategies),
-            limiter: RateLimiter(store: rateLimits ?? Self.rateLimitStore(config)), breaker: breaker,
+            limiter: RateLimiter(store: rateLimits ?? Self.rateLimitStore(config, metrics: metrics.registry)),
+            breaker: breaker,
             concurrency: concurrency, metrics: metrics, tracer: tracer,
             keyLimit: config.keyRateLimit, maxRetries: config.retries)
         prober = ProviderProber(registry: registry, interval: config.probeIntervalS, breaker: breaker)
     }
 
     /// Redis when `rate_limits.redis_url` is set (shared by every replica), else process memory.
-    static func rateLimitStore(_ config: GatewayConfig) -> any RateLimitStore {
-        if !config.redisURL.isEmpty, let redis = RedisRateLimitStore(url: config.redisURL) { return redis }
+    static func rateLimitStore(_ config: GatewayConfig, metrics: MetricsRegistry) -> any RateLimitStore {
+        if !config.redisURL.isEmpty,
+            let redis = RedisRateLimitStore(
+                url: config.redisURL, timeout: .milliseconds(config.redisTimeoutMs), metrics: metrics)
+        {
+            return redis
+        }
         return InProcessRateLimitStore()
     }
 
@@ -89,7 +95,7 @@ public final class ModelGateway: Sendable {
     }
 
     public func health(detailed: Bool) async -> HealthResponse {
-        if detailed { await prober.probeAll() }
+        if detailed { await prober.probeAllShared() }
         let providers = registry.providers.map { provider in
             let status = reportedStatus(provider)
             return ProviderHealth(

@@ -46,8 +46,8 @@ struct RequestRouter: Sendable {
         var previous = requested.name
         var tried = false
         // The circuit is asked only for an attempt about to run: asking claims its half-open probe.
-        for attempt in planner.plan(for: requested, needing: capability)
-        where breaker.allows(attempt.route.provider.name) {
+        for attempt in planner.plan(for: requested, needing: capability) {
+            guard let admission = breaker.admit(attempt.route.provider.name) else { continue }
             // A move to another candidate, including straight past a requested model whose providers are down.
             if tried || previous != attempt.model.name {
                 metrics.registry.add("gateway_failovers_total", [previous, attempt.model.name])
@@ -55,20 +55,31 @@ struct RequestRouter: Sendable {
             tried = true
             previous = attempt.model.name
             do {
-                return (try await runAttempt(attempt, context: context, trace: trace, operation), attempt)
+                return (
+                    try await runAttempt(attempt, admission: admission, context: context, trace: trace, operation),
+                    attempt
+                )
             } catch let error as GatewayError where error.allowsFailover {
                 lastError = error
             }
         }
-        throw lastError
-            ?? GatewayError(.noProviderAvailable, "no provider is available for model \"\(requested.name)\"")
+        if let lastError { throw lastError }
+        // Nothing was tried. A provider skipped because it refuses the gateway's key is the reason to give.
+        for route in requested.routes {
+            let status = registry.status(of: route.provider.name)
+            if status.authenticationFailed { throw GatewayError(.providerError, status.error) }
+        }
+        throw GatewayError(.noProviderAvailable, "no provider is available for model \"\(requested.name)\"")
     }
 
     private func runAttempt<T>(
-        _ attempt: Attempt, context: CallContext, trace: TraceContext?,
+        _ attempt: Attempt, admission: CircuitBreaker.Admission, context: CallContext, trace: TraceContext?,
         _ operation: (Attempt, UpstreamCallSettings) async throws -> T
     ) async throws -> T {
         let provider = attempt.route.provider
+        // Only the provider's own answers count for its circuit; a probe that ends any other way is handed back.
+        var judged = false
+        defer { if !judged, admission == .probe { breaker.releaseProbe(provider.name) } }
         try await limiter.check("provider", provider.name, provider.config.rateLimit)
         let permit = try await concurrency[provider.name]?.acquire(provider: provider.name)
         let span = tracer.start(
@@ -88,10 +99,14 @@ struct RequestRouter: Sendable {
             do {
                 let result = try await context.timing.measure { try await operation(attempt, settings) }
                 breaker.recordSuccess(provider.name)
+                judged = true
                 span?.end(attributes)
                 return result
             } catch let error as GatewayError where error.allowsFailover {
-                if error.kind != .rateLimited { breaker.recordFailure(provider.name) }
+                if error.kind != .rateLimited {
+                    breaker.recordFailure(provider.name)
+                    judged = true
+                }
                 if error.kind == .noProviderAvailable {
                     // Unreachable: skip it until a probe sees it again, rather than retry.
                     // A failed request (not a probe) takes the provider out briefly, so one transient

@@ -44,9 +44,14 @@ public final class UsageLedger: Sendable {
 
     public init() {}
 
+    /// Distinct key rows kept: with authentication off, keys are whatever clients send, and each new one
+    /// would be a row for ever; past this many, new keys count under `other`.
+    static let maxKeyRows = 1000
+
     public func record(model: String, provider: String, apiKey: String?, input: Int, output: Int, cost: Double) {
-        let keyID = apiKey.map(Self.keyID) ?? "anonymous"
+        var keyID = apiKey.map(Self.keyID) ?? "anonymous"
         state.withLock { state in
+            if state.byKey[keyID] == nil, state.byKey.count >= Self.maxKeyRows { keyID = "other" }
             state.totals.add(input: input, output: output, cost: cost)
             state.byModel[model, default: Totals()].add(input: input, output: output, cost: cost)
             state.byProvider[provider, default: Totals()].add(input: input, output: output, cost: cost)

@@ -60,6 +60,11 @@ final class CurlMulti: @unchecked Sendable {
 
     func add(_ transfer: CurlTransfer) {
         onLoop {
+            // Cancelled between asking and getting here (on another thread): it must not start at all.
+            guard !transfer.body.isClosed else {
+                transfer.abortReason = GatewayError(.cancelled, "the request was cancelled")
+                return transfer.complete(CURLE_ABORTED_BY_CALLBACK)
+            }
             self.transfers[ObjectIdentifier(transfer)] = transfer
             curl_multi_add_handle(self.multi, transfer.easy)
             self.armDeadline(of: transfer)
@@ -146,23 +151,37 @@ final class CurlMulti: @unchecked Sendable {
         }
     }
 
-    /// Our own timeouts (first byte, idle) fire from a loop timer per transfer, re-armed lazily: data moves
+    /// The consumer saw the answer's first content: the first-token deadline is met, the idle one runs.
+    func contentStarted(_ transfer: CurlTransfer) {
+        onLoop {
+            guard self.transfers[ObjectIdentifier(transfer)] != nil else { return }
+            transfer.deadlines.contentStarted(at: .now())
+            self.rearmIfEarlier(transfer)
+        }
+    }
+
+    /// Our own timeouts (first token, idle) fire from a loop timer per transfer, re-armed lazily: data moves
     /// the idle deadline on, and the timer only looks again when it fires.
     private func armDeadline(of transfer: CurlTransfer) {
-        guard let deadline = transfer.nextDeadline ?? transfer.nextIdleCheck else { return }
-        let remaining = max(.zero, deadline - .now)
-        let nanoseconds =
-            UInt64(remaining.components.seconds) * 1_000_000_000
-            + UInt64(remaining.components.attoseconds / 1_000_000_000)
-        transfer.deadlineTimer = loop.schedule(afterNanoseconds: nanoseconds) { [weak self, weak transfer] in
+        guard let next = transfer.deadlines.next else { return }
+        transfer.armedAt = next.at
+        transfer.deadlineTimer = loop.schedule(at: next.at) { [weak self, weak transfer] in
             guard let self, let transfer, self.transfers[ObjectIdentifier(transfer)] != nil else { return }
-            if let deadline = transfer.nextDeadline, deadline <= .now {
-                transfer.abortReason = transfer.timeoutError
+            if let due = transfer.deadlines.next, due.at <= .now() {
+                transfer.abortReason = transfer.deadlines.error(due.kind)
                 self.finish(transfer, code: CURLE_OPERATION_TIMEDOUT)
             } else {
                 self.armDeadline(of: transfer)
             }
         }
+    }
+
+    /// Moves the timer earlier when a deadline now falls before it (the answer started, and the idle
+    /// timeout is shorter than what was left of the first-token one). On the loop.
+    func rearmIfEarlier(_ transfer: CurlTransfer) {
+        guard let next = transfer.deadlines.next, let armed = transfer.armedAt, next.at < armed else { return }
+        transfer.deadlineTimer?.cancel()
+        armDeadline(of: transfer)
     }
 
     /// Removes the handle (an unfinished transfer's connection is closed, not reused) and settles it.

@@ -26,10 +26,12 @@ final class CurlTransfer: @unchecked Sendable {
     let body: BodyChannel
     private var head: CheckedContinuation<UpstreamResponse, any Error>?
     private var responseHeaders = ResponseHeaders()
-    let startedAt = ContinuousClock.now
-    private(set) var lastDataAt: ContinuousClock.Instant?
-    /// Fires when our own first-byte or idle timeout may be due; owned by the multi.
+    /// Our own first-token and idle timeouts (curl keeps the connect and total ones).
+    var deadlines: TransferDeadlines
+    /// Fires when one of `deadlines` may be due, at `armedAt`; owned by the multi.
     var deadlineTimer: ScheduledTimer?
+    var armedAt: MonotonicInstant?
+    private unowned let multi: CurlMulti
     /// Set when the transfer ended for a reason curl does not know (our timeouts, cancellation).
     var abortReason: GatewayError?
     /// Counts this transfer while it is alive (its client's count returns to zero when idle).
@@ -39,13 +41,16 @@ final class CurlTransfer: @unchecked Sendable {
         guard let easy = multi.takeHandle() else { return nil }
         self.easy = easy
         timeouts = request.timeouts
+        deadlines = TransferDeadlines(timeouts: request.timeouts, streaming: request.streaming, startedAt: .now())
+        self.multi = multi
         self.live = live
         // Weak: the channel lives as long as its consumer, the transfer only while curl runs it (CurlMulti's
         // table holds it); a strong reference here would be a cycle that leaks every transfer.
         let owner = WeakTransfer()
         body = BodyChannel(
             resume: { if let transfer = owner.transfer { multi.unpause(transfer) } },
-            cancel: { if let transfer = owner.transfer { multi.cancel(transfer) } })
+            cancel: { if let transfer = owner.transfer { multi.cancel(transfer) } },
+            contentStarted: { if let transfer = owner.transfer { multi.contentStarted(transfer) } })
         owner.transfer = self
         live.increment()
         configure(request)
@@ -100,6 +105,11 @@ final class CurlTransfer: @unchecked Sendable {
     func awaitHead(start: @escaping () -> Void) async throws -> UpstreamResponse {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
+                // A call cancelled before it starts never starts (the cancel handler ran first and found
+                // no transfer to abort; the provider would have generated to the end for nobody).
+                guard !Task.isCancelled else {
+                    return continuation.resume(throwing: GatewayError(.cancelled, "the request was cancelled"))
+                }
                 head = continuation
                 start()
             }
@@ -131,7 +141,8 @@ final class CurlTransfer: @unchecked Sendable {
     private func resolveHead(status: Int) {
         guard let head else { return }
         self.head = nil
-        lastDataAt = .now
+        deadlines.headArrived(at: .now())
+        multi.rearmIfEarlier(self)
         head.resume(
             returning: UpstreamResponse(status: status, headers: responseHeaders, body: UpstreamBody(channel: body)))
     }
@@ -141,26 +152,8 @@ final class CurlTransfer: @unchecked Sendable {
         let length = size * count
         let bytes = [UInt8](UnsafeRawBufferPointer(start: data, count: length))
         guard transfer.body.offer(bytes) else { return cshim_curl_writefunc_pause() }
-        transfer.lastDataAt = .now
+        transfer.deadlines.dataArrived(at: .now())
         return length
-    }
-
-    /// The earliest moment one of our own timeouts (first byte, idle) fires.
-    var nextDeadline: ContinuousClock.Instant? {
-        if let last = lastDataAt, let idle = timeouts.idle { return last + .milliseconds(Int(idle * 1000)) }
-        if lastDataAt == nil, let first = timeouts.firstByte { return startedAt + .milliseconds(Int(first * 1000)) }
-        return nil
-    }
-
-    /// When to look again for an idle timeout that cannot be due yet (no byte has arrived to start it).
-    var nextIdleCheck: ContinuousClock.Instant? {
-        timeouts.idle.map { .now + .milliseconds(Int($0 * 1000)) }
-    }
-
-    var timeoutError: GatewayError {
-        lastDataAt == nil
-            ? GatewayError(.providerTimeout, "the provider sent nothing within \(timeouts.firstByte ?? 0) s")
-            : GatewayError(.providerTimeout, "the provider stalled for more than \(timeouts.idle ?? 0) s")
     }
 
     /// Gives the easy handle up for reuse; called by the multi once the transfer is finished and removed.
@@ -188,8 +181,15 @@ final class CurlTransfer: @unchecked Sendable {
         case CURLE_OPERATION_TIMEDOUT:
             var connected = 0
             _ = cshim_curl_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connected)
-            let which = lastDataAt == nil && connected == 0 && timeouts.connect != nil ? "connect" : "total"
-            return GatewayError(.providerTimeout, "provider \(which) timeout")
+            if connected == 0, timeouts.connect != nil {
+                return GatewayError(.providerTimeout, "provider connect timeout")
+            }
+            if timeouts.totalIsClientDeadline {
+                // curl's total was cut to the client's own deadline: the client's clock ran out, not the
+                // provider's, so this is no provider failure (no failover, no circuit-breaker count).
+                return GatewayError(.deadlineExceeded, "the request's deadline passed while the provider answered")
+            }
+            return GatewayError(.providerTimeout, "provider total timeout")
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM:
             return GatewayError(.providerError, "TLS failure talking to the provider: \(reason)")
         case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE, CURLE_GOT_NOTHING, CURLE_HTTP2, CURLE_HTTP2_STREAM:

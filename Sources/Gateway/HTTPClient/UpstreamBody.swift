@@ -22,6 +22,17 @@ public final class UpstreamBody: Sendable {
         try await channel.next()
     }
 
+    /// Tells the transfer that the answer's first content arrived (for streams, whose first-token timeout
+    /// runs until then). Once is enough; later calls do nothing.
+    public func contentStarted() {
+        channel.markContentStarted()
+    }
+
+    /// Stops the transfer (its connection closes); later reads fail.
+    public func cancel() {
+        channel.abort(GatewayError(.cancelled, "the response was abandoned"))
+    }
+
     /// Reads the whole body, failing once it exceeds `limit` bytes.
     public func collect(limit: Int = 64 << 20) async throws -> [UInt8] {
         var all: [UInt8] = []
@@ -47,18 +58,34 @@ final class BodyChannel: Sendable {
         var failure: GatewayError?
         var waiter: CheckedContinuation<[UInt8]?, any Error>?
         var paused = false
+        var contentStarted = false
     }
 
     private let state = Mutex(State())
     private let pauseThreshold: Int
     private let resume: @Sendable () -> Void
     private let cancel: @Sendable () -> Void
+    private let contentStarted: @Sendable () -> Void
 
-    init(pauseThreshold: Int = 1 << 20, resume: @escaping @Sendable () -> Void, cancel: @escaping @Sendable () -> Void)
-    {
+    init(
+        pauseThreshold: Int = 1 << 20, resume: @escaping @Sendable () -> Void, cancel: @escaping @Sendable () -> Void,
+        contentStarted: @escaping @Sendable () -> Void = {}
+    ) {
         self.pauseThreshold = pauseThreshold
         self.resume = resume
         self.cancel = cancel
+        self.contentStarted = contentStarted
+    }
+
+    /// True once the body ended or was aborted.
+    var isClosed: Bool { state.withLock { $0.finished } }
+
+    func markContentStarted() {
+        let first = state.withLock { state -> Bool in
+            defer { state.contentStarted = true }
+            return !state.contentStarted
+        }
+        if first { contentStarted() }
     }
 
     /// The consumer let go: stop the transfer if it is still running.

@@ -8,6 +8,9 @@ public struct UpstreamTimeouts: Sendable, Equatable {
     public var idle: Double?
     /// The whole exchange.
     public var total: Double?
+    /// True when `total` was cut to the client's own deadline: its expiry is then the client's, not a
+    /// provider failure.
+    public var totalIsClientDeadline = false
 
     public init(connect: Double? = nil, firstByte: Double? = nil, idle: Double? = nil, total: Double? = nil) {
         self.connect = connect
@@ -24,6 +27,9 @@ public struct UpstreamRequest: Sendable {
     public var headers: [(String, String)]
     public var body: [UInt8]
     public var timeouts: UpstreamTimeouts
+    /// A streamed answer: the first-token timeout runs until the consumer reports content
+    /// (`UpstreamBody.contentStarted()`) rather than until the response head.
+    public var streaming = false
 
     public init(
         method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8] = [],
@@ -37,12 +43,14 @@ public struct UpstreamRequest: Sendable {
     }
 
     /// A JSON POST.
-    public static func post(_ url: String, json: JSON, headers: [(String, String)] = [], timeouts: UpstreamTimeouts)
-        -> UpstreamRequest
-    {
-        UpstreamRequest(
+    public static func post(
+        _ url: String, json: JSON, headers: [(String, String)] = [], timeouts: UpstreamTimeouts, streaming: Bool = false
+    ) -> UpstreamRequest {
+        var request = UpstreamRequest(
             method: "POST", url: url, headers: [("content-type", "application/json")] + headers,
             body: JSONSerializer.serialize(json), timeouts: timeouts)
+        request.streaming = streaming
+        return request
     }
 }
 

@@ -18,13 +18,31 @@ public final class CircuitBreaker: Sendable {
         self.cooldown = cooldown
     }
 
-    /// Whether a call may go to `provider` now (claims the half-open probe when the cool-down is over).
-    func allows(_ provider: String) -> Bool {
+    /// How a call was let through.
+    enum Admission: Equatable {
+        /// The circuit is closed.
+        case closed
+        /// The call is the circuit's one half-open probe: it must end in `recordSuccess`, `recordFailure` or
+        /// `releaseProbe`, or the provider stays shut out.
+        case probe
+    }
+
+    /// Whether a call may go to `provider` now; nil when the circuit is open. Claims the half-open probe
+    /// when the cool-down is over.
+    func admit(_ provider: String) -> Admission? {
         circuits.withLock { circuits in
-            guard let openUntil = circuits[provider]?.openUntil else { return true }
-            guard ContinuousClock.now >= openUntil, circuits[provider]?.probing == false else { return false }
+            guard let openUntil = circuits[provider]?.openUntil else { return .closed }
+            guard ContinuousClock.now >= openUntil, circuits[provider]?.probing == false else { return nil }
             circuits[provider]?.probing = true
-            return true
+            return .probe
+        }
+    }
+
+    /// The probe ended without telling anything of the provider (the client cancelled or ran out of time,
+    /// the request was invalid, a limit refused it before it was sent): the next call may probe again.
+    func releaseProbe(_ provider: String) {
+        circuits.withLock { circuits in
+            if circuits[provider]?.probing == true { circuits[provider]?.probing = false }
         }
     }
 

@@ -11,18 +11,33 @@ public final class InProcessRateLimitStore: RateLimitStore {
     private struct Bucket {
         var tokens: Double
         var updated: ContinuousClock.Instant
+        var capacity: Double
+
+        /// Refilled to capacity by now: the same as no bucket at all.
+        func isFull(at now: ContinuousClock.Instant) -> Bool {
+            tokens + (now - updated).milliseconds / 1000 * capacity / 60 >= capacity
+        }
     }
 
     private let buckets = Mutex<[String: Bucket]>([:])
+    /// Buckets kept at most: keys are client-chosen when authentication is off. A full bucket is the same
+    /// as none, so those go first; a key that finds no room is not limited (it proves nothing anyway).
+    let maxBuckets: Int
 
-    public init() {}
+    public init(maxBuckets: Int = 100_000) {
+        self.maxBuckets = maxBuckets
+    }
 
     public func take(_ key: String, limit: RateLimit) async -> Int? {
         let now = ContinuousClock.now
         let capacity = Double(limit.requestsPerMinute)
         let perSecond = capacity / 60
         return buckets.withLock { buckets in
-            var bucket = buckets[key] ?? Bucket(tokens: capacity, updated: now)
+            if buckets[key] == nil, buckets.count >= maxBuckets {
+                buckets = buckets.filter { !$0.value.isFull(at: now) }
+                guard buckets.count < maxBuckets else { return nil }
+            }
+            var bucket = buckets[key] ?? Bucket(tokens: capacity, updated: now, capacity: capacity)
             bucket.tokens = min(capacity, bucket.tokens + (now - bucket.updated).milliseconds / 1000 * perSecond)
             bucket.updated = now
             defer { buckets[key] = bucket }

@@ -1,6 +1,10 @@
+import Synchronization
+
 /// Token buckets kept in Redis, so every replica draws on the same budgets. The bucket update is one Lua
-/// script (atomic in Redis). When Redis cannot be reached the request is allowed, and a warning logged:
-/// a limiter outage should not become a gateway outage.
+/// script (atomic in Redis). When Redis cannot answer within the client's small budget (down, slow,
+/// black-holed, or answering nonsense) the request is allowed: a limiter outage must not become a gateway
+/// outage. Each such pass is counted (`gateway_rate_limit_store_failures_total`) and logged, at most one
+/// warning per `warningInterval`.
 public final class RedisRateLimitStore: RateLimitStore {
     // KEYS[1] bucket; ARGV: capacity, refill per ms, now in ms. Returns 0 when allowed, else ms to wait.
     static let script = """
@@ -17,11 +21,23 @@ public final class RedisRateLimitStore: RateLimitStore {
 
     private let client: RESPClient
     private let logger: RequestLogger
+    private let metrics: MetricsRegistry?
+    private let lastWarning = Mutex<ContinuousClock.Instant?>(nil)
+    let warningInterval: Duration = .seconds(10)
 
-    public init?(url: String, logger: RequestLogger = RequestLogger()) {
-        guard let client = RESPClient(url: url) else { return nil }
+    /// `timeout` bounds each check: past it the request goes on, unlimited.
+    public init?(
+        url: String, timeout: Duration = .milliseconds(100), logger: RequestLogger = RequestLogger(),
+        metrics: MetricsRegistry? = nil
+    ) {
+        guard let client = RESPClient(url: url, timeout: timeout) else { return nil }
         self.client = client
         self.logger = logger
+        self.metrics = metrics
+        metrics?.counter(
+            "gateway_rate_limit_store_failures_total",
+            help: "Rate-limit checks let through because the shared store did not answer in time or failed.",
+            labels: ["reason"])
     }
 
     public func take(_ key: String, limit: RateLimit) async -> Int? {
@@ -34,13 +50,32 @@ public final class RedisRateLimitStore: RateLimitStore {
                 String(now),
             ])
             switch reply {
-            case .integer(let wait): return wait == 0 ? nil : max(1, (wait + 999) / 1000)
+            case .integer(let wait):
+                guard wait > 0 else { return nil }
+                // Seconds, rounded up, within an hour whatever the store says.
+                return Int(min(Double(wait), 3_600_000) / 1000 + 0.999)
             case .error(let message): throw RESPClient.Failure(description: message)
             default: throw RESPClient.Failure(description: "unexpected reply \(reply)")
             }
-        } catch {
-            logger.log(.warn, "rate limit store unavailable; allowing the request", ["error": .string("\(error)")])
+        } catch is CancellationError {
             return nil
+        } catch {
+            failedOpen(error)
+            return nil
+        }
+    }
+
+    private func failedOpen(_ error: any Error) {
+        let reason = (error as? RESPClient.Failure)?.isTimeout == true ? "timeout" : "error"
+        metrics?.add("gateway_rate_limit_store_failures_total", [reason])
+        let now = ContinuousClock.now
+        let due = lastWarning.withLock { last -> Bool in
+            guard last.map({ now - $0 >= warningInterval }) ?? true else { return false }
+            last = now
+            return true
+        }
+        if due {
+            logger.log(.warn, "rate limit store unavailable; allowing requests", ["error": .string("\(error)")])
         }
     }
 }

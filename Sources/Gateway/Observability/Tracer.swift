@@ -80,7 +80,8 @@ enum OTLPEncoding {
     static func attribute(_ key: String, _ value: JSON) -> JSON {
         let typed: JSON
         switch value {
-        case .number(let number) where number.rounded() == number && abs(number) < 9e15: typed = ["intValue": .string(String(Int64(number)))]
+        case .number(let number) where number.rounded() == number && abs(number) < 9e15:
+            typed = ["intValue": .string(String(Int64(number)))]
         case .number(let number): typed = ["doubleValue": .number(number)]
         case .bool(let flag): typed = ["boolValue": .bool(flag)]
         default: typed = ["stringValue": .string(value.stringValue ?? JSONSerializer.string(value))]

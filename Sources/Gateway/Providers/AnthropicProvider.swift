@@ -43,19 +43,22 @@ struct AnthropicProvider: Provider {
         return .object(json)
     }
 
-    private func send(_ json: JSON, timeouts: UpstreamTimeouts, headers extra: [(String, String)] = [])
-        async throws -> UpstreamResponse
-    {
+    private func send(
+        _ json: JSON, timeouts: UpstreamTimeouts, headers extra: [(String, String)] = [],
+        streaming: Bool = false
+    ) async throws -> UpstreamResponse {
         try requireKey()
         let response = try await client.send(
-            .post(config.endpoint + "/v1/messages", json: json, headers: headers + extra, timeouts: timeouts))
+            .post(
+                config.endpoint + "/v1/messages", json: json, headers: headers + extra, timeouts: timeouts,
+                streaming: streaming))
         try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
         return response
     }
 
     func complete(_ call: ProviderCall) async throws -> ProviderCompletion {
         let answer = try await ProviderHTTP.json(
-            try await send(body(call, stream: false), timeouts: call.timeouts, headers: call.headers), provider: name)
+            try await send(body(call, stream: false), timeouts: call.timeouts, headers: call.headers), provider: config)
         let text = answer["content"]?.arrayValue?.compactMap {
             $0["type"]?.stringValue == "text" ? $0["text"]?.stringValue : nil
         }
@@ -70,8 +73,10 @@ struct AnthropicProvider: Provider {
     }
 
     func stream(_ call: ProviderCall) async throws -> ProviderEventStream {
-        let response = try await send(body(call, stream: true), timeouts: call.timeouts, headers: call.headers)
-        return ProviderHTTP.events(response.body, AnthropicStreamTranslator(provider: name))
+        let response = try await send(
+            body(call, stream: true), timeouts: call.timeouts, headers: call.headers, streaming: true)
+        return ProviderHTTP.events(
+            response.body, AnthropicStreamTranslator(provider: name, maxEventBytes: config.maxEventBytes))
     }
 
     func embed(upstreamModel: String, input: [String], timeouts: UpstreamTimeouts, headers: [(String, String)])
@@ -85,7 +90,7 @@ struct AnthropicProvider: Provider {
         let response = try await client.send(
             UpstreamRequest(url: config.endpoint + "/v1/models", headers: headers, timeouts: timeouts))
         try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
-        return (try await ProviderHTTP.json(response, provider: name))["data"]?.arrayValue?.compactMap {
+        return (try await ProviderHTTP.json(response, provider: config))["data"]?.arrayValue?.compactMap {
             $0["id"]?.stringValue.map { DiscoveredModel(name: $0, capabilities: [.generate, .chat, .stream]) }
         } ?? []
     }
@@ -95,12 +100,13 @@ struct AnthropicProvider: Provider {
 /// (stop_reason, output usage), message_stop; `error` events (such as overloaded_error) are failures.
 struct AnthropicStreamTranslator: StreamTranslator {
     let provider: String
-    private var decoder = SSEDecoder()
+    private var decoder: SSEDecoder
     private var stopped = false
     private var cachedInput = 0
 
-    init(provider: String) {
+    init(provider: String, maxEventBytes: Int = SSEDecoder.defaultMaxEventBytes) {
         self.provider = provider
+        decoder = SSEDecoder(maxEventBytes: maxEventBytes)
     }
 
     static func finishReason(_ reason: String?) -> FinishReason {
@@ -114,7 +120,7 @@ struct AnthropicStreamTranslator: StreamTranslator {
 
     mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent] {
         var events: [ProviderEvent] = []
-        for event in decoder.feed(bytes) {
+        for event in try decoder.feed(bytes) {
             let payload: JSON
             do {
                 payload = try JSONParser.parseRepairingUTF8(event.dataBytes)

@@ -36,11 +36,12 @@ final class OllamaProvider: Provider {
         return ("/api/chat", .object(json))
     }
 
-    private func send(_ path: String, _ json: JSON, timeouts: UpstreamTimeouts, headers extra: [(String, String)] = [])
-        async throws -> UpstreamResponse
-    {
+    private func send(
+        _ path: String, _ json: JSON, timeouts: UpstreamTimeouts, headers extra: [(String, String)] = [],
+        streaming: Bool = false
+    ) async throws -> UpstreamResponse {
         let response = try await client.send(
-            .post(config.endpoint + path, json: json, headers: extra, timeouts: timeouts))
+            .post(config.endpoint + path, json: json, headers: extra, timeouts: timeouts, streaming: streaming))
         try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
         return response
     }
@@ -48,7 +49,7 @@ final class OllamaProvider: Provider {
     func complete(_ call: ProviderCall) async throws -> ProviderCompletion {
         let (path, json) = body(call, stream: false)
         let answer = try await ProviderHTTP.json(
-            try await send(path, json, timeouts: call.timeouts, headers: call.headers), provider: name)
+            try await send(path, json, timeouts: call.timeouts, headers: call.headers), provider: config)
         if let message = Self.errorMessage(answer) {
             throw GatewayError(.providerError, "provider \(name): \(message)")
         }
@@ -62,8 +63,9 @@ final class OllamaProvider: Provider {
 
     func stream(_ call: ProviderCall) async throws -> ProviderEventStream {
         let (path, json) = body(call, stream: true)
-        let response = try await send(path, json, timeouts: call.timeouts, headers: call.headers)
-        return ProviderHTTP.events(response.body, OllamaStreamTranslator(provider: name))
+        let response = try await send(path, json, timeouts: call.timeouts, headers: call.headers, streaming: true)
+        return ProviderHTTP.events(
+            response.body, OllamaStreamTranslator(provider: name, maxEventBytes: config.maxEventBytes))
     }
 
     func embed(upstreamModel: String, input: [String], timeouts: UpstreamTimeouts, headers: [(String, String)])
@@ -71,7 +73,7 @@ final class OllamaProvider: Provider {
     {
         let json: JSON = ["model": .string(upstreamModel), "input": .array(input.map(JSON.string))]
         let answer = try await ProviderHTTP.json(
-            try await send("/api/embed", json, timeouts: timeouts, headers: headers), provider: name)
+            try await send("/api/embed", json, timeouts: timeouts, headers: headers), provider: config)
         guard let vectors = answer["embeddings"]?.arrayValue, vectors.count == input.count else {
             throw GatewayError(.providerError, "provider \(name) sent no embeddings")
         }
@@ -84,7 +86,7 @@ final class OllamaProvider: Provider {
         let response = try await client.send(UpstreamRequest(url: config.endpoint + "/api/tags", timeouts: timeouts))
         try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
         let names =
-            (try await ProviderHTTP.json(response, provider: name))["models"]?.arrayValue?
+            (try await ProviderHTTP.json(response, provider: config))["models"]?.arrayValue?
             .compactMap { $0["name"]?.stringValue } ?? []
         var models: [DiscoveredModel] = []
         for model in names {
@@ -102,7 +104,7 @@ final class OllamaProvider: Provider {
 
     private func show(_ model: String, timeouts: UpstreamTimeouts) async throws -> DiscoveredModel {
         let answer = try await ProviderHTTP.json(
-            try await send("/api/show", ["model": .string(model)], timeouts: timeouts), provider: name)
+            try await send("/api/show", ["model": .string(model)], timeouts: timeouts), provider: config)
         let info = answer["model_info"]?.objectValue
         let context = info?.entries.first { $0.key.hasSuffix(".context_length") }?.value.countValue
         var capabilities: [Capability]?
@@ -117,11 +119,12 @@ final class OllamaProvider: Provider {
 /// with `done_reason` and the counts; `{"error": …}` lines are failures.
 struct OllamaStreamTranslator: StreamTranslator {
     let provider: String
-    private var decoder = NDJSONDecoder()
+    private var decoder: NDJSONDecoder
     private var done = false
 
-    init(provider: String) {
+    init(provider: String, maxEventBytes: Int = SSEDecoder.defaultMaxEventBytes) {
         self.provider = provider
+        decoder = NDJSONDecoder(maxLineBytes: maxEventBytes)
     }
 
     static func finishReason(_ reason: String?) -> FinishReason {
@@ -155,7 +158,8 @@ struct OllamaStreamTranslator: StreamTranslator {
             done = true
             events.append(
                 .usage(
-                    input: line["prompt_eval_count"]?.countValue, output: line["eval_count"]?.countValue, cachedInput: nil))
+                    input: line["prompt_eval_count"]?.countValue, output: line["eval_count"]?.countValue,
+                    cachedInput: nil))
             events.append(.finish(Self.finishReason(line["done_reason"]?.stringValue)))
         }
         return events

@@ -35,11 +35,14 @@ struct OpenAIProvider: Provider {
         }
     }
 
-    private func send(_ path: String, _ json: JSON, timeouts: UpstreamTimeouts, headers extra: [(String, String)] = [])
-        async throws -> UpstreamResponse
-    {
+    private func send(
+        _ path: String, _ json: JSON, timeouts: UpstreamTimeouts, headers extra: [(String, String)] = [],
+        streaming: Bool = false
+    ) async throws -> UpstreamResponse {
         let response = try await client.send(
-            .post(config.endpoint + path, json: json, headers: authHeaders + extra, timeouts: timeouts))
+            .post(
+                config.endpoint + path, json: json, headers: authHeaders + extra, timeouts: timeouts,
+                streaming: streaming))
         try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
         return response
     }
@@ -47,7 +50,7 @@ struct OpenAIProvider: Provider {
     func complete(_ call: ProviderCall) async throws -> ProviderCompletion {
         let (path, json) = body(call, stream: false)
         let answer = try await ProviderHTTP.json(
-            try await send(path, json, timeouts: call.timeouts, headers: call.headers), provider: name)
+            try await send(path, json, timeouts: call.timeouts, headers: call.headers), provider: config)
         guard let choice = answer["choices"]?.arrayValue?.first else {
             throw GatewayError(.providerError, "provider \(name) answered without choices")
         }
@@ -62,8 +65,9 @@ struct OpenAIProvider: Provider {
 
     func stream(_ call: ProviderCall) async throws -> ProviderEventStream {
         let (path, json) = body(call, stream: true)
-        let response = try await send(path, json, timeouts: call.timeouts, headers: call.headers)
-        return ProviderHTTP.events(response.body, OpenAIStreamTranslator(provider: name))
+        let response = try await send(path, json, timeouts: call.timeouts, headers: call.headers, streaming: true)
+        return ProviderHTTP.events(
+            response.body, OpenAIStreamTranslator(provider: name, maxEventBytes: config.maxEventBytes))
     }
 
     func embed(upstreamModel: String, input: [String], timeouts: UpstreamTimeouts, headers: [(String, String)])
@@ -71,7 +75,7 @@ struct OpenAIProvider: Provider {
     {
         let json: JSON = ["model": .string(upstreamModel), "input": .array(input.map(JSON.string))]
         let answer = try await ProviderHTTP.json(
-            try await send("/embeddings", json, timeouts: timeouts, headers: headers), provider: name)
+            try await send("/embeddings", json, timeouts: timeouts, headers: headers), provider: config)
         guard let data = answer["data"]?.arrayValue, data.count == input.count else {
             throw GatewayError(.providerError, "provider \(name) sent no embeddings")
         }
@@ -85,7 +89,7 @@ struct OpenAIProvider: Provider {
         let response = try await client.send(
             UpstreamRequest(url: config.endpoint + "/models", headers: authHeaders, timeouts: timeouts))
         try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
-        return (try await ProviderHTTP.json(response, provider: name))["data"]?.arrayValue?.compactMap { item in
+        return (try await ProviderHTTP.json(response, provider: config))["data"]?.arrayValue?.compactMap { item in
             item["id"]?.stringValue.map { DiscoveredModel(name: $0, contextLength: item["max_model_len"]?.countValue) }
         } ?? []
     }
@@ -94,12 +98,13 @@ struct OpenAIProvider: Provider {
 /// OpenAI's SSE chunks: `choices[0].delta.content` (or `.text`), `finish_reason`, a final usage chunk, `[DONE]`.
 struct OpenAIStreamTranslator: StreamTranslator {
     let provider: String
-    private var decoder = SSEDecoder()
+    private var decoder: SSEDecoder
     private var finished = false
     private var sawDone = false
 
-    init(provider: String) {
+    init(provider: String, maxEventBytes: Int = SSEDecoder.defaultMaxEventBytes) {
         self.provider = provider
+        decoder = SSEDecoder(maxEventBytes: maxEventBytes)
     }
 
     private static let doneMarker = Array("[DONE]".utf8)
@@ -115,7 +120,7 @@ struct OpenAIStreamTranslator: StreamTranslator {
 
     mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent] {
         var events: [ProviderEvent] = []
-        for event in decoder.feed(bytes) {
+        for event in try decoder.feed(bytes) {
             if event.dataBytes == Self.doneMarker {
                 sawDone = true
                 continue

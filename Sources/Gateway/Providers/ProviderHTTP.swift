@@ -27,7 +27,11 @@ enum ProviderHTTP {
                 retryAfterSeconds: retryAfter.flatMap { Int($0) }.map { min(max($0, 0), 3600) } ?? 1)
         case 401, 403:
             // The gateway's credentials were refused: not the client's fault, so never a 401 to them.
-            return GatewayError(.providerError, "provider \(provider) rejected the gateway's credentials (\(status))")
+            var error = GatewayError(
+                .providerError,
+                "provider \(provider) rejected the gateway's credentials (\(status)): authentication failed")
+            error.isProviderAuthenticationFailure = true
+            return error
         case 400, 413, 422:
             return GatewayError(.invalidRequest, "provider \(provider) rejected the request\(said)")
         default:
@@ -35,12 +39,12 @@ enum ProviderHTTP {
         }
     }
 
-    static func json(_ response: UpstreamResponse, provider: String) async throws -> JSON {
-        let body = try await response.body.collect()
+    static func json(_ response: UpstreamResponse, provider: ProviderConfig) async throws -> JSON {
+        let body = try await response.body.collect(limit: provider.maxResponseBytes)
         do {
             return try JSONParser.parse(body)
         } catch {
-            throw GatewayError(.providerError, "provider \(provider) sent malformed JSON (\(error))")
+            throw GatewayError(.providerError, "provider \(provider.name) sent malformed JSON (\(error))")
         }
     }
 
@@ -53,6 +57,8 @@ enum ProviderHTTP {
 
 /// Turns a provider's streamed bytes into events; `finish` at the end of the body says whether it ended properly.
 protocol StreamTranslator: Sendable {
+    /// The provider's configured name, for errors.
+    var provider: String { get }
     mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent]
     mutating func finish() throws -> [ProviderEvent]
 }
@@ -76,13 +82,21 @@ final class TranslatedStream<T: StreamTranslator>: @unchecked Sendable {
             pending.removeAll(keepingCapacity: true)
             index = 0
             if let chunk = try await body.next() {
-                pending = try translator.feed(chunk)
+                do {
+                    pending = try translator.feed(chunk)
+                } catch let error as StreamLimitExceeded {
+                    body.cancel()
+                    throw GatewayError(
+                        .providerError,
+                        "provider \(translator.provider) sent a stream line or event over \(error.limit) bytes")
+                }
             } else {
                 ended = true
                 pending = try translator.finish()
             }
         }
         defer { index += 1 }
+        if case .delta = pending[index] { body.contentStarted() }
         return pending[index]
     }
 }

@@ -32,6 +32,9 @@ public struct ProviderStatus: Sendable, Equatable {
     public var error: String
     /// For a provider marked down by a failed request (not a probe): when requests may try it again.
     var retryAt: ContinuousClock.Instant?
+    /// The provider refused the gateway's own credentials: requests for its models are answered 502 with
+    /// that reason (the client did nothing wrong, and "no provider available" would hide the cause).
+    var authenticationFailed = false
 
     static let unknown = ProviderStatus(state: .unknown, latencyMs: 0, error: "")
 }

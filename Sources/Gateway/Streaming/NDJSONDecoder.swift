@@ -1,22 +1,30 @@
 /// Decodes newline-delimited JSON (Ollama's streaming format): one JSON value per line, lines split
-/// across chunks anywhere, CRLF tolerated, blank lines skipped.
+/// across chunks anywhere, CRLF tolerated, blank lines skipped. A line longer than `maxLineBytes` is an
+/// error (`StreamLimitExceeded`), as a malformed one is (`JSONParseError`).
 public struct NDJSONDecoder: Sendable {
     private var pending: [UInt8] = []
+    public let maxLineBytes: Int
 
-    public init() {}
+    public init(maxLineBytes: Int = SSEDecoder.defaultMaxEventBytes) {
+        self.maxLineBytes = maxLineBytes
+    }
 
-    public mutating func feed<Bytes: Sequence>(_ bytes: Bytes) throws(JSONParseError) -> [JSON]
-    where Bytes.Element == UInt8 {
+    public mutating func feed<Bytes: Sequence>(_ bytes: Bytes) throws -> [JSON] where Bytes.Element == UInt8 {
         let input = bytes as? [UInt8] ?? Array(bytes)
         var values: [JSON] = []
         var start = 0
         while let newline = input[start...].firstIndex(of: 0x0A) {
-            pending.append(contentsOf: input[start..<newline])
+            try take(input[start..<newline])
             if let value = try takeLine() { values.append(value) }
             start = newline + 1
         }
-        pending.append(contentsOf: input[start...])
+        try take(input[start...])
         return values
+    }
+
+    private mutating func take(_ run: ArraySlice<UInt8>) throws(StreamLimitExceeded) {
+        guard pending.count + run.count <= maxLineBytes else { throw StreamLimitExceeded(limit: maxLineBytes) }
+        pending.append(contentsOf: run)
     }
 
     /// The last line, when the stream ended without a newline.

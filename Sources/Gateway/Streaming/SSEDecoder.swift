@@ -20,10 +20,20 @@ public struct SSEEvent: Sendable, Equatable {
     }
 }
 
+/// A provider's stream held a line or event larger than the gateway buffers (it never ended it, or it is huge).
+public struct StreamLimitExceeded: Error, Equatable, CustomStringConvertible {
+    public var limit: Int
+    public var description: String { "a stream line or event exceeded \(limit) bytes" }
+}
+
 /// Decodes `text/event-stream` per the WHATWG HTML spec (§9.2.6): LF, CRLF and CR line ends, comments,
 /// multi-line `data`, `event` and `id` fields, and chunks split anywhere, even inside a UTF-8 character
-/// (lines are decoded only once complete).
+/// (lines are decoded only once complete). An event (its pending line plus its data so far) larger than
+/// `maxEventBytes` is an error: an upstream that never sends a line break must not grow memory until its
+/// timeout.
 public struct SSEDecoder: Sendable {
+    public static let defaultMaxEventBytes = 1 << 20
+    public let maxEventBytes: Int
     private var line: [UInt8] = []
     private var lastWasCR = false
     /// Bytes seen at the stream's start while they could still be a UTF-8 byte order mark; nil once decided.
@@ -34,10 +44,13 @@ public struct SSEDecoder: Sendable {
     private var hasData = false
     private var lastEventID: String?
 
-    public init() {}
+    public init(maxEventBytes: Int = defaultMaxEventBytes) {
+        self.maxEventBytes = maxEventBytes
+    }
 
     /// Consumes bytes; returns the events they complete.
-    public mutating func feed<Bytes: Sequence>(_ bytes: Bytes) -> [SSEEvent] where Bytes.Element == UInt8 {
+    public mutating func feed<Bytes: Sequence>(_ bytes: Bytes) throws(StreamLimitExceeded) -> [SSEEvent]
+    where Bytes.Element == UInt8 {
         var events: [SSEEvent] = []
         var input = (bytes as? [UInt8] ?? Array(bytes))[...]
         while var prefix = byteOrderMark, let byte = input.first {
@@ -54,15 +67,16 @@ public struct SSEDecoder: Sendable {
         }
         // Copy each run up to the next line terminator whole; terminators go through `process`.
         while !input.isEmpty {
-            guard let end = input.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) else {
-                lastWasCR = false
-                line.append(contentsOf: input)
-                break
+            let end = input.firstIndex(where: { $0 == 0x0A || $0 == 0x0D })
+            let run = input[..<(end ?? input.endIndex)]
+            guard line.count + data.count + run.count <= maxEventBytes else {
+                throw StreamLimitExceeded(limit: maxEventBytes)
             }
-            if end > input.startIndex {
+            if !run.isEmpty {
                 lastWasCR = false
-                line.append(contentsOf: input[..<end])
+                line.append(contentsOf: run)
             }
+            guard let end else { break }
             process(input[end], into: &events)
             input = input[(end + 1)...]
         }

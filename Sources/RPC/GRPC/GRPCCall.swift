@@ -6,20 +6,26 @@
 final class GRPCCall: @unchecked Sendable {
     private let writer: any ResponseWriter
     private let context: GRPCContext
+    private let beforeHead: (@Sendable (GRPCContext) -> Void)?
     private let compressResponses: Bool
     private let encodingHeaders: HTTPFields
     private var headersSent = false
     private(set) var finished = false
     private var expired = false
 
-    init(writer: any ResponseWriter, context: GRPCContext, compressResponses: Bool, encodingHeaders: HTTPFields) {
+    init(
+        writer: any ResponseWriter, context: GRPCContext, beforeHead: (@Sendable (GRPCContext) -> Void)? = nil,
+        compressResponses: Bool, encodingHeaders: HTTPFields
+    ) {
         self.writer = writer
         self.context = context
+        self.beforeHead = beforeHead
         self.compressResponses = compressResponses
         self.encodingHeaders = encodingHeaders
     }
 
     private func responseHead() -> ResponseHead {
+        beforeHead?(context)
         var head = ResponseHead(status: 200, headers: ["content-type": "application/grpc"])
         for field in encodingHeaders { head.headers.append(field.name, field.value) }
         for field in context.responseMetadata { head.headers.append(field.name, field.value) }

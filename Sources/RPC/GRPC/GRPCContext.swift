@@ -11,6 +11,8 @@ public final class GRPCContext: @unchecked Sendable {
     public var responseMetadata: HTTPFields
     /// The request's path, `/package.Service/Method`.
     public let method: String
+    /// When the server began handling the call.
+    public let startedAt = MonotonicInstant.now()
 
     init(requestMetadata: HTTPFields, deadline: MonotonicInstant?, responseMetadata: HTTPFields, method: String) {
         self.requestMetadata = requestMetadata

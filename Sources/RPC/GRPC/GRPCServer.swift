@@ -12,6 +12,9 @@ public struct GRPCServer: Sendable {
     public var echoedMetadata: [String] = ["x-request-id"]
     /// Runs before the handler, to prepare the call's metadata or refuse it (authentication, request ids).
     public var interceptor: (@Sendable (GRPCContext) throws -> Void)?
+    /// Runs just before the response headers go out (with the first message, or with the status when the
+    /// call ends without one), whatever the outcome: the last moment to add response metadata.
+    public var beforeResponseHead: (@Sendable (GRPCContext) -> Void)?
 
     public init() {}
 
@@ -41,7 +44,7 @@ public struct GRPCServer: Sendable {
         let encoding = request.headers["grpc-encoding"] ?? "identity"
         let gzip = encoding == "gzip"
         let call = GRPCCall(
-            writer: writer, context: grpcContext, compressResponses: gzip,
+            writer: writer, context: grpcContext, beforeHead: beforeResponseHead, compressResponses: gzip,
             encodingHeaders: gzip
                 ? ["grpc-encoding": "gzip", "grpc-accept-encoding": Self.acceptedEncodings]
                 : ["grpc-accept-encoding": Self.acceptedEncodings])

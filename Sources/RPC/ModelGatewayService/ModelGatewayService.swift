@@ -27,12 +27,14 @@ public struct ModelGatewayService: Sendable {
     /// Runs `body` with the call's context, reports the gateway's own time with the response headers, and
     /// turns domain errors into gRPC statuses.
     private func answering<T>(_ context: GRPCContext, _ body: (CallContext) async throws -> T) async throws -> T {
+        var call: CallContext?
         do {
-            let call = try callContext(context)
-            let result = try await body(call)
-            Self.reportOverhead(call, context)
+            call = try callContext(context)
+            let result = try await body(call!)
+            Self.reportOverhead(call!, context)
             return result
         } catch {
+            if let call { Self.reportOverhead(call, context) }
             throw ErrorStatusTable.grpcStatus(for: error)
         }
     }
@@ -44,7 +46,7 @@ public struct ModelGatewayService: Sendable {
 
     /// A number with three decimals, as headers carry milliseconds.
     public static func format3(_ value: Double) -> String {
-        let thousandths = Int((value * 1000).rounded())
+        let thousandths = value.isFinite ? Int((min(max(value, 0), 1e12) * 1000).rounded()) : 0
         let fraction = String(thousandths % 1000)
         return "\(thousandths / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
     }

@@ -143,7 +143,21 @@ private func feedSplit<T: StreamTranslator>(_ text: String, at offsets: [Int], _
         let bytes = Array(text.utf8)
         let size = step ?? max(1, bytes.count)
         return stride(from: 0, to: bytes.count, by: size).flatMap {
-            decoder.feed(bytes[$0..<min($0 + size, bytes.count)])
+            (try? decoder.feed(bytes[$0..<min($0 + size, bytes.count)])) ?? []
+        }
+    }
+
+    /// An upstream that never sends a line break grew memory until its timeout.
+    @Test func anEventLargerThanTheLimitIsAnError() throws {
+        var decoder = SSEDecoder(maxEventBytes: 1024)
+        #expect(try decoder.feed(Array("data: \(String(repeating: "x", count: 1000))\n\n".utf8)).count == 1)
+        #expect(throws: StreamLimitExceeded(limit: 1024)) {
+            for _ in 0..<100 { _ = try decoder.feed(Array(repeating: UInt8(ascii: "y"), count: 100)) }
+        }
+        // Many short data lines add up to one event too.
+        var lines = SSEDecoder(maxEventBytes: 1024)
+        #expect(throws: StreamLimitExceeded(limit: 1024)) {
+            for _ in 0..<200 { _ = try lines.feed(Array("data: 0123456789\n".utf8)) }
         }
     }
 
@@ -183,6 +197,14 @@ private func feedSplit<T: StreamTranslator>(_ text: String, at offsets: [Int], _
         for byte in Array("{\"a\":\"é\"}\r\n\n  \n{\"b\":2}".utf8) { values += try decoder.feed([byte]) }
         if let last = try decoder.finish() { values.append(last) }
         #expect(values == [["a": "é"], ["b": 2]])
+    }
+
+    @Test func aLineLongerThanTheLimitIsAnError() throws {
+        var decoder = NDJSONDecoder(maxLineBytes: 1024)
+        #expect(try decoder.feed(Array("{\"a\":1}\n".utf8)).count == 1)
+        #expect(throws: StreamLimitExceeded.self) {
+            for _ in 0..<20 { _ = try decoder.feed(Array(repeating: UInt8(ascii: " "), count: 100)) }
+        }
     }
 
     @Test func reportsMalformedLines() {
