@@ -147,7 +147,8 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
         connection.services.holdRequestBytes(-stream.heldBytes)
         stream.heldBytes = 0
         if stream.unconsumedBytes > 0 {
-            session.consume(stream.id, stream.unconsumedBytes)  // the connection's window; the stream has none left to owe
+            // Reopens the connection's window; the stream itself is done with its body.
+            session.consume(stream.id, stream.unconsumedBytes)
             stream.unconsumedBytes = 0
         }
         reopenOwedWindows()
