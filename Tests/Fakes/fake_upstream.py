@@ -19,11 +19,12 @@ Answers are deterministic: the reply to a prompt is "Echo: <prompt>" cut into wo
     fault:tokens=N                reply with exactly N tokens ("tok0 tok1 ...")
     fault:cached=N                report N prompt tokens as served from cache
     fault:fail_first=N            answer 500 to the first N requests with this exact body, then normally
+    fault:slow_content=MS         (OpenAI chat stream) send the head and the role-only delta at once, then wait
     fault:endless_line            start a stream, then send bytes without any line break (up to 64 MiB)
     fault:huge_body               answer 200 with a body of 64 MiB (JSON that never ends)
     fault:huge_usage              (Ollama) report 9e15 prompt and completion tokens
 GET /_fake/stats returns the peak number of generation requests handled at once.
-GET /_fake/log returns what the fake saw: requests (path, body) and client disconnects with
+GET /_fake/log returns what the fake saw: requests (path, body), GETs (path) and client disconnects with
 time.monotonic() stamps (the same clock as the tests' CLOCK_MONOTONIC).
 """
 
@@ -170,6 +171,7 @@ class Handler(BaseHTTPRequestHandler):
             with LOG_LOCK:
                 return self.send_json(200, {"peak_in_flight": IN_FLIGHT[1]})
         self.faults = {}
+        log({"event": "get", "path": self.path})
         self.route("GET", None)
 
     def do_POST(self):
@@ -395,6 +397,9 @@ def openai_complete(h, body, chat):
 
     if chat:
         event(delta("", first=True))
+    if "slow_content" in h.faults:
+        h.write_chunk(b": keep-alive\n\n")
+        h.wait(h.faults["slow_content"])
     ok = h.stream_tokens(tokens, lambda t: event(delta(t)),
                          lambda: (event({"error": {"message": "upstream model crashed", "type": "InternalServerError",
                                                    "code": 500}}), h.end_stream()))

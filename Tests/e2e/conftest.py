@@ -180,13 +180,16 @@ discovery:
 class GatewayUnderTest:
     """The real model-gateway binary on port 0, over fakes of every provider kind."""
 
-    def __init__(self, tmp_path, config_template=GATEWAY_CONFIG, env_extra=None):
-        self.fakes = {
-            "ollama": Fake("ollama", ["gemma3:4b", "gemma3:12b", "mxbai-embed-large:335m", "discovered:1b"]),
-            "ollama_cpu": Fake("ollama", ["gemma3:12b"]),
-            "openai": Fake("openai", ["openai/gpt-oss-20b"]),
-            "anthropic": Fake("anthropic", ["claude-sonnet-4-20250514"]),
+    def __init__(self, tmp_path, config_template=GATEWAY_CONFIG, env_extra=None, fake_models=None):
+        models = {
+            "ollama": ["gemma3:4b", "gemma3:12b", "mxbai-embed-large:335m", "discovered:1b"],
+            "ollama_cpu": ["gemma3:12b"],
+            "openai": ["openai/gpt-oss-20b"],
+            "anthropic": ["claude-sonnet-4-20250514"],
+            **(fake_models or {}),
         }
+        self.fakes = {name: Fake("anthropic" if name == "anthropic" else "openai" if name == "openai" else "ollama",
+                                 models[name]) for name in models}
         config = tmp_path / "gateway.yaml"
         config.write_text(config_template.format(**{k: f.url for k, f in self.fakes.items()}))
         env = dict(os.environ)

@@ -80,3 +80,31 @@ def test_an_unreachable_redis_fails_open_with_a_warning(tmp_path_factory):
         assert any(line["level"] == "warn" and "rate limit store" in line["msg"] for line in gw.server.logs())
     finally:
         gw.stop()
+
+
+def test_a_black_holed_redis_costs_each_request_a_bounded_wait(tmp_path_factory):
+    # Connections complete (the kernel's backlog) but nothing is ever read or answered.
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", 0))
+    hole.listen(1024)
+    url = f"redis://127.0.0.1:{hole.getsockname()[1]}"
+    gw = GatewayUnderTest(tmp_path_factory.mktemp("hole"), CONFIG.replace("rate_limits:", "rate_limits:\n  redis_timeout_ms: 100"),
+                          env_extra={"REDIS_URL": url})
+    try:
+        import concurrent.futures
+        started = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(20) as pool:
+            codes = list(pool.map(lambda i: status_of(gw, f"hole {i}"), range(40)))
+        elapsed = time.monotonic() - started
+        assert codes == [200] * 40
+        # Before: one serial connection, 1 s per command, decided only at the queue's head (40 s and more).
+        assert elapsed < 8, f"40 requests took {elapsed:.1f} s against a black-holed Redis"
+        metrics = urllib.request.urlopen(gw.url + "/metrics", timeout=5).read().decode()
+        failures = sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+                       if line.startswith("gateway_rate_limit_store_failures_total{"))
+        assert failures >= 40
+        warnings = [line for line in gw.server.logs() if line["level"] == "warn" and "rate limit store" in line["msg"]]
+        assert 1 <= len(warnings) <= 5, "one warning per interval, not one per request"
+    finally:
+        gw.stop()
+        hole.close()

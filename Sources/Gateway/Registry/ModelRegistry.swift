@@ -105,10 +105,21 @@ public final class ModelRegistry: Sendable {
         statuses.withLock { $0[provider] = status }
     }
 
+    /// Models taken from one provider's list at most, and the longest name taken: a provider's list is
+    /// outside input, and its names become labels, log fields and map keys.
+    static let maxDiscoveredModels = 4096
+    static let maxModelNameBytes = 256
+
+    /// Whether a discovered name is one the gateway will serve: not empty, not too long, no control bytes.
+    static func isAcceptableName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= maxModelNameBytes && !name.utf8.contains { $0 < 0x20 || $0 == 0x7F }
+    }
+
     /// Adds what a provider's list endpoint reported: new models, and this provider as a route of known ones.
     func merge(_ discovered: [DiscoveredModel], from provider: any Provider) {
+        let accepted = discovered.lazy.filter { Self.isAcceptableName($0.name) }.prefix(Self.maxDiscoveredModels)
         snapshot.withLock { state in
-            for model in discovered {
+            for model in accepted {
                 if var entry = state.models[model.name] {
                     if !entry.routes.contains(where: { $0.provider.name == provider.name }) {
                         entry.routes.append(ModelRoute(provider: provider, upstreamModel: model.name))

@@ -29,3 +29,35 @@ import Testing
         #expect(client.liveTransfers.current == 0, "curl transfers leaked")
     }
 }
+
+@Suite(.serialized) struct TransferCancellationTests {
+    /// The cancel handler ran before the transfer existed and found nothing to abort; the transfer then
+    /// started anyway and the provider generated to the end for nobody.
+    @Test func aCallCancelledBeforeItStartsNeverReachesTheProvider() async throws {
+        let fake = try FakeUpstream(kind: "openai", models: ["m"])
+        defer { withExtendedLifetime(fake) {} }
+        let client = HTTPClient()
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await client.send(
+                .post(
+                    fake.baseURL + "/v1/chat/completions", json: Self.chat("cancelled-early"),
+                    timeouts: UpstreamTimeouts(total: 5)))
+        }
+        await #expect(throws: GatewayError.self) { _ = try await task.value }
+        // A request after it is seen by the fake; the cancelled one never is.
+        let later = try await client.send(
+            .post(
+                fake.baseURL + "/v1/chat/completions", json: Self.chat("later"),
+                timeouts: UpstreamTimeouts(total: 5)))
+        _ = try await later.body.collect()
+        let prompts = try await fake.requests(path: "/v1/chat/completions").compactMap {
+            $0["body"]?["messages"]?.arrayValue?.first?["content"]?.stringValue
+        }
+        #expect(prompts == ["later"])
+    }
+
+    static func chat(_ prompt: String) -> JSON {
+        ["model": "m", "messages": [["role": "user", "content": .string(prompt)]]]
+    }
+}

@@ -1,0 +1,78 @@
+import Testing
+
+@testable import Gateway
+
+@Suite struct CircuitBreakerTests {
+    /// A half-open probe that ended without a verdict (client cancel, deadline, invalid request, a limiter
+    /// refusal) left the probe flag set: the provider stayed shut out until restart.
+    @Test func aProbeHandedBackLetsTheNextCallProbe() async throws {
+        let breaker = CircuitBreaker(threshold: 1, cooldown: .milliseconds(1))
+        #expect(breaker.admit("p") == .closed)
+        breaker.recordFailure("p")
+        try await Task.sleep(for: .milliseconds(5))  // the cool-down
+        #expect(breaker.admit("p") == .probe)
+        #expect(breaker.admit("p") == nil)  // one probe at a time
+        breaker.releaseProbe("p")
+        #expect(breaker.admit("p") == .probe)
+        breaker.recordSuccess("p")
+        #expect(breaker.admit("p") == .closed && !breaker.isOpen("p"))
+    }
+}
+
+@Suite struct RateLimitStoreTests {
+    /// With authentication off every bearer value is a key: the buckets must not grow without bound.
+    @Test func bucketsAreBoundedAndFullOnesGoFirst() async {
+        let store = InProcessRateLimitStore(maxBuckets: 100)
+        let limit = RateLimit(requestsPerMinute: 1)
+        for index in 0..<100 { #expect(await store.take("key:\(index)", limit: limit) == nil) }
+        // All 100 are in use (empty); a new key finds no room and is let through unlimited.
+        #expect(await store.take("key:new", limit: limit) == nil)
+        #expect(await store.take("key:new", limit: limit) == nil)
+        // Known keys are still limited.
+        #expect(await store.take("key:0", limit: limit) != nil)
+    }
+
+    @Test func usageKeepsABoundedNumberOfKeyRows() {
+        let ledger = UsageLedger()
+        for index in 0..<(UsageLedger.maxKeyRows + 50) {
+            ledger.record(model: "m", provider: "p", apiKey: "k\(index)", input: 1, output: 1, cost: 0)
+        }
+        let rows = ledger.report().byKey
+        #expect(rows.count == UsageLedger.maxKeyRows + 1)
+        #expect(rows.first { $0.0 == "other" }?.1.requests == 50)
+    }
+}
+
+@Suite struct RESPReaderTests {
+    func read(_ text: String, every step: Int = 1) throws -> [RESPReply] {
+        var reader = RESPReader()
+        var replies: [RESPReply] = []
+        let bytes = Array(text.utf8)
+        for offset in stride(from: 0, to: bytes.count, by: step) {
+            reader.append(bytes[offset..<min(offset + step, bytes.count)])
+            while let reply = try reader.next() { replies.append(reply) }
+        }
+        return replies
+    }
+
+    @Test func readsEveryTypeSplitAnywhere() throws {
+        let text = "+OK\r\n-ERR bad\r\n:42\r\n$3\r\nabc\r\n$-1\r\n*2\r\n:1\r\n$1\r\nx\r\n*-1\r\n"
+        let expected: [RESPReply] = [
+            .simple("OK"), .error("ERR bad"), .integer(42), .bulk(Array("abc".utf8)), .bulk(nil),
+            .array([.integer(1), .bulk([UInt8(ascii: "x")])]), .array(nil),
+        ]
+        #expect(try read(text) == expected)
+        #expect(try read(text, every: 1000) == expected)
+    }
+
+    /// `length + 2` overflowed for a bulk length near Int.max; nesting and counts were unbounded.
+    @Test func refusesWhatWouldOverflowOrExhaust() {
+        for hostile in [
+            "$9223372036854775807\r\n", "$2000000\r\n", "*100000000\r\n", String(repeating: "*1\r\n", count: 20),
+            ":99999999999999999999\r\n", "?what\r\n", "$3\r\nabcXY",
+        ] {
+            #expect(throws: RESPProtocolError.self) { _ = try read(hostile, every: 64) }
+        }
+        #expect(throws: RESPProtocolError.self) { _ = try read(String(repeating: "a", count: 70_000), every: 4096) }
+    }
+}
