@@ -23,13 +23,17 @@ REFLECTED    := modelgateway/v1/gateway.proto grpc/health/v1/health.proto grpc/r
                 grpc/reflection/v1alpha/reflection.proto
 DESCRIPTORS  := RPC/ModelGatewayService/ProtoDescriptors.swift
 
-.PHONY: help install build release run test test-unit test-e2e lint format contract-test bench clean proto proto-check venv
+.PHONY: help install build release run test test-unit test-e2e lint format contract-test bench clean proto proto-check venv \
+        fuzz fuzz-build test-asan test-asan-unit test-tsan soak
 
 help:
 	@echo "make run            install what is missing, build, serve $(CONFIG) on port $(PORT)"
 	@echo "make test           install what is missing, then every test (unit, end-to-end, contract)"
 	@echo "make test-unit      Swift unit tests only"
 	@echo "make bench          performance harness (not part of make test)"
+	@echo "make fuzz           every fuzz target for FUZZ_S seconds (default 60) each"
+	@echo "make test-asan      unit and end-to-end tests built with AddressSanitizer (test-tsan: ThreadSanitizer)"
+	@echo "make soak           SOAK_S seconds (default 300) of mixed and hostile traffic, then leak checks"
 	@echo "make proto          regenerate protobuf-c code from proto/"
 	@echo "make lint | format  swift-format check / rewrite"
 
@@ -57,7 +61,7 @@ release: install
 run: release
 	.build/release/model-gateway --config $(CONFIG) --port $(PORT)
 
-test: install proto-check lint test-unit test-e2e  # test-e2e includes the contract tests
+test: install proto-check lint test-unit test-e2e test-asan-unit  # test-e2e includes the contract tests
 
 test-unit: install
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
@@ -73,6 +77,44 @@ contract-test: install venv
 
 bench: install
 	bench/run
+
+## Sanitizers: a build folder each (.build-asan, .build-tsan); the end-to-end suite runs their binaries.
+test-asan-unit: install
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan $(BUILD_FLAGS)
+	$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
+
+test-asan: test-asan-unit venv
+	BIN_DIR=.build-asan/debug ASAN_OPTIONS=detect_leaks=0 $(PY) -m pytest -q Tests/e2e
+
+test-tsan: install venv
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan $(BUILD_FLAGS)
+	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
+	BIN_DIR=.build-tsan/debug TSAN_OPTIONS=halt_on_error=1 $(PY) -m pytest -q Tests/e2e
+
+## Fuzzing (libFuzzer): one runner, the target from FUZZ_TARGET; new inputs go to .build-fuzz/corpus, the
+## committed seeds (Tests/Fuzz/Corpus) are read, crashes land in .build-fuzz/artifacts.
+FUZZ_S       ?= 60
+FUZZ_TARGETS := http1 http2 grpc-framing protobuf json streams config resp
+fuzz-build: install
+	$(SWIFT) build --scratch-path .build-fuzz -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING \
+	  -Xswiftc -use-ld=lld --product gateway-fuzz  # gold crashes reporting on libFuzzer's archive
+
+fuzz: fuzz-build
+	@mkdir -p .build-fuzz/artifacts; for target in $(FUZZ_TARGETS); do \
+	  mkdir -p .build-fuzz/corpus/$$target; echo "== $$target ($(FUZZ_S) s)"; \
+	  FUZZ_TARGET=$$target .build-fuzz/debug/gateway-fuzz -max_total_time=$(FUZZ_S) -timeout=10 -rss_limit_mb=2048 \
+	    -max_len=65536 -print_final_stats=1 -artifact_prefix=.build-fuzz/artifacts/$$target- \
+	    .build-fuzz/corpus/$$target Tests/Fuzz/Corpus/$$target > .build-fuzz/$$target.log 2>&1; status=$$?; \
+	  grep -E "DONE|stat::number_of_executed_units|stat::peak_rss_mb" .build-fuzz/$$target.log; \
+	  if [ $$status != 0 ]; then tail -40 .build-fuzz/$$target.log; exit 1; fi; \
+	done
+
+## soak: bounded mixed and hostile traffic against the release binary; fails on a crash, a leak or an
+## unanswered request. Not part of `make test`.
+SOAK_S ?= 300
+soak: release venv
+	$(SWIFT) build -c release --static-swift-stdlib --product rpc-test-server $(BUILD_FLAGS)
+	$(PY) bench/soak.py --bin-dir .build/release --seconds $(SOAK_S)
 
 ## proto: regenerate the committed protobuf-c code (header under include/, source under src/).
 PROTO_ROOT ?= Sources
@@ -105,4 +147,4 @@ format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
 clean:
-	rm -rf .build $(VENV)
+	rm -rf .build .build-asan .build-tsan .build-fuzz $(VENV)

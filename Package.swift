@@ -51,6 +51,11 @@ let package = Package(
                 "RPC", "Gateway", "RESTShim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Fuzz targets of every parser that reads outside input (Tests/Fuzz/README.md): a library the
+        // libFuzzer runner and the corpus replay test share.
+        .target(name: "FuzzTargets", dependencies: ["RPC", "Gateway", "RESTShim"], path: "Tests/Fuzz/FuzzTargets"),
+        .executableTarget(name: "gateway-fuzz", dependencies: ["FuzzTargets"], path: "Tests/Fuzz/Runner"),
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"], path: "Tests/Fuzz/CorpusTests"),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Reactor"]),

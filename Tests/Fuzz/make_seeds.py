@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Writes the seed inputs of every fuzz target into Tests/Fuzz/Corpus/<target>/seed-*.
+
+Seeds are well-formed (and a few malformed) examples of what each parser reads, in the byte layout its
+target expects (see Tests/Fuzz/FuzzTargets): most targets take a first byte that picks how the rest is cut
+into pieces, or which message or provider it is. Inputs found by fuzzing are kept beside the seeds under
+other names; this script only rewrites seed-* files. Standard library only."""
+
+import gzip
+import json
+import pathlib
+import struct
+import sys
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "e2e"))
+from h2raw import DATA, END_HEADERS, END_STREAM, HEADERS, PING, RST_STREAM, SETTINGS, WINDOW_UPDATE, frame, headers_block  # noqa: E402
+
+ROOT = HERE.parents[1]
+
+
+def write(target, seeds):
+    folder = HERE / "Corpus" / target
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("seed-*"):
+        old.unlink()
+    for index, seed in enumerate(seeds):
+        (folder / f"seed-{index:02d}").write_bytes(seed)
+
+
+def http1():
+    requests = [
+        b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"POST /api/v1/generate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 33\r\n\r\n"
+        b'{"model":"echo","prompt":"hello"}',
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b?q=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"POST /x HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        b"GET / HTTP/2.0\r\n\r\n",
+        b"GET / HTTP/1.1\r\nX-Folded: a\r\n b\r\n\r\n",
+        b"POST /e HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 99999999\r\n\r\n",
+    ]
+    return [bytes([seed]) + request for seed, request in zip([0, 3, 1, 50, 7, 0, 2, 9], requests)]
+
+
+def http2():
+    def request(stream, path, body=b"", end=True):
+        block = headers_block([(":method", "POST" if body else "GET"), (":path", path), (":scheme", "http"),
+                               (":authority", "x"), ("content-type", "application/grpc"), ("te", "trailers")])
+        frames = frame(HEADERS, END_HEADERS | (END_STREAM if not body and end else 0), stream, block)
+        if body:
+            frames += frame(DATA, END_STREAM if end else 0, stream, body)
+        return frames
+
+    settings = frame(SETTINGS, 0, 0, struct.pack(">HI", 4, 65535))
+    return [
+        b"\x00" + settings + request(1, "/api/v1/health"),
+        b"\x05" + settings + request(1, "/modelgateway.v1.ModelGateway/ListModels", b"\x00\x00\x00\x00\x00")
+        + request(3, "/x", b"abc", end=False) + frame(DATA, END_STREAM, 3, b"def"),
+        b"\x01" + settings + frame(PING, 0, 0, b"12345678") + frame(WINDOW_UPDATE, 0, 0, struct.pack(">I", 1000))
+        + request(1, "/a", b"z" * 100, end=False) + frame(RST_STREAM, 0, 1, struct.pack(">I", 8)),
+        b"\x02" + settings + frame(HEADERS, 0, 1, b"\x00\x05:path\x01/"),  # headers without END_HEADERS
+        b"\x00" + b"".join(request(s, "/s", b"q" * 10) for s in range(1, 40, 2)),
+    ]
+
+
+def framed(payload, compressed=False):
+    return bytes([1 if compressed else 0]) + struct.pack(">I", len(payload)) + payload
+
+
+def grpc_framing():
+    return [
+        b"\x00" + framed(b"\x0a\x04echo"),
+        b"\x03" + framed(gzip.compress(b"\x0a\x04echo" * 10), compressed=True) + framed(b""),
+        b"\x01" + framed(b"x" * 300)[:200],
+        b"\x00" + b"\x01\xff\xff\xff\xff",
+        b"\x00" + framed(gzip.compress(b"\x00" * 200_000), compressed=True),
+        b"99999999H",
+        b"5S%41%zz%",
+    ]
+
+
+def varint(value):
+    out = b""
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out += bytes([byte | 0x80])
+        else:
+            return out + bytes([byte])
+
+
+def field(number, payload):
+    if isinstance(payload, int):
+        return varint(number << 3) + varint(payload)
+    return varint(number << 3 | 2) + varint(len(payload)) + payload
+
+
+def protobuf():
+    generate = field(1, b"echo") + field(2, b"hello") + field(3, b"be brief") + field(6, b"STOP") \
+        + field(7, field(1, b"k") + field(2, b"v"))
+    return [
+        b"\x00" + generate,
+        b"\x00" + field(1, b"tiny") + field(9, field(1, b"user") + field(2, b"hi")),
+        b"\x01" + field(1, b"ollama-gpu"),
+        b"\x02" + field(1, b"openai/gpt-oss-20b"),
+        b"\x03" + field(1, 1),
+        b"\x04" + field(1, b"embedding") + field(2, b"one") + field(2, b"two"),
+        b"\x05",
+        b"\x06" + field(1, b"modelgateway.v1.ModelGateway"),
+        b"\x07" + field(1, b"localhost") + field(7, b""),
+        b"\x00" + b"\x0a\xff\xff\xff\xff\x0f",
+    ]
+
+
+def jsons():
+    docs = [
+        {"model": "echo", "prompt": "hello", "temperature": 0.5, "max_tokens": 20, "stop_sequences": ["x"],
+         "metadata": {"a": "b"}, "stream": True},
+        {"model": "tiny", "messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "é😀"}],
+         "top_p": 0.9},
+        {"model": "embedding", "input": ["a", "b"]},
+        {"model": "embedding", "input": "one"},
+        [1, -2.5e-3, True, None, "\u0000\ud83d\ude00", {"nested": [[[]]]}],
+    ]
+    return [json.dumps(doc).encode() for doc in docs] + [
+        b'{"a":1,}', b"[" * 200, b'"\\ud800"', b"\xff\xfe{}", b"123456789012345678901234567890",
+    ]
+
+
+def streams():
+    openai = (b'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant",'
+              b'"content":""},"finish_reason":null}]}\n\n: keep-alive\n\n'
+              b'data: {"choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}\n\n'
+              b'data: {"choices":[{"index":0,"delta":{"content":""},"finish_reason":"stop"}]}\n\n'
+              b'data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4,'
+              b'"prompt_tokens_details":{"cached_tokens":9e15}}}\n\ndata: [DONE]\n\n')
+    anthropic = (b'event: message_start\ndata: {"type":"message_start","message":{"id":"m","usage":'
+                 b'{"input_tokens":5,"cache_read_input_tokens":2,"output_tokens":1}}}\n\n'
+                 b'event: content_block_start\ndata: {"type":"content_block_start","index":0,'
+                 b'"content_block":{"type":"text","text":""}}\n\nevent: ping\ndata: {"type":"ping"}\n\n'
+                 b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,'
+                 b'"delta":{"type":"text_delta","text":"Hello"}}\n\n'
+                 b'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},'
+                 b'"usage":{"output_tokens":-7}}\n\nevent: message_stop\ndata: {"type":"message_stop"}\n\n')
+    ollama = (b'{"model":"m","message":{"role":"assistant","content":"Hi"},"done":false}\r\n\n'
+              b'{"model":"m","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop",'
+              b'"prompt_eval_count":1e300,"eval_count":2}\n')
+    return [b"\x00" + openai, b"\x01" + anthropic, b"\x02" + ollama, b"\x03" + openai, b"\x04" + anthropic,
+            b"\x05" + ollama, b'\x00data: {"error":{"message":"overloaded"}}\n\n', b"\x02" + b"a" * 5000,
+            b'\x01event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"busy"}}\n\n']
+
+
+def configs():
+    seeds = [(ROOT / "config" / "model-gateway.yaml").read_bytes()]
+    seeds.append(b"providers:\n  - {name: b, type: builtin}\nmodels:\n  - {name: m, provider: b, tier: tiny, "
+                 b"aliases: [t], fallbacks: [m], pricing: {input_per_mtok: 1}}\n")
+    seeds.append(b"server: {port: 99999}\n")
+    seeds.append(b"providers: [{name: x, type: ollama, endpoint: ${NOPE:-http://127.0.0.1:1}, max_event_bytes: 1}]\n")
+    seeds.append(b"a: &x [*x]\n")
+    return seeds
+
+
+def resp():
+    return [b"\x00+OK\r\n:0\r\n:1500\r\n", b"\x05$3\r\nabc\r\n*2\r\n:1\r\n$-1\r\n", b"\x01-ERR NOSCRIPT\r\n",
+            b"\x00$9223372036854775807\r\n", b"\x02" + b"*1\r\n" * 12, b"\x00*3\r\n:1\r\n"]
+
+
+if __name__ == "__main__":
+    write("http1", http1())
+    write("http2", http2())
+    write("grpc-framing", grpc_framing())
+    write("protobuf", protobuf())
+    write("json", jsons())
+    write("streams", streams())
+    write("config", configs())
+    write("resp", resp())
+    print("seeds written under", HERE / "Corpus")
