@@ -38,6 +38,17 @@ struct GatewayServer {
         var limits = ServerLimits()
         // The gRPC framing adds 5 bytes to a message of the configured maximum.
         limits.maxRequestBodyBytes = config.maxRequestBytes + 5
+        let settings = config.server
+        if let value = settings.headerReadTimeoutS { limits.headerReadTimeoutSeconds = value }
+        if let value = settings.bodyReadTimeoutS { limits.bodyReadTimeoutSeconds = value }
+        if let value = settings.writeTimeoutS { limits.writeTimeoutSeconds = value }
+        if let value = settings.idleTimeoutS { limits.idleTimeoutSeconds = value }
+        if let value = settings.maxConnections { limits.maxConnections = value }
+        if let value = settings.maxConcurrentStreams { limits.maxConcurrentStreams = UInt32(value) }
+        if let value = settings.maxBufferedRequestBytes { limits.maxBufferedRequestBytes = value }
+        if let value = settings.maxBufferedRequestBytesPerConnection {
+            limits.maxBufferedRequestBytesPerConnection = value
+        }
         grpc.maxReceiveMessageBytes = config.maxRequestBytes
         server = HTTPServer(
             limits: limits, responder: FrontDoor(grpc: grpc, router: router), errorRenderer: RESTShim.protocolErrors)

@@ -36,7 +36,7 @@ public final class EventLoop: @unchecked Sendable {
     private let epollFD: Int32
     private let wakeFD: Int32
     private let threadID = Atomic<UInt>(0)
-    private let remoteWork = Mutex<[Work]>([])
+    private let remoteWork = Locked<[Work]>([])
     private let stopRequested = Atomic<Bool>(false)
 
     // Loop-confined state below: touched only on the loop's thread.

@@ -25,7 +25,11 @@ public enum ConfigLoader {
         let missing = ConfigNode(node: nil, path: "", file: file)
 
         let server = try (top["server"] ?? missing).mapping(
-            allowed: ["port", "host", "max_request_bytes", "drain_timeout_s"])
+            allowed: [
+                "port", "host", "max_request_bytes", "drain_timeout_s", "header_read_timeout_s", "body_read_timeout_s",
+                "write_timeout_s", "idle_timeout_s", "max_connections", "max_concurrent_streams",
+                "max_buffered_request_bytes", "max_buffered_request_bytes_per_connection",
+            ])
         let auth = try (top["auth"] ?? missing).mapping(allowed: ["api_keys"])
         let failover = try (top["failover"] ?? missing).mapping(allowed: ["strategies", "retries", "circuit_breaker"])
         let limits = try (top["rate_limits"] ?? missing).mapping(allowed: ["redis_url", "per_key", "redis_timeout_ms"])
@@ -54,6 +58,7 @@ public enum ConfigLoader {
                 try node.oneOf(FailoverStrategy.self)
             }
         }
+        config.server = try serverSettings(server)
         if let retries = failover["retries"] { config.retries = try retries.int(in: 0...5) }
         if let timeout = limits["redis_timeout_ms"] { config.redisTimeoutMs = try timeout.int(in: 1...10_000) }
         if let breaker = failover["circuit_breaker"] {
@@ -84,6 +89,20 @@ public enum ConfigLoader {
 
     private static func seconds(_ node: ConfigNode?) throws(ConfigError) -> Double? {
         try optional(node) { node throws(ConfigError) in try node.double(in: 0.001...86400) }
+    }
+
+    private static func serverSettings(_ server: [String: ConfigNode]) throws(ConfigError) -> ServerSettings {
+        var settings = ServerSettings()
+        settings.headerReadTimeoutS = try server["header_read_timeout_s"]?.double(in: 0.1...3600)
+        settings.bodyReadTimeoutS = try server["body_read_timeout_s"]?.double(in: 0.1...3600)
+        settings.writeTimeoutS = try server["write_timeout_s"]?.double(in: 0.1...3600)
+        settings.idleTimeoutS = try server["idle_timeout_s"]?.double(in: 0.1...86400)
+        settings.maxConnections = try server["max_connections"]?.int(in: 1...1_000_000)
+        settings.maxConcurrentStreams = try server["max_concurrent_streams"]?.int(in: 1...100_000)
+        settings.maxBufferedRequestBytes = try server["max_buffered_request_bytes"]?.int(in: 1 << 16...(1 << 40))
+        settings.maxBufferedRequestBytesPerConnection =
+            try server["max_buffered_request_bytes_per_connection"]?.int(in: 1 << 16...(1 << 40))
+        return settings
     }
 
     private static func providers(_ list: ConfigNode) throws(ConfigError) -> [ProviderConfig] {

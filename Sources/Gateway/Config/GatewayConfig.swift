@@ -67,6 +67,20 @@ public struct ModelConfig: Sendable, Equatable {
     public var rateLimit: RateLimit?
 }
 
+/// The `server:` limits an operator may set beyond port and body size; nil leaves the server's default.
+public struct ServerSettings: Sendable, Equatable {
+    public var headerReadTimeoutS: Double?
+    public var bodyReadTimeoutS: Double?
+    public var writeTimeoutS: Double?
+    public var idleTimeoutS: Double?
+    public var maxConnections: Int?
+    public var maxConcurrentStreams: Int?
+    public var maxBufferedRequestBytes: Int?
+    public var maxBufferedRequestBytesPerConnection: Int?
+
+    public init() {}
+}
+
 /// The whole configuration file (contract §5).
 public struct GatewayConfig: Sendable, Equatable {
     public var port: Int
@@ -87,6 +101,8 @@ public struct GatewayConfig: Sendable, Equatable {
     /// Consecutive failures that open a provider's circuit, and how long it stays open.
     public var breakerThreshold: Int = 5
     public var breakerCooldownS: Double = 30
+    /// Server limits beyond port and body size.
+    public var server = ServerSettings()
     /// How long a request's rate-limit check may wait on Redis before it goes on unlimited.
     public var redisTimeoutMs: Int = 100
 

@@ -1,4 +1,4 @@
-import Synchronization
+import Reactor
 
 /// Tokens, cost and requests since start, per model, provider and API key (keys by a short hash).
 public final class UsageLedger: Sendable {
@@ -39,7 +39,7 @@ public final class UsageLedger: Sendable {
         var byKey: [String: Totals] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let since = ContinuousClock.now
 
     public init() {}

@@ -2,7 +2,6 @@ internal import CCurl
 internal import CCurlShims
 import Glibc
 import Reactor
-import Synchronization
 
 /// A libcurl multi handle driven by one event loop: curl's sockets sit in the loop's epoll set and its
 /// timer in the loop's timer queue, so a provider's bytes arrive on the thread that serves the client,
@@ -21,7 +20,7 @@ final class CurlMulti: @unchecked Sendable {
     private var timer: ScheduledTimer?
     /// Finished easy handles, reset and kept for the next requests (as addresses: a pointer is not Sendable).
     /// Reusing one saves allocating and clearing curl's per-handle state on every request.
-    private let idleHandles = Mutex<[UInt]>([])
+    private let idleHandles = Locked<[UInt]>([])
     private static let maxIdleHandles = 256
 
     /// The multi of the calling thread's event loop; callers on no loop (probes, tests) share a standby loop.

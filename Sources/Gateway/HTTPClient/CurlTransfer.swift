@@ -24,7 +24,10 @@ final class CurlTransfer: @unchecked Sendable {
     let timeouts: UpstreamTimeouts
     /// Shared with the consumer's `UpstreamBody`; the transfer never holds the body itself.
     let body: BodyChannel
-    private var head: CheckedContinuation<UpstreamResponse, any Error>?
+    private var head: CheckedContinuation<Void, any Error>?
+    /// The response head, handed from the loop to the awaiting task through a lock: the concurrency
+    /// runtime's resume path is invisible to ThreadSanitizer, a pthread lock is not.
+    private let arrivedHead = Locked<UpstreamResponse?>(nil)
     private var responseHeaders = ResponseHeaders()
     /// Our own first-token and idle timeouts (curl keeps the connect and total ones).
     var deadlines: TransferDeadlines
@@ -104,7 +107,7 @@ final class CurlTransfer: @unchecked Sendable {
     /// Suspends until the response head arrives (or the transfer fails first). Called before `start`.
     func awaitHead(start: @escaping () -> Void) async throws -> UpstreamResponse {
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 // A call cancelled before it starts never starts (the cancel handler ran first and found
                 // no transfer to abort; the provider would have generated to the end for nobody).
                 guard !Task.isCancelled else {
@@ -113,6 +116,7 @@ final class CurlTransfer: @unchecked Sendable {
                 head = continuation
                 start()
             }
+            return arrivedHead.withLock { $0.take()! }
         } onCancel: {
             body.abort(GatewayError(.cancelled, "the request was cancelled"))
         }
@@ -143,8 +147,9 @@ final class CurlTransfer: @unchecked Sendable {
         self.head = nil
         deadlines.headArrived(at: .now())
         multi.rearmIfEarlier(self)
-        head.resume(
-            returning: UpstreamResponse(status: status, headers: responseHeaders, body: UpstreamBody(channel: body)))
+        let response = UpstreamResponse(status: status, headers: responseHeaders, body: UpstreamBody(channel: body))
+        arrivedHead.withLock { $0 = response }
+        head.resume()
     }
 
     private static let onBody: cshim_curl_data_callback = { data, size, count, user in

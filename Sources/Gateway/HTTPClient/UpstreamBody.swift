@@ -1,4 +1,4 @@
-import Synchronization
+import Reactor
 
 /// A response body arriving from a curl transfer on an event loop, read by one consumer task.
 ///
@@ -61,7 +61,7 @@ final class BodyChannel: Sendable {
         var contentStarted = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let pauseThreshold: Int
     private let resume: @Sendable () -> Void
     private let cancel: @Sendable () -> Void

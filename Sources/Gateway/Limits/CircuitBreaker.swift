@@ -1,4 +1,4 @@
-import Synchronization
+import Reactor
 
 /// Per provider: after `threshold` consecutive failures the circuit opens and the provider is skipped for
 /// `cooldown`; then one call may try it (half-open), and its outcome closes or re-opens the circuit.
@@ -9,7 +9,7 @@ public final class CircuitBreaker: Sendable {
         var probing = false
     }
 
-    private let circuits = Mutex<[String: Circuit]>([:])
+    private let circuits = Locked<[String: Circuit]>([:])
     let threshold: Int
     let cooldown: Duration
 

@@ -1,4 +1,4 @@
-import Synchronization
+import Reactor
 
 /// At most `limit` calls in flight to one provider; up to `queueLimit` more wait their turn, the rest are
 /// refused at once (a queue without bound only turns overload into timeouts).
@@ -16,7 +16,7 @@ public final class ConcurrencyLimiter: Sendable {
         var nextID = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     let limit: Int
     let queueLimit: Int
 

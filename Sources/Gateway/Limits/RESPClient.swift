@@ -1,6 +1,5 @@
 import Glibc
 import Reactor
-import Synchronization
 
 /// A minimal Redis (RESP2) client: one connection, commands run one at a time on its own thread so that a
 /// slow or absent Redis never blocks an event loop.
@@ -20,7 +19,7 @@ final class RESPClient: @unchecked Sendable {
     /// One command and its caller, answered exactly once.
     private final class Pending: Sendable {
         let command: [String]
-        private let continuation = Mutex<CheckedContinuation<Reply, any Error>?>(nil)
+        private let continuation = Locked<CheckedContinuation<Reply, any Error>?>(nil)
 
         init(_ command: [String]) {
             self.command = command
@@ -46,7 +45,7 @@ final class RESPClient: @unchecked Sendable {
     let timeout: Duration
     let retryDelay: Duration
     let maxQueued: Int
-    private let queue = Mutex<[Pending]>([])
+    private let queue = Locked<[Pending]>([])
     private var condition = pthread_cond_t()
     private var mutex = pthread_mutex_t()
     // Touched only on the client's thread.

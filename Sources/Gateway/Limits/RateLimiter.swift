@@ -1,4 +1,4 @@
-import Synchronization
+import Reactor
 
 /// Where rate-limit buckets live: in-process by default; a shared store lets replicas share limits.
 public protocol RateLimitStore: Sendable {
@@ -19,7 +19,7 @@ public final class InProcessRateLimitStore: RateLimitStore {
         }
     }
 
-    private let buckets = Mutex<[String: Bucket]>([:])
+    private let buckets = Locked<[String: Bucket]>([:])
     /// Buckets kept at most: keys are client-chosen when authentication is off. A full bucket is the same
     /// as none, so those go first; a key that finds no room is not limited (it proves nothing anyway).
     let maxBuckets: Int

@@ -1,4 +1,4 @@
-import Synchronization
+import Reactor
 
 /// Token buckets kept in Redis, so every replica draws on the same budgets. The bucket update is one Lua
 /// script (atomic in Redis). When Redis cannot answer within the client's small budget (down, slow,
@@ -22,7 +22,7 @@ public final class RedisRateLimitStore: RateLimitStore {
     private let client: RESPClient
     private let logger: RequestLogger
     private let metrics: MetricsRegistry?
-    private let lastWarning = Mutex<ContinuousClock.Instant?>(nil)
+    private let lastWarning = Locked<ContinuousClock.Instant?>(nil)
     let warningInterval: Duration = .seconds(10)
 
     /// `timeout` bounds each check: past it the request goes on, unlimited.

@@ -1,3 +1,4 @@
+import Reactor
 import Synchronization
 
 /// Counters, gauges and histograms with labels, rendered in the Prometheus text exposition format.
@@ -43,8 +44,8 @@ public final class MetricsRegistry: Sendable {
     }
 
     /// Guards every family's tables too: families are only touched inside `withLock`.
-    private let families = Mutex<[String: Family]>([:])
-    private let order = Mutex<[String]>([])
+    private let families = Locked<[String: Family]>([:])
+    private let order = Locked<[String]>([])
 
     public init() {}
 

@@ -1,4 +1,4 @@
-import Synchronization
+import Reactor
 
 /// Records spans and exports them over OTLP/HTTP (JSON) to `OTEL_EXPORTER_OTLP_ENDPOINT`, in batches from a
 /// background task. Without an endpoint it is disabled: no span is built, nothing is sent.
@@ -7,7 +7,7 @@ public final class Tracer: Sendable {
     private let endpoint: String
     private let serviceName: String
     private let client: HTTPClient
-    private let pending = Mutex<[Span]>([])
+    private let pending = Locked<[Span]>([])
     private let batchSize = 256
 
     public init(

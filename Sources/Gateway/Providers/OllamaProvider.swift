@@ -1,4 +1,4 @@
-import Synchronization
+import Reactor
 
 /// Ollama's native API: `/api/chat` for conversations and `/api/generate` for a prompt (NDJSON streams),
 /// `/api/tags` and `/api/show` for discovery, `/api/embed` for embeddings.
@@ -6,7 +6,7 @@ final class OllamaProvider: Provider {
     let config: ProviderConfig
     let client: HTTPClient
     /// Context length and capabilities from `/api/show`, asked once per model.
-    private let shown = Mutex<[String: DiscoveredModel]>([:])
+    private let shown = Locked<[String: DiscoveredModel]>([:])
 
     init(config: ProviderConfig, client: HTTPClient) {
         self.config = config

@@ -1,4 +1,4 @@
-import Synchronization
+import Reactor
 
 /// Every model the gateway serves, its aliases and routes, and each provider's live status. Lookups by
 /// name or alias are dictionary reads of an immutable snapshot, so requests never wait on discovery.
@@ -10,8 +10,8 @@ public final class ModelRegistry: Sendable {
     }
 
     public let providers: [any Provider]
-    private let snapshot: Mutex<Snapshot>
-    private let statuses: Mutex<[String: ProviderStatus]>
+    private let snapshot: Locked<Snapshot>
+    private let statuses: Locked<[String: ProviderStatus]>
 
     init(config: GatewayConfig, providers: [any Provider]) {
         self.providers = providers
@@ -43,8 +43,8 @@ public final class ModelRegistry: Sendable {
                 contextLength: 1_000_000,
                 pricing: Pricing(), api: .chat, rateLimit: nil)
         }
-        snapshot = Mutex(initial)
-        statuses = Mutex(
+        snapshot = Locked(initial)
+        statuses = Locked(
             Dictionary(
                 uniqueKeysWithValues: providers.map {
                     (

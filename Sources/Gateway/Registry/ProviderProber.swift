@@ -1,4 +1,4 @@
-import Synchronization
+import Reactor
 
 /// Probes each active provider's list endpoint — periodically, and on demand for detailed health — and
 /// feeds the results to the registry: status, latency, and discovered models.
@@ -72,7 +72,7 @@ private final class SharedRound: Sendable {
         var endedAt: ContinuousClock.Instant?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// The round to wait for: the running one, a new one doing `work`, or nil when the last is still fresh.
     func join(freshFor window: Duration, _ work: @escaping @Sendable () async -> Void) -> Task<Void, Never>? {

@@ -117,6 +117,8 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
     }
 
     func expireStalled(now: MonotonicInstant) {
+        // While this side is not reading (its own limits), the client cannot be slow: its clock restarts.
+        if bodyStartedAt != nil, !acceptsInput { bodyStartedAt = now }
         guard !closeWhenIdle, let since = bodyStartedAt,
             since.nanoseconds(until: now) > UInt64(connection.services.limits.bodyReadTimeoutSeconds * 1e9)
         else { return }

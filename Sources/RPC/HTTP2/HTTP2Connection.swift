@@ -155,8 +155,7 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
     }
 
     /// Reopens the windows of streams that waited for room, oldest first, while the budgets allow.
-    @discardableResult
-    private func reopenOwedWindows() -> Bool {
+    private func reopenOwedWindows() {
         var reopened = 0
         while reopened < windowOwed.count, heldBytes <= limits.maxBufferedRequestBytesPerConnection,
             connection.services.requestBytesWithinBudget
@@ -167,10 +166,9 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
             }
             reopened += 1
         }
-        guard reopened > 0 else { return false }
+        guard reopened > 0 else { return }
         windowOwed.removeFirst(reopened)
         connection.scheduleFlush()
-        return true
     }
 
     /// Called by the connection's periodic sweep: bodies that take too long, responses the peer stopped

@@ -62,8 +62,11 @@ package func protobufPack<Message>(
     pack: (UnsafePointer<Message>, UnsafeMutablePointer<UInt8>) -> Int
 ) -> [UInt8] {
     let count = size(message)
+    // An empty message is an empty array: creating one with a capacity of 0 writes its count into the
+    // standard library's shared empty-array storage, a race between loops (ThreadSanitizer reports it).
+    guard count > 0 else { return [] }
     return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-        initialized = count == 0 ? 0 : pack(message, buffer.baseAddress!)
+        initialized = pack(message, buffer.baseAddress!)
     }
 }
 

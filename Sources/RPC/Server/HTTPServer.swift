@@ -41,7 +41,7 @@ public final class HTTPServer: @unchecked Sendable {
     /// Graceful stop: blocks until every connection closed or `drainTimeoutSeconds` passed, then stops the loops.
     public func shutdown(drainTimeoutSeconds: Double) {
         let remaining = Atomic<Int>(acceptors.count)
-        let done = Mutex<Bool>(false)
+        let done = Locked<Bool>(false)
         for (acceptor, loop) in zip(acceptors, group.loops) {
             nonisolated(unsafe) let acceptor = acceptor
             loop.execute {

@@ -101,3 +101,26 @@ import Testing
         }
     }
 }
+
+@Suite struct LimitSettingsTests {
+    @Test func serverProviderAndRedisLimitsAreReadAndRangeChecked() throws {
+        let config = try ConfigLoader.parse(
+            """
+            server: {write_timeout_s: 5, body_read_timeout_s: 7, max_connections: 100, max_buffered_request_bytes: 1048576}
+            providers:
+              - {name: o, type: ollama, endpoint: "http://127.0.0.1:1", max_response_bytes: 2048, max_event_bytes: 4096}
+            rate_limits: {redis_timeout_ms: 50}
+            """, file: "t")
+        #expect(config.server.writeTimeoutS == 5 && config.server.bodyReadTimeoutS == 7)
+        #expect(config.server.maxConnections == 100 && config.server.maxBufferedRequestBytes == 1_048_576)
+        #expect(config.server.idleTimeoutS == nil)
+        #expect(config.providers[0].maxResponseBytes == 2048 && config.providers[0].maxEventBytes == 4096)
+        #expect(config.redisTimeoutMs == 50)
+        for bad in [
+            "server: {write_timeout_s: 0}", "server: {max_connections: -1}", "rate_limits: {redis_timeout_ms: 0}",
+            "providers: [{name: o, type: ollama, endpoint: 'http://127.0.0.1:1', max_event_bytes: 10}]",
+        ] {
+            #expect(throws: ConfigError.self) { try ConfigLoader.parse(bad, file: "t") }
+        }
+    }
+}
