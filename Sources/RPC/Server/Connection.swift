@@ -195,7 +195,9 @@ final class Connection: FDWatcher, TickEndObserver {
         if let since = writeStalledSince,
             since.nanoseconds(until: now) > UInt64(limits.writeTimeoutSeconds * 1e9)
         {
-            return close()  // the peer stopped reading: nothing buffered for it will ever be sent
+            // The peer stopped reading: nothing buffered for it will ever be sent, so reset rather than close.
+            Syscall.setResetOnClose(fd)
+            return close()
         }
         if let proto {
             proto.expireStalled(now: now)

@@ -65,6 +65,13 @@ enum Syscall {
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     }
 
+    /// Makes the next `close` reset the connection (RST) instead of queueing a FIN behind unsent data: for
+    /// a peer that stopped reading, whose orphaned socket the kernel would otherwise keep probing.
+    static func setResetOnClose(_ fd: Int32) {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+    }
+
     static func close(_ fd: Int32) {
         // Linux always releases the descriptor, even when close reports EINTR: never retry.
         _ = Glibc.close(fd)
