@@ -22,6 +22,7 @@ Answers are deterministic: the reply to a prompt is "Echo: <prompt>" cut into wo
     fault:slow_content=MS         (OpenAI chat stream) send the head and the role-only delta at once, then wait
     fault:endless_line            start a stream, then send bytes without any line break (up to 64 MiB)
     fault:huge_body               answer 200 with a body of 64 MiB (JSON that never ends)
+    fault:endless_head            answer 200 with header lines that never end (up to 16 MiB)
     fault:huge_usage              (Ollama) report 9e15 prompt and completion tokens
 GET /_fake/stats returns the peak number of generation requests handled at once.
 GET /_fake/log returns what the fake saw: requests (path, body), GETs (path) and client disconnects with
@@ -220,6 +221,16 @@ class Handler(BaseHTTPRequestHandler):
             return True
         if "slow_first" in f:
             self.wait(f["slow_first"])
+        if "endless_head" in f:
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                for index in range(16 * 1024):
+                    self.wfile.write(b"X-Pad-%d: %s\r\n" % (index, b"p" * 1000))
+                self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                self.client_gone()
+            self.close_connection = True
+            return True
         if "endless_line" in f or "huge_body" in f:
             streamed = "endless_line" in f
             self.start_stream("application/x-ndjson" if self.server.kind == "ollama" and streamed else

@@ -224,6 +224,12 @@ def test_a_huge_non_streamed_body_fails_the_attempt(gw):
     assert_serves(gw)
 
 
+def test_a_response_head_that_never_ends_fails_the_attempt(gw):
+    status, _, raw, _ = generate(gw, {"model": "gemma3:4b", "prompt": "fault:endless_head"})
+    assert status == 502 and b"response head exceeded" in raw, raw
+    assert_serves(gw)
+
+
 def test_absurd_token_counts_neither_crash_nor_wrap(gw):
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         statuses = list(pool.map(

@@ -130,16 +130,26 @@ final class CurlTransfer: @unchecked Sendable {
 
     private static let onHeader: cshim_curl_data_callback = { data, size, count, user in
         let length = size * count
-        CurlTransfer.owner(user).headerLine(UnsafeRawBufferPointer(start: data, count: length))
-        return length
+        let taken = CurlTransfer.owner(user).headerLine(UnsafeRawBufferPointer(start: data, count: length))
+        return taken ? length : 0  // anything but `length` makes curl end the transfer
     }
 
-    /// One line of the response head, straight from curl's buffer; the blank line ends the head.
-    private func headerLine(_ line: UnsafeRawBufferPointer) {
-        guard !responseHeaders.take(line: line) else { return }
+    /// The most response head a provider may send (an endless head would grow until the total timeout).
+    static let maxHeadBytes = 64 * 1024
+
+    /// One line of the response head, straight from curl's buffer; the blank line ends the head. False when
+    /// the head grew past `maxHeadBytes`.
+    private func headerLine(_ line: UnsafeRawBufferPointer) -> Bool {
+        guard responseHeaders.byteCount + line.count <= Self.maxHeadBytes else {
+            abortReason = GatewayError(
+                .providerError, "the provider's response head exceeded \(Self.maxHeadBytes) bytes")
+            return false
+        }
+        guard !responseHeaders.take(line: line) else { return true }
         var code = 0
         _ = cshim_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
         if code >= 200 { resolveHead(status: code) } else { responseHeaders.removeAll() }
+        return true
     }
 
     private func resolveHead(status: Int) {

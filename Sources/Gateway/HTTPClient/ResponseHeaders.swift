@@ -7,6 +7,9 @@ public struct ResponseHeaders: Sendable {
 
     public init() {}
 
+    /// Bytes of the head held so far.
+    var byteCount: Int { lines.count }
+
     /// Takes one line of the head; a new status line (after `100 Continue`, or a redirect) starts over.
     /// Returns false for the blank line that ends a head.
     mutating func take(line: UnsafeRawBufferPointer) -> Bool {
