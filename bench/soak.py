@@ -263,12 +263,16 @@ def main():
         + [lambda: grpc_traffic(gw, tally, stop, pb, rpc)] * 2 + [lambda: cancels(gw, tally, stop)] \
         + [lambda: hostile(gw, tally, stop)] * 2
     peak_rss = start_rss
+    samples = []  # RSS every 10 s: a leak climbs steadily, a warming allocator levels off
     with concurrent.futures.ThreadPoolExecutor(len(workers)) as pool:
         futures = [pool.submit(worker) for worker in workers]
-        deadline = time.monotonic() + args.seconds
+        started = time.monotonic()
+        deadline = started + args.seconds
         while time.monotonic() < deadline and gw.alive():
             time.sleep(1)
             peak_rss = max(peak_rss, gw.rss_mib())
+            if int(time.monotonic() - started) % 10 == 0:
+                samples.append(round(gw.rss_mib(), 1))
         stop.set()
         for future in futures:
             future.result()
@@ -287,6 +291,7 @@ def main():
     report = {
         "seconds": args.seconds, "alive_at_end": alive, "exit_code_on_sigterm": exit_code,
         "rss_mib": {"start": round(start_rss, 1), "peak": round(peak_rss, 1), "end": round(end_rss, 1)},
+        "rss_every_10s_mib": samples,
         "fds": {"start": start_fds, "end": end_fds}, "answered_after": answered,
         "requests": sum(tally.counts.values()), "outcomes": dict(sorted(tally.counts.items())),
         "unexpected": tally.unexpected,

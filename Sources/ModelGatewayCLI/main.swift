@@ -42,6 +42,7 @@ struct ModelGatewayCommand: ParsableCommand {
         let listenHost = host ?? loaded.host
         TerminationSignals.block()
         FileDescriptorLimit.raiseToMaximum()
+        MallocTuning.apply(cores: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         let gateway = GatewayServer(config: loaded)
         do {
             try gateway.server.start(host: listenHost, port: listenPort)
