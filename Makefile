@@ -96,7 +96,8 @@ test-tsan: install venv
 	BIN_DIR=.build-tsan/debug TSAN_OPTIONS=halt_on_error=1 $(PY) -m pytest -q Tests/e2e
 
 ## Fuzzing (libFuzzer): one runner, the target from FUZZ_TARGET; new inputs go to .build-fuzz/corpus, the
-## committed seeds (Tests/Fuzz/Corpus) are read, crashes land in .build-fuzz/artifacts.
+## committed corpus (Tests/Fuzz/Corpus: seed-* from make_seeds.py, found-* merged in from fuzzing runs with
+## -merge=1) is read, crashes land in .build-fuzz/artifacts.
 FUZZ_S       ?= 60
 FUZZ_TARGETS := http1 http2 grpc-framing protobuf json streams config resp
 fuzz-build: install
