@@ -21,7 +21,6 @@ final class CurlTransfer: @unchecked Sendable {
     /// False once the finished transfer handed its easy handle back to the multi for the next request.
     private var ownsHandle = true
     private var headerList: UnsafeMutablePointer<curl_slist>?
-    let timeouts: UpstreamTimeouts
     /// Shared with the consumer's `UpstreamBody`; the transfer never holds the body itself.
     let body: BodyChannel
     private var head: CheckedContinuation<Void, any Error>?
@@ -43,7 +42,6 @@ final class CurlTransfer: @unchecked Sendable {
     init?(_ request: UpstreamRequest, multi: CurlMulti, live: Atomic<Int>.Counter) {
         guard let easy = multi.takeHandle() else { return nil }
         self.easy = easy
-        timeouts = request.timeouts
         deadlines = TransferDeadlines(timeouts: request.timeouts, streaming: request.streaming, startedAt: .now())
         self.multi = multi
         self.live = live
@@ -145,7 +143,7 @@ final class CurlTransfer: @unchecked Sendable {
                 .providerError, "the provider's response head exceeded \(Self.maxHeadBytes) bytes")
             return false
         }
-        guard !responseHeaders.take(line: line) else { return true }
+        if responseHeaders.take(line: line) { return true }
         var code = 0
         _ = cshim_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
         if code >= 200 { resolveHead(status: code) } else { responseHeaders.removeAll() }
@@ -196,10 +194,10 @@ final class CurlTransfer: @unchecked Sendable {
         case CURLE_OPERATION_TIMEDOUT:
             var connected = 0
             _ = cshim_curl_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connected)
-            if connected == 0, timeouts.connect != nil {
+            if connected == 0, deadlines.timeouts.connect != nil {
                 return GatewayError(.providerTimeout, "provider connect timeout")
             }
-            if timeouts.totalIsClientDeadline {
+            if deadlines.timeouts.totalIsClientDeadline {
                 // curl's total was cut to the client's own deadline: the client's clock ran out, not the
                 // provider's, so this is no provider failure (no failover, no circuit-breaker count).
                 return GatewayError(.deadlineExceeded, "the request's deadline passed while the provider answered")

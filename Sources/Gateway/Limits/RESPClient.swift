@@ -112,10 +112,7 @@ final class RESPClient: @unchecked Sendable {
     private static func fail(_ pending: Pending, after timeout: Duration) {
         let failure = Failure(description: "redis did not answer within \(timeout)", isTimeout: true)
         if let loop = EventLoop.current {
-            let nanoseconds =
-                UInt64(timeout.components.seconds) * 1_000_000_000
-                + UInt64(timeout.components.attoseconds / 1_000_000_000)
-            loop.schedule(afterNanoseconds: nanoseconds) { pending.settle(.failure(failure)) }
+            loop.schedule(afterNanoseconds: UInt64(timeout.nanoseconds)) { pending.settle(.failure(failure)) }
         } else {
             Task {
                 try? await Task.sleep(for: timeout)
@@ -173,8 +170,7 @@ final class RESPClient: @unchecked Sendable {
         let socketFD = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard socketFD >= 0 else { throw Failure(description: "socket: errno \(errno)") }
         // Linux applies SO_SNDTIMEO to connect too: a black-holed address costs one timeout, not minutes.
-        let microseconds =
-            Int(timeout.components.seconds) * 1_000_000 + Int(timeout.components.attoseconds / 1_000_000_000_000)
+        let microseconds = Int(timeout.nanoseconds / 1000)
         var limit = timeval(tv_sec: microseconds / 1_000_000, tv_usec: microseconds % 1_000_000)
         setsockopt(socketFD, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(socketFD, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
