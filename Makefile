@@ -21,7 +21,7 @@ PROTOS       := rpctest/v1/test_service.proto:CRPCTestProto \
 # protos served by the gateway's reflection service (v1alpha's messages are v1's on the wire: no C code)
 REFLECTED    := modelgateway/v1/gateway.proto grpc/health/v1/health.proto grpc/reflection/v1/reflection.proto \
                 grpc/reflection/v1alpha/reflection.proto
-DESCRIPTORS  := RPC/ModelGatewayService/ProtoDescriptors.swift
+DESCRIPTORS  := ModelGatewayGRPC/ProtoDescriptors.swift
 
 .PHONY: help install build release run test test-unit test-e2e lint format contract-test bench clean proto proto-check venv \
         fuzz fuzz-build test-asan test-asan-unit test-tsan soak

@@ -30,9 +30,11 @@ let package = Package(
         .target(
             name: "RPC",
             dependencies: [
-                "CNGHTTP2", "CHTTPParser", "CZlib", "CShims", "CProtobufC", "CGatewayProto", "Reactor", "Gateway",
+                "CNGHTTP2", "CHTTPParser", "CZlib", "CShims", "CProtobufC", "Reactor",
             ]
         ),
+        // The modelgateway.v1 gRPC binding (proto codec, health, reflection): the product on the generic server.
+        .target(name: "ModelGatewayGRPC", dependencies: ["RPC", "Gateway", "CGatewayProto", "CProtobufC", "Reactor"]),
         .target(
             name: "Gateway",
             dependencies: ["CCurl", "CCurlShims", "Reactor", .product(name: "Yams", package: "Yams")]
@@ -48,12 +50,12 @@ let package = Package(
         .executableTarget(
             name: "ModelGatewayCLI",
             dependencies: [
-                "RPC", "Gateway", "RESTShim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "RPC", "Gateway", "ModelGatewayGRPC", "RESTShim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Fuzz targets of every parser that reads outside input (Tests/Fuzz/README.md): a library the
         // libFuzzer runner and the corpus replay test share.
-        .target(name: "FuzzTargets", dependencies: ["RPC", "Gateway", "RESTShim"], path: "Tests/Fuzz/FuzzTargets"),
+        .target(name: "FuzzTargets", dependencies: ["RPC", "Gateway", "ModelGatewayGRPC", "RESTShim"], path: "Tests/Fuzz/FuzzTargets"),
         .executableTarget(name: "gateway-fuzz", dependencies: ["FuzzTargets"], path: "Tests/Fuzz/Runner"),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"], path: "Tests/Fuzz/CorpusTests"),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),

@@ -51,8 +51,8 @@ struct ModelGatewayCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let probes = gateway.gateway.startProbing()
-        let tracer = gateway.gateway.tracer
-        let exporter = Task { await tracer.run() }
+        let product = gateway.gateway
+        let exporter = Task { await product.exportTraces() }
         print("listening on \(listenHost):\(gateway.server.port)")
         fflush(nil)
         _ = TerminationSignals.wait()
@@ -61,7 +61,7 @@ struct ModelGatewayCommand: ParsableCommand {
         exporter.cancel()
         let flushed = ShutdownLatch()
         Task {
-            await tracer.flush()  // the spans of the requests that just drained
+            await product.flushTraces()  // the spans of the requests that just drained
             flushed.signal()
         }
         flushed.wait(seconds: 5)

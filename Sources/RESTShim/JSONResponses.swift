@@ -59,7 +59,7 @@ enum JSONResponses {
     }
 
     static func liveness(_ h: HealthResponse) -> JSON {
-        ["status": .string(h.status), "version": .string(h.version), "uptime_s": .number(h.uptimeS)]
+        ["status": .string(h.status.rawValue), "version": .string(h.version), "uptime_s": .number(h.uptimeS)]
     }
 
     static func health(_ h: HealthResponse) -> JSON {
@@ -68,7 +68,7 @@ enum JSONResponses {
             h.providers.map { p in
                 [
                     "name": .string(p.name), "type": .string(p.type), "endpoint": .string(p.endpoint),
-                    "status": .string(p.status),
+                    "status": .string(p.status.rawValue),
                     "latency_ms": .number(p.latencyMs), "error": .string(p.error),
                 ]
             })
@@ -83,7 +83,8 @@ enum JSONResponses {
         ]
     }
 
-    static func usage(_ report: UsageLedger.Report, since: String) -> JSON {
+    static func usage(_ usage: UsageResponse) -> JSON {
+        let report = usage.report
         func totals(_ t: UsageLedger.Totals, name: String? = nil) -> JSON {
             var object: JSONObject = [
                 "tokens_input": .number(Double(t.tokensInput)), "tokens_output": .number(Double(t.tokensOutput)),
@@ -93,7 +94,7 @@ enum JSONResponses {
             return .object(object)
         }
         return [
-            "since": .string(since), "totals": totals(report.totals),
+            "since": .string(usage.since), "totals": totals(report.totals),
             "by_model": .array(report.byModel.map { totals($0.1, name: $0.0) }),
             "by_provider": .array(report.byProvider.map { totals($0.1, name: $0.0) }),
             "by_key": .array(report.byKey.map { totals($0.1, name: $0.0) }),

@@ -3,30 +3,20 @@ import RPC
 
 /// How REST answers are written: JSON bodies, the contract's error body, and `x-request-id` on every one.
 enum RESTResponses {
-    /// The client's `x-request-id` when it is a sane token, or a new one.
-    static func requestID(_ request: ServerRequest) -> String {
-        RequestID.accepting(request.headers["x-request-id"])
+    /// Adds the headers every answer carries (`x-request-id`, `x-gateway-overhead-ms`) as of now.
+    static func decorate(_ head: inout ResponseHead, _ context: CallContext) {
+        for field in context.decorations().fields { head.headers.set(field.name, field.value) }
     }
 
-    /// A JSON answer with `x-request-id` and `x-gateway-overhead-ms` (every REST answer carries both).
+    /// A JSON answer, decorated.
     static func json(
-        _ writer: any ResponseWriter, status: Int = 200, _ body: JSON, requestID: String, timing: CallTiming,
+        _ writer: any ResponseWriter, status: Int = 200, _ body: JSON, _ context: CallContext,
         headers: HTTPFields = HTTPFields()
     ) async {
         var head = ResponseHead(status: status, headers: headers)
         head.headers.set("content-type", "application/json")
-        head.headers.set("x-request-id", requestID)
-        head.headers.set("x-gateway-overhead-ms", overheadMilliseconds(timing))
+        decorate(&head, context)
         try? await writer.respond(head, body: JSONSerializer.serialize(body))
-    }
-
-    /// `x-gateway-overhead-ms`: the request's time so far that was not spent waiting on providers.
-    static func overhead(_ context: CallContext) -> HTTPFields {
-        ["x-gateway-overhead-ms": overheadMilliseconds(context.timing)]
-    }
-
-    static func overheadMilliseconds(_ timing: CallTiming) -> String {
-        ModelGatewayService.format3(timing.overheadSeconds * 1000)
     }
 
     static func errorBody(_ error: GatewayError, requestID: String) -> JSON {
@@ -39,36 +29,33 @@ enum RESTResponses {
     }
 
     static func error(
-        _ writer: any ResponseWriter, _ error: any Error, requestID: String, timing: CallTiming,
-        headers: HTTPFields = HTTPFields()
+        _ writer: any ResponseWriter, _ error: any Error, _ context: CallContext, headers: HTTPFields = HTTPFields()
     ) async {
         let domain = error as? GatewayError ?? GatewayError(.internalError, "internal error")
         var headers = headers
         if let seconds = domain.retryAfterSeconds { headers.set("retry-after", String(seconds)) }
         await json(
-            writer, status: ErrorStatusTable.statuses(domain.kind).http, errorBody(domain, requestID: requestID),
-            requestID: requestID, timing: timing, headers: headers)
+            writer, status: domain.kind.httpStatus, errorBody(domain, requestID: context.requestID), context,
+            headers: headers)
     }
 
     /// Errors the server answers before any handler (malformed HTTP, oversized head, slow head) in the same shape.
-    static let protocolErrors = ProtocolErrorRenderer { status, message in
-        let kind: GatewayError.Kind =
-            switch status {
-            case 413, 431: .payloadTooLarge
-            case 408: .deadlineExceeded
-            default: .malformedRequest
-            }
-        let requestID = RequestID.uuid()
-        let body = JSONSerializer.serialize(errorBody(GatewayError(kind, message), requestID: requestID))
-        return (
-            ResponseHead(
-                status: status,
-                headers: [
-                    "content-type": "application/json", "x-request-id": requestID,
-                    // Answered by the transport before any handler ran: no measurable work of the gateway's.
-                    "x-gateway-overhead-ms": "0.000",
-                ]), body
-        )
+    static func protocolErrors(_ gateway: ModelGateway) -> ProtocolErrorRenderer {
+        ProtocolErrorRenderer { status, message in
+            let kind: GatewayError.Kind =
+                switch status {
+                case 413, 431: .payloadTooLarge
+                case 408: .deadlineExceeded
+                default: .malformedRequest
+                }
+            // No request head was read: a new request id, and no measurable work of the gateway's.
+            let requestID = gateway.admit(ArrivingCall(header: { _ in nil }, open: true)).context.requestID
+            let decorations = ResponseDecorations(requestID: requestID, overheadSeconds: 0)
+            let body = JSONSerializer.serialize(errorBody(GatewayError(kind, message), requestID: requestID))
+            var head = ResponseHead(status: status, headers: ["content-type": "application/json"])
+            for field in decorations.fields { head.headers.set(field.name, field.value) }
+            return (head, body)
+        }
     }
 
     /// A query string as a dictionary, values percent-decoded (`+` as space).

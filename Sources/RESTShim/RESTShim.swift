@@ -10,53 +10,53 @@ public struct RESTShim: Sendable {
         self.gateway = gateway
     }
 
-    /// Errors the server itself answers, in the API's error shape.
-    public static var protocolErrors: ProtocolErrorRenderer { RESTResponses.protocolErrors }
+    /// Errors the server itself answers (before any handler), in the API's error shape.
+    public var protocolErrors: ProtocolErrorRenderer { RESTResponses.protocolErrors(gateway) }
 
-    /// A router whose unknown paths and wrong methods answer with JSON errors (405 with `Allow`).
-    public static func router() -> Router {
-        Router(
-            notFound: { request, writer, _ in
-                await RESTResponses.error(
-                    writer, GatewayError(.notFound, "no endpoint \(request.method) \(request.path)"),
-                    requestID: RESTResponses.requestID(request), timing: CallTiming())
-            },
-            methodNotAllowed: { request, writer, _, allowed in
-                await RESTResponses.error(
-                    writer, GatewayError(.methodNotAllowed, "\(request.method) is not allowed on \(request.path)"),
-                    requestID: RESTResponses.requestID(request), timing: CallTiming(),
-                    headers: ["allow": allowed.joined(separator: ", ")])
-            })
+    /// The admission of an HTTP request (`open` endpoints need no key).
+    private func admission(_ request: ServerRequest, open: Bool) -> Admission {
+        gateway.admit(
+            ArrivingCall(header: { request.headers[$0] }, open: open, bodyTooLarge: request.bodyTooLarge))
     }
 
-    /// Wraps an endpoint: request id, authentication (unless `open`), body size check, domain errors as JSON
-    /// error responses, and the gateway's own time in `x-gateway-overhead-ms`.
+    /// A router with every endpoint, whose unknown paths and wrong methods answer with JSON errors (405
+    /// with `Allow`).
+    public func router() -> Router {
+        var router = Router(
+            notFound: { [self] request, writer, _ in
+                await RESTResponses.error(
+                    writer, GatewayError(.notFound, "no endpoint \(request.method) \(request.path)"),
+                    admission(request, open: true).context)
+            },
+            methodNotAllowed: { [self] request, writer, _, allowed in
+                await RESTResponses.error(
+                    writer, GatewayError(.methodNotAllowed, "\(request.method) is not allowed on \(request.path)"),
+                    admission(request, open: true).context, headers: ["allow": allowed.joined(separator: ", ")])
+            })
+        register(on: &router)
+        return router
+    }
+
+    /// Wraps an endpoint: admission (authentication unless `open`, request id, body size), domain errors as
+    /// JSON error responses, and the decorations (`x-request-id`, `x-gateway-overhead-ms`) on every answer.
     private func endpoint(
         open: Bool = false,
         _ body: @escaping @Sendable (ServerRequest, CallContext, any ResponseWriter) async throws -> JSON?
     ) -> Router.Handler {
-        { request, writer, _ in
-            var context = CallContext(
-                requestID: RESTResponses.requestID(request), traceparent: request.headers["traceparent"])
+        { [self] request, writer, _ in
+            let admission = admission(request, open: open)
             do {
-                if !open {
-                    context.apiKey = try gateway.authenticator.authenticate(
-                        authorization: request.headers["authorization"])
-                }
-                guard !request.bodyTooLarge else {
-                    throw GatewayError(
-                        .payloadTooLarge, "the request body exceeds \(gateway.config.maxRequestBytes) bytes")
-                }
+                let context = try admission.admitted()
                 if let answer = try await body(request, context, writer) {
-                    await RESTResponses.json(writer, answer, requestID: context.requestID, timing: context.timing)
+                    await RESTResponses.json(writer, answer, context)
                 }
             } catch {
-                await RESTResponses.error(writer, error, requestID: context.requestID, timing: context.timing)
+                await RESTResponses.error(writer, error, admission.context)
             }
         }
     }
 
-    public func register(on router: inout Router) {
+    private func register(on router: inout Router) {
         let gateway = self.gateway
         router.add(
             "POST", "/api/v1/generate",
@@ -66,8 +66,7 @@ public struct RESTShim: Sendable {
                     return JSONResponses.generate(try await gateway.generate(generate, context: context))
                 }
                 let chunks = try await gateway.streamGenerate(generate, context: context)
-                await ServerSentEvents.relay(
-                    chunks, to: writer, requestID: context.requestID, headers: RESTResponses.overhead(context))
+                await ServerSentEvents.relay(chunks, to: writer, context)
                 return nil
             })
         router.add(
@@ -100,18 +99,14 @@ public struct RESTShim: Sendable {
         router.add(
             "GET", "/api/v1/usage",
             endpoint { _, _, _ in
-                JSONResponses.usage(gateway.usage.report(), since: gateway.startedAtRFC3339)
+                JSONResponses.usage(gateway.usageReport())
             })
-        router.add("GET", "/metrics") { request, writer, _ in
-            let timing = CallTiming()
+        router.add("GET", "/metrics") { [self] request, writer, _ in
+            let context = admission(request, open: true).context
             let body = Array(gateway.renderMetrics().utf8)
-            let head = ResponseHead(
-                status: 200,
-                headers: [
-                    "content-type": "text/plain; version=0.0.4; charset=utf-8",
-                    "x-request-id": RESTResponses.requestID(request),
-                    "x-gateway-overhead-ms": RESTResponses.overheadMilliseconds(timing),
-                ])
+            var head = ResponseHead(
+                status: 200, headers: ["content-type": "text/plain; version=0.0.4; charset=utf-8"])
+            RESTResponses.decorate(&head, context)
             try? await writer.respond(head, body: body)
         }
     }

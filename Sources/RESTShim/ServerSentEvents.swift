@@ -13,28 +13,27 @@ enum ServerSentEvents {
         return out
     }
 
-    static func relay(_ chunks: GenerationStream, to writer: any ResponseWriter, requestID: String, headers: HTTPFields)
-        async
-    {
-        var head = ResponseHead(status: 200, headers: headers)
-        head.headers.set("content-type", "text/event-stream")
-        head.headers.set("cache-control", "no-cache")
-        head.headers.set("x-request-id", requestID)
+    /// Relays `chunks` to the client, and closes them however the relay ends (a client gone included).
+    static func relay(_ chunks: GenerationStream, to writer: any ResponseWriter, _ context: CallContext) async {
+        defer { chunks.close() }
+        var head = ResponseHead(
+            status: 200, headers: ["content-type": "text/event-stream", "cache-control": "no-cache"])
+        RESTResponses.decorate(&head, context)
         do {
             try await writer.writeHead(head)
         } catch {
-            return  // the client is gone; dropping `chunks` cancels the upstream call
+            return  // the client is gone
         }
         do {
             for try await chunk in chunks {
                 try await writer.writeBody(event(JSONResponses.chunk(chunk)))
             }
-        } catch let error as ResponseWriteError {
-            _ = error
+        } catch is ResponseWriteError {
             return  // the client went away mid-stream
         } catch {
             let domain = error as? GatewayError ?? GatewayError(.internalError, "the stream failed")
-            try? await writer.writeBody(event(RESTResponses.errorBody(domain, requestID: requestID), name: "error"))
+            try? await writer.writeBody(
+                event(RESTResponses.errorBody(domain, requestID: context.requestID), name: "error"))
         }
         try? await writer.finish(head: nil, trailers: HTTPFields())
     }

@@ -30,9 +30,7 @@ struct InMemoryShim {
     let loop = EventLoop()
 
     init(yaml: String = "providers:\n  - {name: builtin, type: builtin}\nserver:\n  max_request_bytes: 2048") throws {
-        var router = RESTShim.router()
-        RESTShim(gateway: ModelGateway(config: try ConfigLoader.parse(yaml, file: "t"))).register(on: &router)
-        self.router = router
+        router = RESTShim(gateway: ModelGateway(config: try ConfigLoader.parse(yaml, file: "t"))).router()
     }
 
     func send(

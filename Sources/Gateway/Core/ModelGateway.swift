@@ -1,21 +1,24 @@
-/// The one entry point both front doors call: generation (whole or streamed), embeddings, the model list,
-/// one model, and health — in the Gateway's own message types, with no wire protocol of its own.
+import Reactor
+
+/// The one entry point every front door calls: admission, then generation (whole or streamed),
+/// embeddings, the model list, one model, usage and health — in the Gateway's own message types, with no
+/// wire protocol of its own. Its parts are its own: front doors ask it, they do not reach in.
 public final class ModelGateway: Sendable {
     public static let version = "0.1.0"
 
-    public let config: GatewayConfig
-    public let registry: ModelRegistry
-    public let usage = UsageLedger()
-    public let metrics = GatewayMetrics()
-    public let authenticator: Authenticator
-    public let breaker: CircuitBreaker
-    public let logger = RequestLogger()
-    public let tracer = Tracer()
-    let router: RequestRouter
+    let config: GatewayConfig
+    let registry: ModelRegistry
+    let usage = UsageLedger()
+    let metrics = GatewayMetrics()
+    let breaker: CircuitBreaker
+    let tracer = Tracer()
+    let records: CallRecords
+    let admitter: Admitter
+    let failover: FailoverExecutor
     let prober: ProviderProber
-    private let startedAt = ContinuousClock.now
+    private let startedAt = MonotonicInstant.now()
     /// When the gateway started, for usage reports.
-    public let startedAtRFC3339 = WallClock.rfc3339()
+    let startedAtRFC3339 = WallClock.rfc3339()
 
     public init(
         config: GatewayConfig, client: HTTPClient = HTTPClient(),
@@ -24,20 +27,27 @@ public final class ModelGateway: Sendable {
         self.config = config
         let providers = config.providers.map { ProviderFactory.make($0, client: client) }
         registry = ModelRegistry(config: config, providers: providers)
-        authenticator = Authenticator(keys: config.apiKeys)
+        admitter = Admitter(
+            authenticator: Authenticator(keys: config.apiKeys), maxRequestBytes: config.maxRequestBytes)
         breaker = CircuitBreaker(
             threshold: config.breakerThreshold, cooldown: .milliseconds(Int(config.breakerCooldownS * 1000)))
+        records = CallRecords(usage: usage, metrics: metrics, logger: RequestLogger(), tracer: tracer)
         var concurrency: [String: ConcurrencyLimiter] = [:]
         for provider in config.providers {
             if let limit = provider.maxConcurrency { concurrency[provider.name] = ConcurrencyLimiter(limit: limit) }
         }
-        router = RequestRouter(
+        failover = FailoverExecutor(
             registry: registry, planner: FailoverPlanner(registry: registry, strategies: config.failoverStrategies),
             limiter: RateLimiter(store: rateLimits ?? Self.rateLimitStore(config, metrics: metrics.registry)),
             breaker: breaker,
             concurrency: concurrency, metrics: metrics, tracer: tracer,
             keyLimit: config.keyRateLimit, maxRetries: config.retries)
         prober = ProviderProber(registry: registry, interval: config.probeIntervalS, breaker: breaker)
+    }
+
+    /// The admission step every front door takes first (see `Admission`).
+    public func admit(_ call: ArrivingCall) -> Admission {
+        admitter.admit(call)
     }
 
     /// Redis when `rate_limits.redis_url` is set (shared by every replica), else process memory.
@@ -61,6 +71,21 @@ public final class ModelGateway: Sendable {
     /// Probes every provider once and waits for the answers.
     public func probeNow() async {
         await prober.probeAll()
+    }
+
+    /// Exports finished spans until cancelled (when tracing is configured).
+    public func exportTraces() async {
+        await tracer.run()
+    }
+
+    /// Exports the spans still waiting (at shutdown, after the last requests drained).
+    public func flushTraces() async {
+        await tracer.flush()
+    }
+
+    /// Usage since the gateway started.
+    public func usageReport() -> UsageResponse {
+        UsageResponse(report: usage.report(), since: startedAtRFC3339)
     }
 
     // MARK: models
@@ -101,14 +126,14 @@ public final class ModelGateway: Sendable {
             return ProviderHealth(
                 name: provider.name, type: provider.config.kind.rawValue,
                 endpoint: Self.redacted(provider.config.endpoint),
-                status: status.state.rawValue, latencyMs: status.latencyMs, error: status.error)
+                status: status.state, latencyMs: status.latencyMs, error: status.error)
         }
-        let active = providers.filter { $0.status != ProviderStatus.State.inactive.rawValue }
-        let up = active.filter { $0.status == ProviderStatus.State.up.rawValue }.count
-        let down = active.filter { $0.status == ProviderStatus.State.down.rawValue }.count
-        let status = up == 0 && down > 0 ? "unhealthy" : (down > 0 ? "degraded" : "healthy")
+        let active = providers.filter { $0.status != .inactive }
+        let up = active.filter { $0.status == .up }.count
+        let down = active.filter { $0.status == .down }.count
+        let status: HealthResponse.Status = up == 0 && down > 0 ? .unhealthy : (down > 0 ? .degraded : .healthy)
         return HealthResponse(
-            status: status, version: Self.version, uptimeS: (ContinuousClock.now - startedAt).milliseconds / 1000,
+            status: status, version: Self.version, uptimeS: Double(startedAt.nanoseconds(until: .now())) / 1e9,
             providers: detailed ? providers : [])
     }
 
@@ -131,165 +156,86 @@ public final class ModelGateway: Sendable {
 
     // MARK: generation
 
-    /// One request's span and the trace context its provider calls continue.
-    struct RequestSpan: Sendable {
-        let span: Tracer.ActiveSpan?
-        let trace: TraceContext?
-
-        func end(error: String? = nil, _ attributes: [(String, JSON)] = []) { span?.end(error: error, attributes) }
-    }
-
-    /// Counts, traces and logs the request however it ends. `body` returns the provider that answered and
-    /// whether the request is over (a stream ends later, in `streamEnded`).
-    private func instrumented<T>(
-        _ method: String, model: String, context: CallContext, endsLater: Bool = false,
-        _ body: (RequestSpan, ModelEntry?) async throws -> (T, provider: String)
+    /// Runs a call under its record: `body` ends the record once an answer began (a stream's relay ends it
+    /// later); a call that fails before that is ended here as failed.
+    private func recorded<T>(
+        _ method: CallMethod, model: String, context: CallContext,
+        _ body: (CallRecorder, ModelEntry?) async throws -> T
     ) async throws -> T {
-        // In flight until answered; a stream that started is in flight until `streamEnded`.
-        metrics.inflight.increment()
-        var answered = false
-        defer { if !(answered && endsLater) { metrics.inflight.decrement() } }
-        // Label values must come from the configuration, not from clients, or the label set grows without bound.
         let requested = registry.resolve(model)
-        let model = requested?.name ?? "unknown"
-        let incoming = TraceContext(traceparent: context.traceparent)
-        let span = tracer.start(method, parent: incoming, kind: .server)
-        let request = RequestSpan(span: span, trace: span?.context ?? incoming)
+        let recorder = records.start(method, model: requested?.name ?? "unknown", context: context)
         do {
-            let (result, provider) = try await body(request, requested)
-            answered = true
-            metrics.registry.add("gateway_requests_total", [method, model, provider, "ok"])
-            return result
+            return try await body(recorder, requested)
         } catch {
-            let code = (error as? GatewayError)?.kind.rawValue ?? "cancelled"
-            metrics.registry.add("gateway_requests_total", [method, model, "", code])
-            observeEnd(method, context)
-            logger.request(method: method, context: context, model: model, provider: "", status: code)
-            request.end(error: code, [("gateway.request_id", .string(context.requestID))])
+            recorder.failed(error)
             throw error
         }
     }
 
-    /// Duration and overhead of a finished call.
-    func observeEnd(_ method: String, _ context: CallContext) {
-        metrics.registry.observe(
-            "gateway_request_duration_seconds", [method],
-            (ContinuousClock.now - context.timing.started).milliseconds / 1000)
-        metrics.registry.observe("gateway_overhead_seconds", [method], context.timing.overheadSeconds)
-    }
-
-    /// Usage, cost, metrics, log line and span of a call that ended with an answer.
-    private func finish(
-        _ method: String, _ attempt: Attempt, _ context: CallContext, _ span: RequestSpan, input: Int, output: Int,
-        cachedInput: Int, status: String = "ok"
-    ) -> Double {
-        let cost = attempt.model.pricing.cost(input: input, output: output, cachedInput: cachedInput)
-        let provider = attempt.route.provider.name
-        usage.record(
-            model: attempt.model.name, provider: provider, apiKey: context.apiKey, input: input, output: output,
-            cost: cost)
-        let labels = [attempt.model.name, provider]
-        metrics.registry.add("gateway_tokens_total", labels + ["prompt"], Double(input))
-        metrics.registry.add("gateway_tokens_total", labels + ["completion"], Double(output))
-        metrics.registry.add("gateway_cost_usd_total", labels, cost)
-        observeEnd(method, context)
-        logger.request(
-            method: method, context: context, model: attempt.model.name, provider: provider, status: status,
-            tokensInput: input, tokensOutput: output)
-        span.end(
-            error: status == "ok" ? nil : status,
-            [
-                ("gateway.request_id", .string(context.requestID)), ("gateway.model", .string(attempt.model.name)),
-                ("gateway.provider", .string(provider)), ("gen_ai.usage.input_tokens", .number(Double(input))),
-                ("gen_ai.usage.output_tokens", .number(Double(output))),
-            ])
-        return cost
-    }
-
     public func generate(_ request: GenerateRequest, context: CallContext) async throws -> GenerateResponse {
-        try await instrumented("generate", model: request.model, context: context) { span, entry in
+        try await recorded(.generate, model: request.model, context: context) { recorder, entry in
             try RequestValidation.validate(request)
             let requested = try Self.found(entry, request.model)
-            let (answer, attempt) = try await router.run(
-                requested, needing: .generate, context: context, trace: span.trace
-            ) {
-                attempt, settings in
-                try await attempt.route.provider.complete(
-                    ProviderCall(attempt, settings, request))
+            let (answer, attempt) = try await failover.run(
+                requested, needing: .generate, context: context, trace: recorder.trace
+            ) { attempt, settings in
+                try await attempt.route.provider.complete(ProviderCall(attempt, settings, request))
             }
-            let cost = finish(
-                "generate", attempt, context, span, input: answer.tokensInput, output: answer.tokensOutput,
-                cachedInput: answer.cachedInput)
-            let response = GenerateResponse(
+            recorder.answerBegan(attempt)
+            let cost = recorder.end(
+                .answered, attempt,
+                TokenCounts(input: answer.tokensInput, output: answer.tokensOutput, cachedInput: answer.cachedInput))
+            return GenerateResponse(
                 id: RequestID.generation(), model: attempt.model.name, provider: attempt.route.provider.name,
                 content: answer.content, tokensInput: answer.tokensInput, tokensOutput: answer.tokensOutput,
-                latencyMs: (ContinuousClock.now - context.timing.started).milliseconds,
-                finishReason: answer.finishReason,
+                latencyMs: context.timing.elapsedMilliseconds, finishReason: answer.finishReason,
                 metadata: request.metadata, costUSD: cost,
                 requestedModel: attempt.model.name == requested.name ? nil : requested.name)
-            return (response, attempt.route.provider.name)
         }
     }
 
     /// Starts a streamed generation. Returns once one attempt produced real content (failing over before
-    /// that); the stream then never switches models, and an upstream failure ends it with an error.
+    /// that); the stream then never switches models, and an upstream failure ends it with an error. The
+    /// caller closes the stream when it stops reading.
     public func streamGenerate(_ request: GenerateRequest, context: CallContext) async throws -> GenerationStream {
-        try await instrumented("stream_generate", model: request.model, context: context, endsLater: true) {
-            span, entry in
+        try await recorded(.streamGenerate, model: request.model, context: context) { recorder, entry in
             try RequestValidation.validate(request)
             let requested = try Self.found(entry, request.model)
-            let (relay, attempt) = try await router.run(
-                requested, needing: .stream, context: context, trace: span.trace
-            ) {
-                attempt, settings in
-                let events = try await attempt.route.provider.stream(
-                    ProviderCall(attempt, settings, request))
+            let (relay, _) = try await failover.run(
+                requested, needing: .stream, context: context, trace: recorder.trace
+            ) { attempt, settings in
+                let events = try await attempt.route.provider.stream(ProviderCall(attempt, settings, request))
                 let relay = StreamRelay(
-                    events: events, attempt: attempt, requested: requested, request: request, context: context,
-                    permit: settings.permit, span: span, gateway: self)
+                    events: events, attempt: attempt, requested: requested, request: request, recorder: recorder,
+                    permit: settings.permit)
                 try await relay.awaitFirstContent()
                 return relay
             }
-            metrics.registry.observe(
-                "gateway_time_to_first_token_seconds", [attempt.model.name, attempt.route.provider.name],
-                (ContinuousClock.now - context.timing.started).milliseconds / 1000)
-            return (relay.chunks(), attempt.route.provider.name)
+            return relay.handOut()
         }
-    }
-
-    /// What a stream reports when it ends (or is dropped): usage, cost, duration, overhead, log line and span.
-    func streamEnded(
-        _ attempt: Attempt, _ context: CallContext, _ span: RequestSpan, input: Int, output: Int, cachedInput: Int,
-        status: String
-    ) -> Double {
-        metrics.inflight.decrement()
-        return finish(
-            "stream_generate", attempt, context, span, input: input, output: output, cachedInput: cachedInput,
-            status: status)
     }
 
     // MARK: embeddings
 
     public func embed(_ request: EmbedRequest, context: CallContext) async throws -> EmbedResponse {
-        try await instrumented("embed", model: request.model, context: context) { span, entry in
+        try await recorded(.embed, model: request.model, context: context) { recorder, entry in
             try RequestValidation.validate(request)
             let requested = try Self.found(entry, request.model)
             guard requested.hasCapability(.embedding) else {
                 throw GatewayError.invalid("model", "\(requested.name) has no embedding capability")
             }
-            let (answer, attempt) = try await router.run(
-                requested, needing: .embedding, context: context, trace: span.trace
-            ) {
-                attempt, settings in
+            let (answer, attempt) = try await failover.run(
+                requested, needing: .embedding, context: context, trace: recorder.trace
+            ) { attempt, settings in
                 try await attempt.route.provider.embed(
                     upstreamModel: attempt.route.upstreamModel, input: request.input, timeouts: settings.timeouts,
                     headers: settings.headers)
             }
-            _ = finish("embed", attempt, context, span, input: answer.tokensInput, output: 0, cachedInput: 0)
-            let response = EmbedResponse(
+            recorder.answerBegan(attempt)
+            recorder.end(.answered, attempt, TokenCounts(input: answer.tokensInput))
+            return EmbedResponse(
                 model: attempt.model.name, provider: attempt.route.provider.name, embeddings: answer.embeddings,
-                tokensInput: answer.tokensInput, latencyMs: (ContinuousClock.now - context.timing.started).milliseconds)
-            return (response, attempt.route.provider.name)
+                tokensInput: answer.tokensInput, latencyMs: context.timing.elapsedMilliseconds)
         }
     }
 }

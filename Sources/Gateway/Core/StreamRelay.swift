@@ -1,66 +1,73 @@
-/// A streamed answer from a provider, relayed as `GenerateChunk`s.
-public typealias GenerationStream = AsyncThrowingStream<GenerateChunk, any Error>
-
 /// Turns one attempt's provider events into chunks: the events up to the first content are held (so the
-/// gateway can still fail over), then everything flows; the end carries totals and cost, and usage is
-/// recorded however the stream ends.
+/// gateway can still fail over), then everything flows. Once handed out, the relay owns the call's record
+/// and ends it however the stream ends: with totals and cost, with the upstream's error, or cancelled when
+/// the client stops reading.
+///
+/// Loop-confined: created, pulled and closed by the one task that serves the call.
 final class StreamRelay: @unchecked Sendable {
-    private var iterator: ProviderEventStream.AsyncIterator
+    /// Where a relay is in its life.
+    enum State: Equatable {
+        /// Reading up to the first content; a failure here is the request's (it may still fail over).
+        case holding
+        /// Handed to the front door: chunks flow, and the relay owns the call's record.
+        case relaying
+        /// The record is ended (finished, failed, or closed); nothing more is read.
+        case ended
+    }
+
+    private(set) var state = State.holding
+    /// Nil once ended, so a stream closed early cancels its upstream call at once.
+    private var iterator: ProviderEventStream.AsyncIterator?
     private let attempt: Attempt
     private let requested: ModelEntry
     private let request: GenerateRequest
-    private let context: CallContext
+    private let recorder: CallRecorder
     /// Held until the stream ends: the provider's concurrency slot.
-    private let permit: ConcurrencyLimiter.Permit?
-    private let span: ModelGateway.RequestSpan
-    private let gateway: ModelGateway
+    private var permit: ConcurrencyLimiter.Permit?
     private let id = RequestID.generation()
     private var held: [ProviderEvent] = []
-    private var tokensInput = 0
-    private var tokensOutput: Int?
+    private var tokens = TokenCounts()
+    private var outputReported = false
     /// Text pieces relayed: the output count when the stream is cut before the provider reports usage.
     private var deltas = 0
-    private var cachedInput = 0
     private var finishReason: FinishReason = .stop
-    private var finished = false
-    private var recorded = false
-    /// Set once the chunks went to the client. Before that, a failure is the request's to report (it may
-    /// still fail over), so an attempt dropped there records nothing of its own.
-    private var handedOut = false
 
     init(
         events: ProviderEventStream, attempt: Attempt, requested: ModelEntry, request: GenerateRequest,
-        context: CallContext, permit: ConcurrencyLimiter.Permit?, span: ModelGateway.RequestSpan, gateway: ModelGateway
+        recorder: CallRecorder, permit: ConcurrencyLimiter.Permit?
     ) {
         iterator = events.makeAsyncIterator()
         self.attempt = attempt
         self.requested = requested
         self.request = request
-        self.context = context
+        self.recorder = recorder
         self.permit = permit
-        self.span = span
-        self.gateway = gateway
     }
 
     deinit {
-        if handedOut { recordUsage(status: "cancelled") }  // a client that went away still pays for its tokens
+        // Front doors close their streams; this only keeps a consumer that drops one from losing its usage.
+        if state == .relaying { end(.cancelled) }
     }
 
     /// Reads until the first text (or the end); errors here are still eligible for failover.
     func awaitFirstContent() async throws {
-        while let event = try await iterator.next() {
+        while let event = try await iterator?.next() {
             held.append(event)
-            switch event {
-            case .delta: return
-            case .finish: continue
-            case .usage: continue
-            }
+            if case .delta = event { return }
         }
     }
 
-    func chunks() -> GenerationStream {
-        handedOut = true
-        return GenerationStream(unfolding: { [self] in try await nextChunk() })
+    /// Hands the stream to the front door; from here the relay ends the call's record.
+    func handOut() -> GenerationStream {
+        state = .relaying
+        recorder.answerBegan(attempt)
+        return GenerationStream(relay: self)
+    }
+
+    /// Ends a stream the client stopped reading: usage so far is recorded as cancelled, the upstream call
+    /// is cancelled. Nothing when the stream already ended.
+    func close() {
+        if state == .relaying { end(.cancelled) }
     }
 
     private func chunk(_ content: String) -> GenerateChunk {
@@ -69,11 +76,11 @@ final class StreamRelay: @unchecked Sendable {
 
     private func nextEvent() async throws -> ProviderEvent? {
         if !held.isEmpty { return held.removeFirst() }
-        return try await context.timing.measure { try await iterator.next() }
+        return try await recorder.context.timing.measure { try await iterator?.next() }
     }
 
-    private func nextChunk() async throws -> GenerateChunk? {
-        guard !finished else { return nil }
+    func nextChunk() async throws -> GenerateChunk? {
+        guard state == .relaying else { return nil }
         do {
             while let event = try await nextEvent() {
                 switch event {
@@ -81,25 +88,28 @@ final class StreamRelay: @unchecked Sendable {
                     deltas += 1
                     return chunk(text)
                 case .usage(let input, let output, let cached):
-                    tokensInput = input ?? tokensInput
-                    tokensOutput = output ?? tokensOutput
-                    cachedInput = cached ?? cachedInput
+                    tokens.input = input ?? tokens.input
+                    if let output {
+                        tokens.output = output
+                        outputReported = true
+                    }
+                    tokens.cachedInput = cached ?? tokens.cachedInput
                 case .finish(let reason):
                     finishReason = reason
                 }
             }
         } catch {
-            recordUsage(status: (error as? GatewayError)?.kind.rawValue ?? "cancelled")
+            end(CallOutcome(error))
             throw error
         }
-        finished = true
-        let cost = recordUsage(status: "ok")
+        guard state == .relaying else { return nil }  // closed while waiting
+        let cost = end(.answered)
         var last = chunk("")
         last.done = true
         last.finishReason = finishReason
-        last.tokensInput = tokensInput
-        last.tokensOutput = tokensOutput ?? deltas
-        last.latencyMs = (ContinuousClock.now - context.timing.started).milliseconds
+        last.tokensInput = tokens.input
+        last.tokensOutput = tokens.output
+        last.latencyMs = recorder.context.timing.elapsedMilliseconds
         last.costUSD = cost
         last.metadata = request.metadata
         last.requestedModel = attempt.model.name == requested.name ? nil : requested.name
@@ -107,13 +117,35 @@ final class StreamRelay: @unchecked Sendable {
     }
 
     @discardableResult
-    private func recordUsage(status: String) -> Double {
-        let output = tokensOutput ?? deltas
-        guard !recorded else {
-            return attempt.model.pricing.cost(input: tokensInput, output: output, cachedInput: cachedInput)
+    private func end(_ outcome: CallOutcome) -> Double {
+        state = .ended
+        iterator = nil
+        permit = nil
+        if !outputReported { tokens.output = deltas }
+        return recorder.end(outcome, attempt, tokens)
+    }
+}
+
+/// A streamed answer, relayed as `GenerateChunk`s. The front door that reads it calls `close()` when it
+/// stops reading (it is a no-op once the stream ended by itself), so the call's record ends explicitly.
+public struct GenerationStream: AsyncSequence, Sendable {
+    public typealias Element = GenerateChunk
+    let relay: StreamRelay
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let relay: StreamRelay
+
+        public mutating func next() async throws -> GenerateChunk? {
+            try await relay.nextChunk()
         }
-        recorded = true
-        return gateway.streamEnded(
-            attempt, context, span, input: tokensInput, output: output, cachedInput: cachedInput, status: status)
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(relay: relay)
+    }
+
+    /// Ends the stream if it has not ended: the client went away or stopped reading.
+    public func close() {
+        relay.close()
     }
 }

@@ -117,15 +117,26 @@ public struct ProviderHealth: Sendable, Equatable {
     public var type: String
     public var endpoint: String
     /// `up`, `down`, `inactive` (no key configured) or `unknown` (not probed yet).
-    public var status: String
+    public var status: ProviderStatus.State
     public var latencyMs: Double
     public var error: String
 }
 
 /// The gateway's health: `healthy`, `degraded` (an active provider is down) or `unhealthy` (none is up).
 public struct HealthResponse: Sendable, Equatable {
-    public var status: String
+    public enum Status: String, Sendable {
+        case healthy, degraded, unhealthy
+    }
+
+    public var status: Status
     public var version: String
     public var uptimeS: Double
     public var providers: [ProviderHealth]
+}
+
+/// Tokens, cost and requests counted since the gateway started, in total and by model, provider and key.
+public struct UsageResponse: Sendable {
+    public var report: UsageLedger.Report
+    /// When counting began (RFC 3339).
+    public var since: String
 }

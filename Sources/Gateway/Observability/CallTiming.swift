@@ -1,24 +1,32 @@
+import Reactor
 import Synchronization
 
 /// How long a call spent waiting on providers, so that total minus this is the gateway's own overhead.
+/// On the server's monotonic clock, like every deadline from the front door to curl.
 public final class CallTiming: Sendable {
-    public let started = ContinuousClock.now
-    private let providerNanos = Atomic<Int64>(0)
+    /// When the server began handling the call.
+    public let started: MonotonicInstant
+    private let providerNanos = Atomic<UInt64>(0)
 
-    public init() {}
+    public init(started: MonotonicInstant = .now()) {
+        self.started = started
+    }
 
     /// Runs `body` (a provider call or a wait on a provider's stream) and counts its time as provider time.
     func measure<T>(_ body: () async throws -> T) async rethrows -> T {
-        let start = ContinuousClock.now
-        defer { providerNanos.add(Int64((ContinuousClock.now - start).nanoseconds), ordering: .relaxed) }
+        let start = MonotonicInstant.now()
+        defer { providerNanos.add(start.nanoseconds(until: .now()), ordering: .relaxed) }
         return try await body()
     }
 
     public var providerSeconds: Double { Double(providerNanos.load(ordering: .relaxed)) / 1e9 }
 
+    /// Milliseconds since the call started.
+    public var elapsedMilliseconds: Double { Double(started.nanoseconds(until: .now())) / 1e6 }
+
     /// Seconds since the call started, minus provider time.
     public var overheadSeconds: Double {
-        max(0, (ContinuousClock.now - started).milliseconds / 1000 - providerSeconds)
+        max(0, elapsedMilliseconds / 1000 - providerSeconds)
     }
 }
 

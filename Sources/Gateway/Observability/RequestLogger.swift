@@ -49,10 +49,9 @@ public struct RequestLogger: Sendable {
                 "request_id": .string(context.requestID), "method": .string(method), "model": .string(model),
                 "provider": .string(provider), "status": .string(status), "tokens_input": .number(Double(tokensInput)),
                 "tokens_output": .number(Double(tokensOutput)),
-                "latency_ms": .number(
-                    ((ContinuousClock.now - context.timing.started).milliseconds * 1000).rounded() / 1000),
+                "latency_ms": .number((context.timing.elapsedMilliseconds * 1000).rounded() / 1000),
                 "overhead_ms": .number((context.timing.overheadSeconds * 1e6).rounded() / 1000),
-                "key": context.apiKey.map { .string(UsageLedger.keyID($0)) } ?? .null,
+                "key": context.keyID.map { .string($0) } ?? .null,
             ])
     }
 }

@@ -75,6 +75,8 @@ public struct GRPCServer: Sendable {
             await call.finish(GRPCStatus(.ok))
         } catch let status as GRPCStatus {
             await call.finish(status)
+        } catch let error as any GRPCStatusConvertible {
+            await call.finish(error.grpcStatus)
         } catch is CancellationError {
             await call.finish(GRPCStatus(.cancelled, "the call was cancelled"))
         } catch let error as ResponseWriteError {

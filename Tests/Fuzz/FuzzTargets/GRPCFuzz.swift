@@ -1,5 +1,6 @@
 import Gateway
 
+@testable import ModelGatewayGRPC
 @testable import RPC
 
 /// gRPC's length-prefixed framing fed in pieces, gzip-compressed messages inflated within a limit, and the

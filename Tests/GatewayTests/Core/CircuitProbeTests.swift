@@ -1,3 +1,4 @@
+import Reactor
 import Testing
 
 @testable import Gateway
@@ -77,7 +78,7 @@ import Testing
         defer { withExtendedLifetime(fake) {} }
         let gateway = ModelGateway(
             config: try ConfigLoader.parse(Self.yaml.replacingOccurrences(of: "FAKE", with: fake.baseURL), file: "t"))
-        let context = CallContext(requestID: "t", deadline: .now + .milliseconds(300))
+        let context = CallContext(requestID: "t", deadline: MonotonicInstant.now().advanced(byNanoseconds: 300_000_000))
         do {
             _ = try await gateway.generate(
                 GenerateRequest(model: "only-b", prompt: "fault:slow_first=2000"), context: context)

@@ -49,10 +49,10 @@ import Testing
 
     @Test func aClientDeadlineShorterThanTheTotalIsMarked() throws {
         var context = CallContext(requestID: "r")
-        context.deadline = .now + .seconds(5)
+        context.deadline = MonotonicInstant.now().advanced(byNanoseconds: 5_000_000_000)
         let cut = try context.timeouts(timeouts)
         #expect(cut.totalIsClientDeadline && (cut.total ?? 99) <= 5)
-        context.deadline = .now + .seconds(500)
+        context.deadline = MonotonicInstant.now().advanced(byNanoseconds: 500_000_000_000)
         let kept = try context.timeouts(timeouts)
         #expect(!kept.totalIsClientDeadline && kept.total == 60)
     }

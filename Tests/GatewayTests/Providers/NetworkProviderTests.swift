@@ -184,7 +184,7 @@ import Testing
         let names = gateway.listModels(provider: "fake-\(kind)").models.map(\.name)
         #expect(names.contains("m2"), "discovered model missing: \(names)")
         let health = await gateway.health(detailed: true)
-        #expect(health.providers.first { $0.name == "fake-\(kind)" }?.status == "up")
+        #expect(health.providers.first { $0.name == "fake-\(kind)" }?.status == .up)
     }
 }
 
@@ -239,7 +239,7 @@ import Testing
         }
         #expect(try gateway.model(named: "claude").status == .unavailable)
         #expect(try await fake.log().isEmpty, "the fake received traffic")
-        #expect((await gateway.health(detailed: true)).providers.first?.status == "inactive")
+        #expect((await gateway.health(detailed: true)).providers.first?.status == .inactive)
     }
 
     @Test func unreachableProviderIsUnavailableAndAnswers503() async throws {
@@ -260,7 +260,7 @@ import Testing
         #expect(try gateway.model(named: "m").status == .unavailable)
         #expect(gateway.listModels().models.map(\.name).contains("m"), "an unavailable model is listed, not hidden")
         let health = await gateway.health(detailed: true)
-        #expect(health.status == "unhealthy")
+        #expect(health.status == .unhealthy)
     }
 }
 

@@ -1,5 +1,6 @@
 import CGatewayProto
 import Gateway
+import RPC
 
 // protobuf-c glue for the model, health, embedding and usage messages of modelgateway.v1.
 
@@ -97,7 +98,7 @@ extension HealthResponse: GRPCResponseMessage {
     public func grpcPayload() throws -> [UInt8] {
         let arena = ProtobufCArena()
         let c = arena.message(modelgateway__v1__health_response__init) { (c: inout Modelgateway__V1__HealthResponse) in
-            c.status = arena.string(status)
+            c.status = arena.string(status.rawValue)
             c.version = arena.string(version)
             c.uptime_s = uptimeS
             let entries = providers.map { provider in
@@ -107,7 +108,7 @@ extension HealthResponse: GRPCResponseMessage {
                         p.name = arena.string(provider.name)
                         p.type = arena.string(provider.type)
                         p.endpoint = arena.string(provider.endpoint)
-                        p.status = arena.string(provider.status)
+                        p.status = arena.string(provider.status.rawValue)
                         p.latency_ms = provider.latencyMs
                         p.error = arena.string(provider.error)
                     })
@@ -150,11 +151,8 @@ extension EmbedResponse: GRPCResponseMessage {
 }
 
 /// modelgateway.v1.UsageResponse, from the usage ledger's report.
-struct UsageResponse: GRPCResponseMessage {
-    var report: UsageLedger.Report
-    var since: String
-
-    func grpcPayload() throws -> [UInt8] {
+extension UsageResponse: GRPCResponseMessage {
+    public func grpcPayload() throws -> [UInt8] {
         let arena = ProtobufCArena()
         func totals(_ name: String, _ row: UsageLedger.Totals) -> UnsafeMutablePointer<Modelgateway__V1__UsageTotals> {
             arena.message(modelgateway__v1__usage_totals__init) { (t: inout Modelgateway__V1__UsageTotals) in

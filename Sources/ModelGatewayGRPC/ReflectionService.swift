@@ -1,4 +1,5 @@
 import CGatewayProto
+import RPC
 
 /// gRPC server reflection, v1 and v1alpha (the same messages on the wire): lists the services and serves
 /// the FileDescriptorProtos embedded by `make proto`, so tools can call the API without the .proto files.

@@ -1,5 +1,6 @@
 import CGatewayProto
 import Gateway
+import RPC
 
 /// grpc.health.v1.Health: SERVING while the gateway is healthy or degraded, NOT_SERVING when no provider
 /// is up; for the whole server ("") and for `modelgateway.v1.ModelGateway`. Watch sends the status at once
@@ -18,7 +19,7 @@ public struct HealthCheckService: Sendable {
 
     func status(of service: String) async -> HealthCheckResponse.Status {
         guard Self.knownServices.contains(service) else { return .serviceUnknown }
-        return await gateway.health(detailed: false).status == "unhealthy" ? .notServing : .serving
+        return await gateway.health(detailed: false).status == .unhealthy ? .notServing : .serving
     }
 
     public var methods: [GRPCMethod] {

@@ -1,5 +1,6 @@
 import CGatewayProto
 import Gateway
+import RPC
 
 // protobuf-c glue for the generation messages of modelgateway.v1 (proto/modelgateway/v1/gateway.proto).
 

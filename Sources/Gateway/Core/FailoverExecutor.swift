@@ -18,7 +18,7 @@ extension ProviderCall {
 /// Runs one request over its failover plan: API-key and model rate limits first, then for each attempt the
 /// provider's circuit, rate limit and concurrency slot, retries (with back-off and jitter, within the
 /// deadline) for transient failures, and failover to the next attempt for the rest.
-struct RequestRouter: Sendable {
+struct FailoverExecutor: Sendable {
     let registry: ModelRegistry
     let planner: FailoverPlanner
     let limiter: RateLimiter
@@ -118,7 +118,7 @@ struct RequestRouter: Sendable {
                 }
                 guard error.kind != .noProviderAvailable, tries < maxRetries,
                     let delay = retryDelay(error, attempt: tries),
-                    fits(delay, context)
+                    context.fits(delay)
                 else {
                     span?.end(error: error.message, attributes)
                     throw error
@@ -145,10 +145,5 @@ struct RequestRouter: Sendable {
         default:
             return nil
         }
-    }
-
-    private func fits(_ delay: Duration, _ context: CallContext) -> Bool {
-        guard let deadline = context.deadline else { return true }
-        return ContinuousClock.now + delay < deadline
     }
 }

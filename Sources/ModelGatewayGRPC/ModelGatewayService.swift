@@ -1,8 +1,8 @@
 import Gateway
-import Reactor
+import RPC
 
-/// modelgateway.v1.ModelGateway over gRPC: each method decodes its message, calls `ModelGateway`, and
-/// maps domain errors through `ErrorStatusTable`.
+/// modelgateway.v1.ModelGateway over gRPC: each method admits its call, decodes its message, calls
+/// `ModelGateway`, and answers domain errors with their gRPC statuses (`GatewayError.grpcStatus`).
 public struct ModelGatewayService: Sendable {
     public static let name = "modelgateway.v1.ModelGateway"
     let gateway: ModelGateway
@@ -11,44 +11,26 @@ public struct ModelGatewayService: Sendable {
         self.gateway = gateway
     }
 
-    /// The call's context after authentication: request id (the client's `x-request-id` or a new one),
-    /// the client's API key, and the deadline.
-    func callContext(_ context: GRPCContext) throws -> CallContext {
-        let key = try gateway.authenticator.authenticate(authorization: context.requestMetadata["authorization"])
-        let requestID =
-            context.responseMetadata["x-request-id"] ?? RequestID.accepting(context.requestMetadata["x-request-id"])
-        let deadline = context.deadline.map {
-            ContinuousClock.now + .nanoseconds(Int64(clamping: MonotonicInstant.now().nanoseconds(until: $0)))
-        }
-        return CallContext(
-            requestID: requestID, apiKey: key, deadline: deadline, traceparent: context.requestMetadata["traceparent"])
+    /// The admission of a gRPC call: its metadata, deadline and start (`open` methods need no key).
+    static func admission(_ gateway: ModelGateway, _ context: GRPCContext, open: Bool = false) -> Admission {
+        gateway.admit(
+            ArrivingCall(
+                header: { context.requestMetadata[$0] }, deadline: context.deadline, startedAt: context.startedAt,
+                open: open))
     }
 
-    /// Runs `body` with the call's context, reports the gateway's own time with the response headers, and
-    /// turns domain errors into gRPC statuses.
+    /// Admits the call and runs `body` with its context; the request id goes into the response metadata at
+    /// once (an answer the deadline timer sends carries it too), the overhead when `body` returns.
     private func answering<T>(_ context: GRPCContext, _ body: (CallContext) async throws -> T) async throws -> T {
-        var call: CallContext?
+        let admission = Self.admission(gateway, context)
+        let call = admission.context
+        context.responseMetadata.set("x-request-id", call.requestID)
+        defer { context.responseMetadata.set("x-gateway-overhead-ms", call.decorations().overheadMilliseconds) }
         do {
-            call = try callContext(context)
-            let result = try await body(call!)
-            Self.reportOverhead(call!, context)
-            return result
+            return try await body(try admission.admitted())
         } catch {
-            if let call { Self.reportOverhead(call, context) }
-            throw ErrorStatusTable.grpcStatus(for: error)
+            throw GRPCStatus.answering(error)
         }
-    }
-
-    /// The gateway's own time so far, sent with the response headers.
-    private static func reportOverhead(_ call: CallContext, _ context: GRPCContext) {
-        context.responseMetadata.set("x-gateway-overhead-ms", format3(call.timing.overheadSeconds * 1000))
-    }
-
-    /// A number with three decimals, as headers carry milliseconds.
-    public static func format3(_ value: Double) -> String {
-        let thousandths = value.isFinite ? Int((min(max(value, 0), 1e12) * 1000).rounded()) : 0
-        let fraction = String(thousandths % 1000)
-        return "\(thousandths / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
     }
 
     public var methods: [GRPCMethod] {
@@ -65,10 +47,11 @@ public struct ModelGatewayService: Sendable {
                 let chunks = try await service.answering(context) {
                     try await gateway.streamGenerate(request, context: $0)
                 }
+                defer { chunks.close() }
                 do {
                     for try await chunk in chunks { try await stream.send(chunk) }
                 } catch {
-                    throw ErrorStatusTable.grpcStatus(for: error)
+                    throw GRPCStatus.answering(error)
                 }
             },
             .unary(prefix + "ListModels") { (request: ListModelsRequest, context) in
@@ -87,9 +70,7 @@ public struct ModelGatewayService: Sendable {
                 try await service.answering(context) { try await gateway.embed(request, context: $0) }
             },
             .unary(prefix + "GetUsage") { (_: UsageRequest, context) in
-                try await service.answering(context) { _ in
-                    UsageResponse(report: gateway.usage.report(), since: gateway.startedAtRFC3339)
-                }
+                try await service.answering(context) { _ in gateway.usageReport() }
             },
         ]
     }

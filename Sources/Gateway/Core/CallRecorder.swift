@@ -1,0 +1,135 @@
+import Synchronization
+
+/// A generation call's name, as metrics, logs and spans label it.
+enum CallMethod: String, Sendable {
+    case generate
+    case streamGenerate = "stream_generate"
+    case embed
+}
+
+/// How a call ended, as metrics, logs and spans report it.
+enum CallOutcome: Equatable, Sendable {
+    case answered
+    case failed(GatewayError.Kind)
+    /// The call's task was cancelled, or the client stopped reading a stream.
+    case cancelled
+
+    init(_ error: any Error) {
+        self = (error as? GatewayError).map { .failed($0.kind) } ?? .cancelled
+    }
+
+    /// The `code` label and log status.
+    var label: String {
+        switch self {
+        case .answered: "ok"
+        case .failed(let kind): kind.rawValue
+        case .cancelled: "cancelled"
+        }
+    }
+}
+
+/// Token counts of an answer, as far as known.
+struct TokenCounts: Sendable, Equatable {
+    var input = 0
+    var output = 0
+    var cachedInput = 0
+}
+
+/// Where calls leave their records: usage ledger, metrics, request log and tracer — one set per gateway.
+struct CallRecords: Sendable {
+    let usage: UsageLedger
+    let metrics: GatewayMetrics
+    let logger: RequestLogger
+    let tracer: Tracer
+
+    /// Starts the record of a call for `model` (a configured model's name, or "unknown": label values come
+    /// from the configuration, not from clients, or the label set grows without bound).
+    func start(_ method: CallMethod, model: String, context: CallContext) -> CallRecorder {
+        CallRecorder(self, method, model: model, context: context)
+    }
+}
+
+/// One call's record: in flight from start to end, its span, and at the end its usage and cost, metrics,
+/// log line and span status. Ended exactly once — answered, failed, or cancelled (a client gone included);
+/// later ends are ignored.
+final class CallRecorder: Sendable {
+    let method: CallMethod
+    /// The requested model's label.
+    let model: String
+    let context: CallContext
+    /// The trace context provider calls continue: this call's span, else the client's.
+    let trace: TraceContext?
+    private let records: CallRecords
+    private let span: Tracer.ActiveSpan?
+    private let ended = Atomic<Bool>(false)
+
+    fileprivate init(_ records: CallRecords, _ method: CallMethod, model: String, context: CallContext) {
+        self.records = records
+        self.method = method
+        self.model = model
+        self.context = context
+        let incoming = TraceContext(traceparent: context.traceparent)
+        span = records.tracer.start(method.rawValue, parent: incoming, kind: .server)
+        trace = span?.context ?? incoming
+        records.metrics.inflight.increment()
+    }
+
+    var isEnded: Bool { ended.load(ordering: .acquiring) }
+
+    /// Claims the one end; false when the call already ended.
+    private func claimEnd() -> Bool {
+        guard !ended.exchange(true, ordering: .acquiringAndReleasing) else { return false }
+        records.metrics.inflight.decrement()
+        records.metrics.registry.observe(
+            "gateway_request_duration_seconds", [method.rawValue], context.timing.elapsedMilliseconds / 1000)
+        records.metrics.registry.observe("gateway_overhead_seconds", [method.rawValue], context.timing.overheadSeconds)
+        return true
+    }
+
+    /// The answer began on `attempt` (a stream: its first content arrived); the call is counted as answered.
+    func answerBegan(_ attempt: Attempt) {
+        let provider = attempt.route.provider.name
+        records.metrics.registry.add("gateway_requests_total", [method.rawValue, model, provider, "ok"])
+        if method == .streamGenerate {
+            records.metrics.registry.observe(
+                "gateway_time_to_first_token_seconds", [attempt.model.name, provider],
+                context.timing.elapsedMilliseconds / 1000)
+        }
+    }
+
+    /// Ends a call that failed before any answer began.
+    func failed(_ error: any Error) {
+        guard claimEnd() else { return }
+        let code = CallOutcome(error).label
+        records.metrics.registry.add("gateway_requests_total", [method.rawValue, model, "", code])
+        records.logger.request(method: method.rawValue, context: context, model: model, provider: "", status: code)
+        span?.end(error: code, [("gateway.request_id", .string(context.requestID))])
+    }
+
+    /// Ends a call whose answer began on `attempt`: usage, cost, metrics, log line and span. Returns the cost.
+    @discardableResult
+    func end(_ outcome: CallOutcome, _ attempt: Attempt, _ tokens: TokenCounts) -> Double {
+        let cost = attempt.model.pricing.cost(
+            input: tokens.input, output: tokens.output, cachedInput: tokens.cachedInput)
+        guard claimEnd() else { return cost }
+        let provider = attempt.route.provider.name
+        records.usage.record(
+            model: attempt.model.name, provider: provider, apiKey: context.apiKey, input: tokens.input,
+            output: tokens.output, cost: cost)
+        let labels = [attempt.model.name, provider]
+        records.metrics.registry.add("gateway_tokens_total", labels + ["prompt"], Double(tokens.input))
+        records.metrics.registry.add("gateway_tokens_total", labels + ["completion"], Double(tokens.output))
+        records.metrics.registry.add("gateway_cost_usd_total", labels, cost)
+        records.logger.request(
+            method: method.rawValue, context: context, model: attempt.model.name, provider: provider,
+            status: outcome.label, tokensInput: tokens.input, tokensOutput: tokens.output)
+        span?.end(
+            error: outcome == .answered ? nil : outcome.label,
+            [
+                ("gateway.request_id", .string(context.requestID)), ("gateway.model", .string(attempt.model.name)),
+                ("gateway.provider", .string(provider)), ("gen_ai.usage.input_tokens", .number(Double(tokens.input))),
+                ("gen_ai.usage.output_tokens", .number(Double(tokens.output))),
+            ])
+        return cost
+    }
+}
