@@ -34,7 +34,9 @@ let package = Package(
             ]
         ),
         // The modelgateway.v1 gRPC binding (proto codec, health, reflection): the product on the generic server.
-        .target(name: "ModelGatewayGRPC", dependencies: ["RPC", "Gateway", "CGatewayProto", "CProtobufC", "Reactor"]),
+        .target(
+            name: "ModelGatewayGRPC", dependencies: ["RPC", "Gateway", "CGatewayProto", "CProtobufC", "Reactor"]
+        ),
         .target(
             name: "Gateway",
             dependencies: ["CCurl", "CCurlShims", "Reactor", .product(name: "Yams", package: "Yams")]
@@ -55,7 +57,10 @@ let package = Package(
         ),
         // Fuzz targets of every parser that reads outside input (Tests/Fuzz/README.md): a library the
         // libFuzzer runner and the corpus replay test share.
-        .target(name: "FuzzTargets", dependencies: ["RPC", "Gateway", "ModelGatewayGRPC", "RESTShim"], path: "Tests/Fuzz/FuzzTargets"),
+        .target(
+            name: "FuzzTargets", dependencies: ["RPC", "Gateway", "ModelGatewayGRPC", "RESTShim"],
+            path: "Tests/Fuzz/FuzzTargets"
+        ),
         .executableTarget(name: "gateway-fuzz", dependencies: ["FuzzTargets"], path: "Tests/Fuzz/Runner"),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"], path: "Tests/Fuzz/CorpusTests"),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
