@@ -52,7 +52,8 @@ let package = Package(
         .executableTarget(
             name: "ModelGatewayCLI",
             dependencies: [
-                "RPC", "Gateway", "ModelGatewayGRPC", "RESTShim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "RPC", "Gateway", "ModelGatewayGRPC", "RESTShim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Fuzz targets of every parser that reads outside input (Tests/Fuzz/README.md): a library the
