@@ -67,6 +67,14 @@ public final class EventLoop: @unchecked Sendable {
         threadID.load(ordering: .relaxed) == UInt(pthread_self())
     }
 
+    /// Traps, in debug builds, when called off this loop's thread: the check at every entry of a
+    /// loop-confined type (connections, HTTP/2 sessions, curl's multi handle, request contexts), which
+    /// hold plain mutable state that only their loop may touch. Release builds skip it.
+    @inline(__always)
+    public func assertOnLoop(_ caller: StaticString = #function, file: StaticString = #file, line: UInt = #line) {
+        assert(inEventLoop, "\(caller) is confined to its event loop and was called off it", file: file, line: line)
+    }
+
     /// The loop running on the calling thread; nil on threads that are not an event loop's.
     public static var current: EventLoop? {
         pthread_getspecific(currentLoopKey).map { Unmanaged<EventLoop>.fromOpaque($0).takeUnretainedValue() }
@@ -106,6 +114,24 @@ public final class EventLoop: @unchecked Sendable {
         return try await withCheckedThrowingContinuation { continuation in
             execute { continuation.resume(with: Result { try body() }) }
         }
+    }
+
+    /// Runs `body` on the loop and blocks the calling thread until it returns: for fuzz targets and tests
+    /// that drive loop-confined types from a thread of their own. Never call it on the loop itself.
+    package func runAndWait(_ body: @escaping () -> Void) {
+        precondition(!inEventLoop, "runAndWait on its own loop would wait forever")
+        final class Done: @unchecked Sendable {
+            var semaphore = sem_t()
+            init() { sem_init(&semaphore, 0, 0) }
+            deinit { sem_destroy(&semaphore) }
+        }
+        let done = Done()
+        nonisolated(unsafe) let body = body
+        execute {
+            body()
+            sem_post(&done.semaphore)
+        }
+        while sem_wait(&done.semaphore) != 0, errno == EINTR {}
     }
 
     /// Schedules `action` on the loop at `deadline`. Must be called on the loop.

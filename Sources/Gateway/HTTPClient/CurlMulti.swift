@@ -105,6 +105,7 @@ final class CurlMulti: @unchecked Sendable {
 
     /// curl tells which of its sockets to watch for what; they join the loop's epoll set.
     private func watch(_ fd: Int32, what: Int32) {
+        loop.assertOnLoop()
         if what == CURL_POLL_REMOVE {
             if sockets.removeValue(forKey: fd) != nil { loop.unregister(fd) }
             return
@@ -121,6 +122,7 @@ final class CurlMulti: @unchecked Sendable {
 
     /// curl asks to be woken after `milliseconds` (-1: never); one timer per multi, replaced each time.
     private func setTimer(milliseconds: Int) {
+        loop.assertOnLoop()
         timer?.cancel()
         timer = nil
         guard milliseconds >= 0 else { return }
@@ -131,6 +133,7 @@ final class CurlMulti: @unchecked Sendable {
     }
 
     fileprivate func socketReady(_ fd: Int32, events: UInt32) {
+        loop.assertOnLoop()
         var mask: Int32 = 0
         if events & (EventLoop.readEvents | EventLoop.hangupEvents) != 0 { mask |= CURL_CSELECT_IN }
         if events & EventLoop.writeEvents != 0 { mask |= CURL_CSELECT_OUT }
@@ -139,6 +142,7 @@ final class CurlMulti: @unchecked Sendable {
     }
 
     private func act(on fd: Int32, mask: Int32) {
+        loop.assertOnLoop()
         var running: Int32 = 0
         curl_multi_socket_action(multi, fd, mask, &running)
         var left: Int32 = 0
@@ -162,6 +166,7 @@ final class CurlMulti: @unchecked Sendable {
     /// Our own timeouts (first token, idle) fire from a loop timer per transfer, re-armed lazily: data moves
     /// the idle deadline on, and the timer only looks again when it fires.
     private func armDeadline(of transfer: CurlTransfer) {
+        loop.assertOnLoop()
         guard let next = transfer.deadlines.next else { return }
         transfer.armedAt = next.at
         transfer.deadlineTimer = loop.schedule(at: next.at) { [weak self, weak transfer] in
@@ -178,6 +183,7 @@ final class CurlMulti: @unchecked Sendable {
     /// Moves the timer earlier when a deadline now falls before it (the answer started, and the idle
     /// timeout is shorter than what was left of the first-token one). On the loop.
     func rearmIfEarlier(_ transfer: CurlTransfer) {
+        loop.assertOnLoop()
         guard let next = transfer.deadlines.next, let armed = transfer.armedAt, next.at < armed else { return }
         transfer.deadlineTimer?.cancel()
         armDeadline(of: transfer)
@@ -185,6 +191,7 @@ final class CurlMulti: @unchecked Sendable {
 
     /// Removes the handle (an unfinished transfer's connection is closed, not reused) and settles it.
     private func finish(_ transfer: CurlTransfer, code: CURLcode) {
+        loop.assertOnLoop()
         guard transfers.removeValue(forKey: ObjectIdentifier(transfer)) != nil else { return }
         transfer.deadlineTimer?.cancel()
         transfer.deadlineTimer = nil

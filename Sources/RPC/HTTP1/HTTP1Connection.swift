@@ -45,6 +45,7 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
     // MARK: input
 
     func receive(_ bytes: ArraySlice<UInt8>) -> Bool {
+        connection.loop.assertOnLoop()
         if closeWhenIdle { return true }  // after an error or `Connection: close`, ignore what follows
         switch parser.feed(bytes) {
         case .success:
@@ -117,6 +118,7 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
     }
 
     func expireStalled(now: MonotonicInstant) {
+        connection.loop.assertOnLoop()
         // While this side is not reading (its own limits), the client cannot be slow: its clock restarts.
         if bodyStartedAt != nil, !acceptsInput { bodyStartedAt = now }
         guard !closeWhenIdle, let since = bodyStartedAt,
@@ -129,6 +131,7 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
     }
 
     func requestHeadTimedOut() {
+        connection.loop.assertOnLoop()
         guard !closeWhenIdle else { return }
         requestHeadStartedAt = nil
         enqueueProtocolError(status: 408, message: "request head not received in time")
@@ -171,6 +174,7 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
     // MARK: output, called by the active writer on the loop
 
     func write(_ bytes: [UInt8], from writer: HTTP1ResponseWriter) throws -> Bool {
+        connection.loop.assertOnLoop()
         guard writer === active, !connection.isClosed else { throw ResponseWriteError.streamClosed }
         connection.write(bytes)
         connection.markActivity()
@@ -178,6 +182,7 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
     }
 
     func finished(_ writer: HTTP1ResponseWriter) {
+        connection.loop.assertOnLoop()
         guard writer === active else { return }
         active = nil
         activeContext = nil
@@ -194,11 +199,13 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
     func outboundDrained() { waiters.resumeAll() }
 
     func beginGracefulShutdown() {
+        connection.loop.assertOnLoop()
         closeWhenIdle = true
         active?.keepAlive = false
     }
 
     func connectionClosed() {
+        connection.loop.assertOnLoop()
         waiters.failAll(ResponseWriteError.streamClosed)
         activeContext?.cancel()
         active = nil

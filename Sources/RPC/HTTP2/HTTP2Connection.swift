@@ -16,14 +16,16 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
 
     init?(connection: Connection) {
         self.connection = connection
-        guard let session = HTTP2Session(delegate: self, limits: connection.services.limits) else { return nil }
+        guard let session = HTTP2Session(delegate: self, limits: connection.services.limits, loop: connection.loop)
+        else { return nil }
         self.session = session
     }
 
     var loop: EventLoop { connection.loop }
     private var limits: ServerLimits { connection.services.limits }
 
-    var isFinished: Bool { failed || !session.isAlive }
+    /// Done when the peer broke the protocol, nghttp2 failed fatally, or the session has nothing left to do.
+    var isFinished: Bool { failed || session.fatalError != nil || !session.isAlive }
     var hasActiveRequests: Bool { !streams.isEmpty }
     /// HTTP/2 input is paced by flow-control windows, not by pausing the socket.
     var acceptsInput: Bool { true }
@@ -32,12 +34,14 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
     }
 
     func receive(_ bytes: ArraySlice<UInt8>) -> Bool {
+        connection.loop.assertOnLoop()
         if !session.receive(bytes) { failed = true }
         connection.scheduleFlush()
         return true  // even on failure: flush the GOAWAY first, then `isFinished` closes
     }
 
     func produceOutput() {
+        connection.loop.assertOnLoop()
         guard !connection.isOverHighWatermark else { return }
         connection.withOutbound { session.drainOutput(into: &$0, limit: limits.outboundHighWatermark) }
     }
@@ -49,6 +53,7 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
     }
 
     func beginGracefulShutdown() {
+        connection.loop.assertOnLoop()
         session.goAway()
         connection.scheduleFlush()
     }
@@ -60,6 +65,8 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
     }
 
     func connectionClosed() {
+        connection.loop.assertOnLoop()
+        if let reason = session.fatalError { ServerLog.error("HTTP/2 session failed", reason) }
         let all = streams.values
         streams.removeAll()
         windowOwed.removeAll()
@@ -174,6 +181,7 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
     /// Called by the connection's periodic sweep: bodies that take too long, responses the peer stopped
     /// taking, and windows owed since the process-wide budget (freed on any loop) was full.
     func expireStalled(now: MonotonicInstant) {
+        connection.loop.assertOnLoop()
         var expired: [Int32] = []
         let bodyLimit = UInt64(limits.bodyReadTimeoutSeconds * 1e9)
         for stream in streams.values where stream.bodyStream == nil && !stream.requestComplete {
@@ -233,6 +241,7 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
     // MARK: output, called by writers on the loop
 
     func respond(_ id: Int32, head: ResponseHead, trailers: HTTPFields, endStream: Bool) throws {
+        connection.loop.assertOnLoop()
         guard streams[id] != nil, session.respond(id, head: head, extraFields: trailers, endStream: endStream) else {
             throw ResponseWriteError.streamClosed
         }
@@ -241,6 +250,7 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
 
     /// Queues body bytes; returns true when the writer should wait for the peer to read.
     func send(_ id: Int32, _ bytes: [UInt8]) throws -> Bool {
+        connection.loop.assertOnLoop()
         guard streams[id] != nil else { throw ResponseWriteError.streamClosed }
         let buffered = session.enqueue(id, bytes)
         connection.scheduleFlush()
@@ -249,6 +259,7 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
     }
 
     func finish(_ id: Int32, trailers: HTTPFields?) {
+        connection.loop.assertOnLoop()
         session.finish(id, trailers: trailers)
         connection.scheduleFlush()
     }

@@ -26,6 +26,10 @@ protocol HTTP2SessionDelegate: AnyObject {
 /// Memory: `session` is created in `init` and deleted in `deinit`; nghttp2 reaches this object through an
 /// unretained `user_data` pointer, valid because nghttp2 calls back only from inside the methods below.
 /// Header name/value buffers passed to `submit_*` are copied by nghttp2 before the call returns.
+///
+/// Every nghttp2 return code is checked: a fatal one (out of memory, a broken session) is kept in
+/// `fatalError`, after which the connection ends; others fail the one call (the caller resets its stream).
+/// Loop-confined: every entry asserts it runs on `loop` (debug builds).
 final class HTTP2Session {
     private final class Outbox {
         var bytes: [UInt8] = []
@@ -42,9 +46,13 @@ final class HTTP2Session {
     private weak var delegate: HTTP2SessionDelegate?
     private var outboxes: [Int32: Outbox] = [:]
     private let lowWatermark: Int
+    private unowned let loop: EventLoop
+    /// The first fatal error nghttp2 reported (`call: reason`); the session is unusable from then on.
+    private(set) var fatalError: String?
 
-    init?(delegate: HTTP2SessionDelegate, limits: ServerLimits) {
+    init?(delegate: HTTP2SessionDelegate, limits: ServerLimits, loop: EventLoop) {
         self.delegate = delegate
+        self.loop = loop
         lowWatermark = limits.outboundHighWatermark / 2
         var callbacks: OpaquePointer?
         guard nghttp2_session_callbacks_new(&callbacks) == 0 else { return nil }
@@ -66,7 +74,8 @@ final class HTTP2Session {
             (Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue), UInt32(limits.maxHeaderListBytes)),
         ]
         var entries = settings.map { nghttp2_settings_entry(settings_id: $0.0, value: $0.1) }
-        nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &entries, entries.count)
+        let submitted = nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &entries, entries.count)
+        guard check(submitted, "nghttp2_submit_settings") else { return nil }
         // The connection window stays at the protocol's 64 KiB: it is granted before any budget check, so it
         // is what every connection may hold for free; past it, windows reopen as `consume` allows (at once
         // while the budgets have room, so an upload streams on).
@@ -76,24 +85,41 @@ final class HTTP2Session {
         nghttp2_session_del(session)
     }
 
-    /// Feeds bytes from the socket; false on a fatal connection error (a GOAWAY is then queued).
+    /// Whether `rc` is a success; a fatal error is kept in `fatalError`. nghttp2's errors are negative.
+    @discardableResult
+    private func check<Code: BinaryInteger>(_ rc: Code, _ call: StaticString) -> Bool {
+        guard rc < 0 else { return true }
+        let code = Int32(clamping: rc)
+        if nghttp2_is_fatal(code) != 0, fatalError == nil {
+            fatalError = "\(call): \(String(cString: nghttp2_strerror(code)))"
+        }
+        return false
+    }
+
+    /// Feeds bytes from the socket; false when the peer broke the protocol (a GOAWAY is then queued) or the
+    /// session failed.
     func receive(_ bytes: ArraySlice<UInt8>) -> Bool {
+        loop.assertOnLoop()
         let rc = bytes.withUnsafeBytes { raw in
             nghttp2_session_mem_recv(session, raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count)
         }
-        if rc < 0 {
-            nghttp2_session_terminate_session(session, UInt32(NGHTTP2_PROTOCOL_ERROR.rawValue))
+        // A failed read is the peer's doing (a bad preface, a flood, a protocol violation), not the session's.
+        guard rc >= 0 else {
+            check(
+                nghttp2_session_terminate_session(session, UInt32(NGHTTP2_PROTOCOL_ERROR.rawValue)),
+                "nghttp2_session_terminate_session")
             return false
         }
-        return true
+        return fatalError == nil
     }
 
     /// Appends frames nghttp2 wants to send, stopping once `output` holds `limit` bytes.
     func drainOutput(into output: inout [UInt8], limit: Int) {
+        loop.assertOnLoop()
         while output.count < limit {
             var data: UnsafePointer<UInt8>?
             let count = nghttp2_session_mem_send(session, &data)
-            guard count > 0, let data else { return }
+            guard check(count, "nghttp2_session_mem_send"), count > 0, let data else { return }
             output.append(contentsOf: UnsafeBufferPointer(start: data, count: count))
         }
     }
@@ -110,21 +136,32 @@ final class HTTP2Session {
 
     /// Submits the response head. With `endStream` the HEADERS frame ends the stream (trailers-only).
     func respond(_ id: Int32, head: ResponseHead, extraFields: HTTPFields = HTTPFields(), endStream: Bool) -> Bool {
+        loop.assertOnLoop()
         var fields: [(String, String)] = [(":status", String(head.status))]
         fields.reserveCapacity(1 + head.headers.count + extraFields.count)
         for field in head.headers { fields.append(field) }
         for field in extraFields { fields.append(field) }
         if endStream {
-            return withNameValues(fields) { nghttp2_submit_response(session, id, $0, $1, nil) } == 0
+            return check(
+                withNameValues(fields) { nghttp2_submit_response(session, id, $0, $1, nil) }, "nghttp2_submit_response")
         }
         outboxes[id] = Outbox()
         var provider = nghttp2_data_provider()
         provider.read_callback = HTTP2Session.readCallback
-        return withNameValues(fields) { nghttp2_submit_response(session, id, $0, $1, &provider) } == 0
+        guard
+            check(
+                withNameValues(fields) { nghttp2_submit_response(session, id, $0, $1, &provider) },
+                "nghttp2_submit_response")
+        else {
+            outboxes[id] = nil
+            return false
+        }
+        return true
     }
 
     /// Queues body bytes; returns how many bytes the stream now has buffered.
     func enqueue(_ id: Int32, _ bytes: [UInt8]) -> Int {
+        loop.assertOnLoop()
         guard let outbox = outboxes[id] else { return 0 }
         if outbox.start > 0, outbox.start == outbox.bytes.count {
             outbox.bytes.removeAll(keepingCapacity: true)
@@ -145,13 +182,14 @@ final class HTTP2Session {
     /// Reopens the flow-control window for `count` body bytes the application took off stream `id` (the
     /// connection's window too; for a stream already gone, the connection's alone).
     func consume(_ id: Int32, _ count: Int) {
+        loop.assertOnLoop()
         guard count > 0 else { return }
-        let rc = nghttp2_session_consume(session, id, count)
-        assert(rc == 0, "nghttp2_session_consume failed: \(rc)")
+        check(nghttp2_session_consume(session, id, count), "nghttp2_session_consume")
     }
 
     /// Ends the response once its buffered bytes are sent, with trailers when given.
     func finish(_ id: Int32, trailers: HTTPFields?) {
+        loop.assertOnLoop()
         guard let outbox = outboxes[id] else { return }
         outbox.ended = true
         outbox.trailers = trailers
@@ -159,7 +197,10 @@ final class HTTP2Session {
     }
 
     func reset(_ id: Int32, errorCode: UInt32) {
-        nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id, errorCode)
+        loop.assertOnLoop()
+        check(
+            nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id, errorCode),
+            "nghttp2_submit_rst_stream")
     }
 
     static let noError = UInt32(NGHTTP2_NO_ERROR.rawValue)
@@ -168,14 +209,17 @@ final class HTTP2Session {
 
     /// Sends GOAWAY naming the last stream taken, so the client retries later streams elsewhere.
     func goAway() {
+        loop.assertOnLoop()
         let last = nghttp2_session_get_last_proc_stream_id(session)
-        nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), last, HTTP2Session.noError, nil, 0)
+        check(
+            nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), last, HTTP2Session.noError, nil, 0),
+            "nghttp2_submit_goaway")
     }
 
     private func resume(_ id: Int32, _ outbox: Outbox) {
         if outbox.deferred {
             outbox.deferred = false
-            nghttp2_session_resume_data(session, id)
+            check(nghttp2_session_resume_data(session, id), "nghttp2_session_resume_data")
         }
     }
 
@@ -239,10 +283,15 @@ final class HTTP2Session {
         if outbox.buffered == 0 {
             if outbox.ended {
                 flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
-                if let trailers = outbox.trailers, trailers.count > 0 {
+                // Trailers end the stream in their own HEADERS frame; if they cannot be submitted, the
+                // DATA frame ends it instead (a stream must end either way).
+                if let trailers = outbox.trailers, trailers.count > 0,
+                    this.check(
+                        this.withNameValues(trailers.map { ($0.name, $0.value) }) {
+                            nghttp2_submit_trailer(this.session, id, $0, $1)
+                        }, "nghttp2_submit_trailer")
+                {
                     flags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
-                    let fields = trailers.map { ($0.name, $0.value) }
-                    _ = this.withNameValues(fields) { nghttp2_submit_trailer(this.session, id, $0, $1) }
                 }
             } else if count == 0 {
                 outbox.deferred = true

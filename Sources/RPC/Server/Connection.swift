@@ -4,7 +4,25 @@ import Reactor
 
 /// One accepted TCP connection: it owns the socket and the outbound buffer, decides the protocol from the
 /// first bytes (the HTTP/2 preface, or else HTTP/1.1), and batches writes to once per loop tick.
+///
+/// Loop-confined: every entry asserts it runs on `loop` (debug builds).
 final class Connection: FDWatcher, TickEndObserver {
+    /// Where the connection is in its life.
+    enum Lifecycle: Equatable {
+        case open
+        /// Finishing what it has, taking nothing new (server shutdown, idle timeout).
+        case shuttingDown
+        case closed
+    }
+
+    /// What the connection asks epoll to report.
+    struct Interest: Equatable {
+        /// False while reading is paused until the outbound buffer drains.
+        var readable = true
+        /// True while output waits on a full socket.
+        var writable = false
+    }
+
     static let http2Preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
 
     let fd: Int32
@@ -14,17 +32,15 @@ final class Connection: FDWatcher, TickEndObserver {
     private var sniffed: [UInt8] = []
     private var outbound: [UInt8] = []
     private var outboundStart = 0
-    private var wantsWritable = false
-    private var readingPaused = false
+    private var interest = Interest()
+    private(set) var lifecycle = Lifecycle.open
     private var flushScheduled = false
     /// Set once the outbound buffer was seen over the high watermark; cleared when it drains below it.
     private var drainNoticeOwed = false
-    private(set) var isClosed = false
     private var lastActivity = MonotonicInstant.now()
     private var firstByteAt: MonotonicInstant?
     /// Since when output has waited on a socket that took none of it; nil while writes go through.
     private var writeStalledSince: MonotonicInstant?
-    private var shuttingDown = false
     var onClose: ((Connection) -> Void)?
 
     init(fd: Int32, loop: EventLoop, services: ServerServices) {
@@ -38,11 +54,15 @@ final class Connection: FDWatcher, TickEndObserver {
         loop.register(fd, events: EventLoop.readEvents, watcher: self)
     }
 
+    var isClosed: Bool { lifecycle == .closed }
+    private var readingPaused: Bool { !interest.readable }
+
     var outboundBytes: Int { outbound.count - outboundStart }
     var isOverHighWatermark: Bool { outboundBytes >= services.limits.outboundHighWatermark }
 
     /// Queues bytes for the socket; they go out at the end of this loop tick.
     func write<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        loop.assertOnLoop()
         guard !isClosed else { return }
         outbound.append(contentsOf: bytes)
         if isOverHighWatermark { drainNoticeOwed = true }
@@ -51,6 +71,7 @@ final class Connection: FDWatcher, TickEndObserver {
 
     /// Lets a protocol append frames straight into the outbound buffer (no intermediate copy).
     func withOutbound(_ body: (inout [UInt8]) -> Void) {
+        loop.assertOnLoop()
         guard !isClosed else { return }
         body(&outbound)
     }
@@ -69,6 +90,7 @@ final class Connection: FDWatcher, TickEndObserver {
     // MARK: events
 
     func handleEvents(_ events: UInt32) {
+        loop.assertOnLoop()
         if events & UInt32(EPOLLOUT.rawValue) != 0 { flush() }
         if events & ~UInt32(EPOLLOUT.rawValue) != 0, !isClosed { readAvailable() }
     }
@@ -106,7 +128,7 @@ final class Connection: FDWatcher, TickEndObserver {
             chosen = HTTP1Connection(connection: self)
         }
         proto = chosen
-        if shuttingDown { chosen.beginGracefulShutdown() }
+        if lifecycle == .shuttingDown { chosen.beginGracefulShutdown() }
         let first = sniffed
         sniffed = []
         return chosen.receive(first[...])
@@ -144,7 +166,7 @@ final class Connection: FDWatcher, TickEndObserver {
         setWritableInterest(proto?.hasPendingOutput ?? false)
         noticeDrainIfBelowWatermark()
         if readingPaused, proto?.acceptsInput ?? true { resumeReading() }
-        if proto?.isFinished == true || (proto == nil && shuttingDown) { close() }
+        if proto?.isFinished == true || (proto == nil && lifecycle == .shuttingDown) { close() }
     }
 
     private func noticeDrainIfBelowWatermark() {
@@ -154,28 +176,30 @@ final class Connection: FDWatcher, TickEndObserver {
     }
 
     private func setWritableInterest(_ wanted: Bool) {
-        guard wanted != wantsWritable else { return }
-        wantsWritable = wanted
+        guard wanted != interest.writable else { return }
+        interest.writable = wanted
         updateInterest()
     }
 
     /// Stops reading requests until the outbound buffer drains (a client that sends without reading).
     func pauseReading() {
-        guard !readingPaused else { return }
-        readingPaused = true
+        loop.assertOnLoop()
+        guard interest.readable else { return }
+        interest.readable = false
         updateInterest()
     }
 
     func resumeReading() {
-        guard readingPaused else { return }
-        readingPaused = false
+        loop.assertOnLoop()
+        guard !interest.readable else { return }
+        interest.readable = true
         updateInterest()
     }
 
     private func updateInterest() {
         guard !isClosed else { return }
-        var events: UInt32 = readingPaused ? 0 : EventLoop.readEvents
-        if wantsWritable { events |= EventLoop.writeEvents }
+        var events: UInt32 = interest.readable ? EventLoop.readEvents : 0
+        if interest.writable { events |= EventLoop.writeEvents }
         loop.modify(fd, events: events)
     }
 
@@ -183,6 +207,7 @@ final class Connection: FDWatcher, TickEndObserver {
 
     /// Called by the acceptor's periodic sweep.
     func checkTimeouts(now: MonotonicInstant) {
+        loop.assertOnLoop()
         guard !isClosed else { return }
         let limits = services.limits
         let headerDeadlineNs = UInt64(limits.headerReadTimeoutSeconds * 1e9)
@@ -212,14 +237,16 @@ final class Connection: FDWatcher, TickEndObserver {
     func markActivity() { lastActivity = .now() }
 
     func beginGracefulShutdown() {
-        shuttingDown = true
+        loop.assertOnLoop()
+        if lifecycle == .open { lifecycle = .shuttingDown }
         if let proto { proto.beginGracefulShutdown() }
         scheduleFlush()
     }
 
     func close() {
+        loop.assertOnLoop()
         guard !isClosed else { return }
-        isClosed = true
+        lifecycle = .closed
         loop.unregister(fd)
         Syscall.close(fd)
         outbound = []

@@ -1,3 +1,5 @@
+import Reactor
+
 @testable import RPC
 
 /// The HTTP/1.1 request side: pipelined requests split anywhere through the parser, heads and bodies
@@ -62,12 +64,23 @@ enum HTTP2Fuzz {
         func streamOutboxDrained(_ id: Int32) {}
     }
 
+    /// The session is loop-confined: every input runs on this loop.
+    static let loops: EventLoopGroup = {
+        let group = EventLoopGroup(count: 1)
+        group.start()
+        return group
+    }()
+
     static func run(_ bytes: [UInt8]) {
+        loops.loops[0].runAndWait { runOnLoop(bytes) }
+    }
+
+    static func runOnLoop(_ bytes: [UInt8]) {
         guard let seed = bytes.first else { return }
         var limits = ServerLimits()
         limits.maxConcurrentStreams = 16
         let server = Server()
-        guard let session = HTTP2Session(delegate: server, limits: limits) else { return }
+        guard let session = HTTP2Session(delegate: server, limits: limits, loop: loops.loops[0]) else { return }
         server.session = session
         var output: [UInt8] = []
         let input = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + bytes.dropFirst()
