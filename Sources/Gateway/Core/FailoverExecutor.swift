@@ -134,7 +134,7 @@ struct FailoverExecutor: Sendable {
 
     /// Transient failures are retried: provider errors (5xx, a broken connection) and short rate limits.
     /// Timeouts are not (a retry would double the wait), nor are client errors.
-    private func retryDelay(_ error: GatewayError, attempt: Int) -> Duration? {
+    func retryDelay(_ error: GatewayError, attempt: Int) -> Duration? {
         switch error.kind {
         case .providerError:
             let base = baseBackoff * (1 << attempt)

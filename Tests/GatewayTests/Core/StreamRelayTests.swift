@@ -1,0 +1,140 @@
+import Reactor
+import Testing
+
+@testable import Gateway
+
+/// The stream relay apart from any network: it holds events until the first content (so the request can
+/// still fail over), then relays them, and ends the call's record exactly once however the stream ends.
+@Suite struct StreamRelayTests {
+    static let yaml = """
+        providers:
+          - {name: a, type: ollama, endpoint: "http://127.0.0.1:9"}
+        models:
+          - {name: m, provider: a, pricing: {input_per_mtok: 500000, output_per_mtok: 1000000}}
+        """
+
+    let gateway = ModelGateway(config: try! ConfigLoader.parse(Self.yaml, file: "t"))
+
+    /// A provider stream that yields `events` then ends, or fails with `error`.
+    static func scripted(_ events: [ProviderEvent], then error: GatewayError? = nil) -> ProviderEventStream {
+        let (stream, continuation) = ProviderEventStream.makeStream()
+        for event in events { continuation.yield(event) }
+        continuation.finish(throwing: error)
+        return stream
+    }
+
+    /// A relay over `events` for model `m`, with its call's record started.
+    func relay(_ events: ProviderEventStream) -> (StreamRelay, CallRecorder) {
+        let entry = gateway.registry.resolve("m")!
+        let attempt = gateway.failover.planner.plan(for: entry, needing: .stream)[0]
+        let recorder = gateway.records.start(.streamGenerate, model: "m", context: CallContext(requestID: "t"))
+        let relay = StreamRelay(
+            events: events, attempt: attempt, requested: entry, request: GenerateRequest(model: "m", prompt: "p"),
+            recorder: recorder, permit: nil)
+        return (relay, recorder)
+    }
+
+    /// An event stream that counts what its consumer pulls.
+    static func counted(_ events: [ProviderEvent], pulled: Locked<Int>) -> ProviderEventStream {
+        let queue = Locked(events)
+        return ProviderEventStream(unfolding: {
+            queue.withLock { queue -> ProviderEvent? in
+                guard !queue.isEmpty else { return nil }
+                pulled.withLock { $0 += 1 }
+                return queue.removeFirst()
+            }
+        })
+    }
+
+    var requestsRecorded: Int { gateway.usage.report().totals.requests }
+
+    @Test func eventsAreHeldUntilTheFirstContentThenRelayedWithTotals() async throws {
+        let pulled = Locked(0)
+        let events: [ProviderEvent] = [
+            .usage(input: 3, output: nil, cachedInput: nil), .delta("Hel"), .delta("lo"),
+            .usage(input: nil, output: 2, cachedInput: nil), .finish(.length),
+        ]
+        let (relay, recorder) = relay(Self.counted(events, pulled: pulled))
+        try await relay.awaitFirstContent()
+        #expect(pulled.withLock { $0 } == 2, "read past the first content")
+        #expect(relay.state == StreamRelay.State.holding && !recorder.isEnded && requestsRecorded == 0)
+
+        var chunks: [GenerateChunk] = []
+        for try await chunk in relay.handOut() { chunks.append(chunk) }
+        #expect(chunks.map(\.content) == ["Hel", "lo", ""])
+        let last = try #require(chunks.last)
+        #expect(last.done && last.finishReason == .length)
+        #expect(last.tokensInput == 3 && last.tokensOutput == 2)
+        #expect(last.costUSD == 1.5 + 2)
+        #expect(relay.state == StreamRelay.State.ended && recorder.isEnded)
+        #expect(requestsRecorded == 1)
+        #expect(gateway.metrics.registry.value("gateway_requests_total", ["stream_generate", "m", "a", "ok"]) == 1)
+    }
+
+    @Test func aStreamWithoutContentEndsAtOnce() async throws {
+        let (relay, _) = relay(Self.scripted([.finish(.stop)]))
+        try await relay.awaitFirstContent()
+        var chunks: [GenerateChunk] = []
+        for try await chunk in relay.handOut() { chunks.append(chunk) }
+        #expect(chunks.count == 1 && chunks[0].done && chunks[0].tokensOutput == 0)
+    }
+
+    @Test func aFailureBeforeContentIsTheRequestsToReport() async {
+        let (relay, recorder) = relay(
+            Self.scripted([.usage(input: 1, output: nil, cachedInput: nil)], then: GatewayError(.providerError, "x")))
+        await #expect(throws: GatewayError.self) { try await relay.awaitFirstContent() }
+        // Still holding: the request may fail over, so the relay records nothing of its own.
+        #expect(relay.state == StreamRelay.State.holding && !recorder.isEnded && requestsRecorded == 0)
+    }
+
+    @Test func aFailureAfterContentEndsTheRecordWithTheTokensRelayed() async throws {
+        let (relay, recorder) = relay(
+            Self.scripted([.delta("a"), .delta("b")], then: GatewayError(.providerTimeout, "stalled")))
+        try await relay.awaitFirstContent()
+        var iterator = relay.handOut().makeAsyncIterator()
+        #expect(try await iterator.next()?.content == "a")
+        #expect(try await iterator.next()?.content == "b")
+        await #expect(throws: GatewayError(.providerTimeout, "stalled")) { try await iterator.next() }
+        #expect(relay.state == StreamRelay.State.ended && recorder.isEnded)
+        let totals = gateway.usage.report().totals
+        #expect(totals.requests == 1 && totals.tokensOutput == 2, "the pieces relayed count as output")
+        #expect(try await iterator.next() == nil)
+    }
+
+    /// A provider's stream whose source notes when the consumer lets go of it (what cancels a real call).
+    final class Upstream: Sendable {
+        let events: Locked<[ProviderEvent]>
+        let released: Locked<Bool>
+
+        init(_ events: [ProviderEvent], released: Locked<Bool>) {
+            self.events = Locked(events)
+            self.released = released
+        }
+
+        deinit { released.withLock { $0 = true } }
+
+        static func stream(_ events: [ProviderEvent], released: Locked<Bool>) -> ProviderEventStream {
+            let upstream = Upstream(events, released: released)
+            return ProviderEventStream(unfolding: {
+                upstream.events.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+            })
+        }
+    }
+
+    @Test func closingEndsTheRecordOnceAndReleasesTheUpstream() async throws {
+        let terminated = Locked(false)
+        let (relay, recorder) = relay(Upstream.stream([.delta("a"), .delta("b")], released: terminated))
+        try await relay.awaitFirstContent()
+        let stream = relay.handOut()
+        var iterator = stream.makeAsyncIterator()
+        #expect(try await iterator.next()?.content == "a")
+        stream.close()
+        #expect(relay.state == StreamRelay.State.ended && recorder.isEnded)
+        #expect(terminated.withLock { $0 }, "the upstream stream was not let go")
+        #expect(requestsRecorded == 1)
+        stream.close()
+        #expect(requestsRecorded == 1, "closed twice, recorded twice")
+        #expect(try await iterator.next() == nil)
+        #expect(gateway.metrics.registry.value("gateway_inflight_requests") == 0)
+    }
+}
