@@ -215,9 +215,10 @@ def idle_connections(port, count):
 PACED_STREAMS, PACED_RATE, PACED_CHUNKS = 1_000, 100, 300
 
 
-def callgrind_instructions(argv, port, path, body, env=None):
+def callgrind_instructions(argv, port, path, body, env=None, grpc=False):
     """Instructions per request of one server under callgrind (`argv` serves `path` on `port`): the figure
-    that does not move with the machine's load (CPU time on two shared cores varies by ±15% between runs)."""
+    that does not move with the machine's load (CPU time on two shared cores varies by ±15% between runs).
+    `body` is a JSON value sent over HTTP/1.1, or with `grpc` the path of a framed message sent over h2c."""
     for old in OUT.glob("callgrind.out*"):
         old.unlink()
     process = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={OUT / 'callgrind.out'}", *argv],
@@ -232,9 +233,13 @@ def callgrind_instructions(argv, port, path, body, env=None):
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError(f"{argv[0]} did not start under valgrind")
                 time.sleep(0.1)
-        (OUT / "callgrind-body.json").write_text(json.dumps(body))
-        load = ["h2load", "--h1", "-c", "4", "-t", "1", "-d", str(OUT / "callgrind-body.json"), "-H",
-                "content-type: application/json", f"http://127.0.0.1:{port}{path}"]
+        if grpc:
+            load = ["h2load", "-c", "4", "-t", "1", "-d", str(body), "-H", "content-type: application/grpc", "-H",
+                    "te: trailers", f"http://127.0.0.1:{port}{path}"]
+        else:
+            (OUT / "callgrind-body.json").write_text(json.dumps(body))
+            load = ["h2load", "--h1", "-c", "4", "-t", "1", "-d", str(OUT / "callgrind-body.json"), "-H",
+                    "content-type: application/json", f"http://127.0.0.1:{port}{path}"]
         subprocess.run(load + ["-n", "400"], capture_output=True, check=True, timeout=300)  # warm-up
         subprocess.run(["callgrind_control", "-z", str(process.pid)], capture_output=True, check=True)
         out = subprocess.run(load + ["-n", "2000"], capture_output=True, text=True, check=True, timeout=300).stdout
@@ -253,9 +258,13 @@ def instructions_per_request(bin_dir, config, env, gateway_body, upstream_port, 
     binary = OUT / "model-gateway.stripped"  # valgrind cannot read this toolchain's DWARF 5; symbols suffice
     shutil.copy(bin_dir / "model-gateway", binary)
     subprocess.run(["strip", "-g", str(binary)], check=True)
+    def gateway_argv(port):
+        return [str(binary), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)]
     port = free_port()
-    gateway = callgrind_instructions([str(binary), "--config", str(config), "--host", "127.0.0.1", "--port",
-                                      str(port)], port, "/api/v1/generate", gateway_body, env)
+    gateway = callgrind_instructions(gateway_argv(port), port, "/api/v1/generate", gateway_body, env)
+    port = free_port()
+    grpc = callgrind_instructions(gateway_argv(port), port, "/modelgateway.v1.ModelGateway/Generate",
+                                  grpc_generate_body(), env, grpc=True)
     hop = OUT / "proxy-callgrind"
     (hop / "logs").mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -278,7 +287,8 @@ http {{
 """)
     nginx = callgrind_instructions(["nginx", "-c", str(hop / "nginx.conf"), "-p", str(hop)], port,
                                    "/v1/chat/completions", openai_body)
-    return {"gateway_rest_http1": gateway, "nginx_hop": nginx, "ratio": round(gateway / nginx, 1)}
+    return {"gateway_rest_http1": gateway, "gateway_grpc": grpc, "nginx_hop": nginx,
+            "ratio": round(gateway / nginx, 1)}
 
 
 class PacedUpstream:

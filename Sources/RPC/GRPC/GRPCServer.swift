@@ -10,8 +10,6 @@ public struct GRPCServer: Sendable {
     public var maxReceiveMessageBytes = 4 * 1024 * 1024
     /// Request metadata copied into the response headers (`x-request-id` by default).
     public var echoedMetadata: [String] = ["x-request-id"]
-    /// Runs before the handler, to prepare the call's metadata or refuse it (authentication, request ids).
-    public var interceptor: (@Sendable (GRPCContext) throws -> Void)?
     /// Runs just before the response headers go out (with the first message, or with the status when the
     /// call ends without one), whatever the outcome: the last moment to add response metadata.
     public var beforeResponseHead: (@Sendable (GRPCContext) -> Void)?
@@ -51,7 +49,6 @@ public struct GRPCServer: Sendable {
 
         do {
             let method = try validate(request, encoding: encoding)
-            try interceptor?(grpcContext)
             var timer: ScheduledTimer?
             if let deadline {
                 timer = context.schedule(at: deadline) {
