@@ -24,9 +24,9 @@ extension GenerateRequest: GRPCRequestMessage {
                 stopSequences: ProtobufCRead.strings(c.n_stop_sequences, c.stop_sequences),
                 metadata: metadata,
                 topP: c._top_p_case == MODELGATEWAY__V1__GENERATE_REQUEST___TOP_P_TOP_P ? Double(c.top_p) : nil,
-                messages: ProtobufCRead.messages(c.n_messages, c.messages) {
-                    ChatMessage(role: ProtobufCRead.string($0.role), content: ProtobufCRead.string($0.content))
-                })
+                messages: ProtobufCRead.messages(c.n_messages, c.messages, ToolCodec.message),
+                tools: try ToolCodec.tools(c.n_tools, c.tools), toolChoice: try ToolCodec.toolChoice(c.tool_choice),
+                responseFormat: try ToolCodec.responseFormat(c.response_format))
         }
     }
 }
@@ -48,6 +48,7 @@ extension GenerateResponse: GRPCResponseMessage {
                 metadata, arena, modelgateway__v1__generate_response__metadata_entry__init)
             c.cost_usd = costUSD
             c.requested_model = arena.string(requestedModel ?? "")
+            (c.n_tool_calls, c.tool_calls) = ToolCodec.toolCalls(toolCalls, arena)
         }
         return protobufPack(
             c, size: modelgateway__v1__generate_response__get_packed_size,
@@ -72,6 +73,7 @@ extension GenerateChunk: GRPCResponseMessage {
             c.requested_model = arena.string(requestedModel ?? "")
             (c.n_metadata, c.metadata) = metadataEntries(
                 metadata, arena, modelgateway__v1__generate_chunk__metadata_entry__init)
+            if !toolCalls.isEmpty { (c.n_tool_calls, c.tool_calls) = ToolCodec.toolCallDeltas(toolCalls, arena) }
         }
         return protobufPack(
             c, size: modelgateway__v1__generate_chunk__get_packed_size, pack: modelgateway__v1__generate_chunk__pack)

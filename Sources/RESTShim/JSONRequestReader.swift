@@ -88,7 +88,26 @@ struct JSONRequestReader {
         return readers
     }
 
-    private init(object: JSONObject) {
+    /// A nested object's reader; nil when absent.
+    func object(_ field: String) throws(GatewayError) -> JSONRequestReader? {
+        guard let value = value(field) else { return nil }
+        guard let object = value.objectValue else { throw .invalid(field, "must be an object, got \(value.typeName)") }
+        return JSONRequestReader(object: object)
+    }
+
+    /// A field's JSON value as sent; nil when absent or null.
+    func raw(_ field: String) -> JSON? { value(field) }
+
+    /// Reads a nested part with `read`, naming its errors' fields under `path`.
+    static func nested<T>(_ path: String, _ read: () throws(GatewayError) -> T) throws(GatewayError) -> T {
+        do {
+            return try read()
+        } catch {
+            throw GatewayError(error.kind, "\(path).\(error.message)")
+        }
+    }
+
+    init(object: JSONObject) {
         self.object = object
     }
 }
@@ -99,18 +118,16 @@ extension GenerateRequest {
         let json = try JSONRequestReader(body: body)
         var messages: [ChatMessage] = []
         for (path, item) in try json.objects("messages") ?? [] {
-            do {
-                messages.append(
-                    ChatMessage(role: try item.string("role") ?? "", content: try item.string("content") ?? ""))
-            } catch {
-                throw GatewayError(error.kind, "\(path).\(error.message)")
-            }
+            messages.append(
+                try JSONRequestReader.nested(path) { () throws(GatewayError) in try ToolJSON.message(item) })
         }
         let request = GenerateRequest(
             model: try json.string("model") ?? "", prompt: try json.string("prompt") ?? "",
             systemPrompt: try json.string("system_prompt") ?? "", temperature: try json.number("temperature"),
             maxTokens: try json.integer("max_tokens"), stopSequences: try json.strings("stop_sequences") ?? [],
-            metadata: try json.stringMap("metadata") ?? [:], topP: try json.number("top_p"), messages: messages)
+            metadata: try json.stringMap("metadata") ?? [:], topP: try json.number("top_p"), messages: messages,
+            tools: try ToolJSON.tools(json), toolChoice: try ToolJSON.toolChoice(json),
+            responseFormat: try ToolJSON.responseFormat(json))
         return (request, try json.bool("stream") ?? false)
     }
 }

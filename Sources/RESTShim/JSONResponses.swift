@@ -17,6 +17,7 @@ enum JSONResponses {
             "metadata": stringMap(r.metadata), "cost_usd": .number(r.costUSD),
         ]
         if let requested = r.requestedModel { object["requested_model"] = .string(requested) }
+        if !r.toolCalls.isEmpty { object["tool_calls"] = ToolJSON.toolCalls(r.toolCalls) }
         return .object(object)
     }
 
@@ -26,6 +27,7 @@ enum JSONResponses {
             "content": .string(c.content),
             "done": .bool(c.done),
         ]
+        if !c.toolCalls.isEmpty { object["tool_calls"] = ToolJSON.toolCallDeltas(c.toolCalls) }
         if c.done {
             object["finish_reason"] = .string(c.finishReason?.rawValue ?? FinishReason.stop.rawValue)
             object["tokens_input"] = .number(Double(c.tokensInput))

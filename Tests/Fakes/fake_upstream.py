@@ -24,6 +24,13 @@ Answers are deterministic: the reply to a prompt is "Echo: <prompt>" cut into wo
     fault:huge_body               answer 200 with a body of 64 MiB (JSON that never ends)
     fault:endless_head            answer 200 with header lines that never end (up to 16 MiB)
     fault:huge_usage              (Ollama) report 9e15 prompt and completion tokens
+Tools, JSON output and images, in each provider's own wire format: with tools offered, a last user message
+holding `use:NAME` (one or more, for parallel calls) makes the model call each named tool with
+{"city": "Zürich", "n": <index>}; a forced tool choice calls that tool (arguments shaped by its schema); a
+conversation that ends with a tool result answers "Tool said: <result>"; a JSON response format answers a
+JSON object (shaped by the schema when one is given); images are decoded and named in the echo
+("[image image/png 68 bytes]"). Streamed tool arguments arrive in 3-character pieces.
+
 GET /_fake/stats returns the peak number of generation requests handled at once.
 GET /_fake/log returns what the fake saw: requests (path, body), GETs (path) and client disconnects with
 time.monotonic() stamps (the same clock as the tests' CLOCK_MONOTONIC).
@@ -254,9 +261,26 @@ class Handler(BaseHTTPRequestHandler):
     # ---- the reply ------------------------------------------------------------------------------
 
     def reply_tokens(self, messages):
-        last = messages[-1]["content"] if messages else ""
-        if isinstance(last, list):  # Anthropic content blocks
-            last = "".join(block.get("text", "") for block in last)
+        message = messages[-1] if messages else {}
+        last = message.get("content") or ""
+        if isinstance(last, list):  # OpenAI content parts or Anthropic content blocks
+            text = ""
+            for block in last:
+                kind = block.get("type")
+                if kind == "text":
+                    text += block.get("text", "")
+                elif kind == "image_url":
+                    url = block["image_url"]["url"]
+                    text += describe_image(url.split(",", 1)[1]) if url.startswith("data:") else f" [image {url}]"
+                elif kind == "image" and block["source"]["type"] == "base64":
+                    text += describe_image(block["source"]["data"])
+                elif kind == "tool_result":
+                    return ["Tool said: " + str(block.get("content"))]
+            last = text
+        if message.get("role") == "tool":
+            return ["Tool said: " + last]
+        for image in message.get("images") or []:  # Ollama
+            last += describe_image(image)
         if "tokens" in self.faults:
             words = [f"tok{i}" for i in range(self.faults["tokens"])]
         else:
@@ -264,7 +288,7 @@ class Handler(BaseHTTPRequestHandler):
         return [w if i == 0 else " " + w for i, w in enumerate(words)]
 
     def input_tokens(self, messages, system=""):
-        text = system + " " + " ".join(m["content"] if isinstance(m["content"], str) else "" for m in messages)
+        text = system + " " + " ".join(m["content"] if isinstance(m.get("content"), str) else "" for m in messages)
         return len(text.split())
 
     def token_delay(self):
@@ -286,6 +310,68 @@ class Handler(BaseHTTPRequestHandler):
         return True
 
 
+# ---- tools, JSON output, images: what the fake model does beyond echoing ----------------------------
+
+import base64
+
+MAGIC = [(b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF8", "image/gif")]
+
+
+def sniff(data):
+    for magic, media in MAGIC:
+        if data.startswith(magic):
+            return media
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return "unknown"
+
+
+def describe_image(b64):
+    data = base64.b64decode(b64)
+    return f" [image {sniff(data)} {len(data)} bytes]"
+
+
+def sample(schema, text):
+    """A value that follows `schema` (the fake's idea of structured output)."""
+    kind = (schema or {}).get("type")
+    if kind == "object" or "properties" in (schema or {}):
+        props = (schema or {}).get("properties") or {}
+        return {k: sample(v, text) for k, v in props.items()} if props else {"answer": text}
+    return {"string": text, "integer": 1, "number": 1.5, "boolean": True, "array": []}.get(kind, text)
+
+
+def tool_arguments(index, schema=None, forced=False):
+    if forced and schema and schema.get("properties"):
+        return sample(schema, "x")
+    return {"city": "Zürich", "n": index}
+
+
+def plan_calls(tools, text, forced=None):
+    """[(name, arguments)] the fake calls: the forced tool, else each `use:NAME` naming an offered tool."""
+    schemas = {name: schema for name, schema in tools}
+    if forced:
+        name = forced if forced in schemas else (next(iter(schemas)) if schemas else None)
+        return [(name, tool_arguments(0, schemas.get(name), forced=True))] if name else []
+    names = [n for n in re.findall(r"use:([A-Za-z0-9_-]+)", text) if n in schemas]
+    return [(name, tool_arguments(i)) for i, name in enumerate(names)]
+
+
+def last_text(messages):
+    content = (messages[-1].get("content") if messages else "") or ""
+    if isinstance(content, list):
+        return "".join(block.get("text", "") for block in content if block.get("type") == "text")
+    return content
+
+
+def json_answer(fmt_schema, text):
+    """The JSON text a JSON-output request gets: shaped by the schema when there is one."""
+    return dumps(sample(fmt_schema, text) if fmt_schema else {"echo": text})
+
+
+def pieces(text, size=3):
+    return [text[i:i + size] for i in range(0, len(text), size)] or [""]
+
+
 # ---- Ollama: /api/generate, /api/chat (NDJSON), /api/tags, /api/show, /api/embed ------------------
 
 def ollama_stats(h, messages, tokens, system=""):
@@ -305,6 +391,13 @@ def ollama_generate(h, body, chat):
     tokens = h.reply_tokens(messages)
     reason = "length" if "length" in h.faults else "stop"
     stamp = "2026-11-27T10:00:00.000000000Z"
+    fmt = body.get("format")
+    if fmt:
+        tokens = pieces(json_answer(fmt if isinstance(fmt, dict) else None, last_text(messages)))
+    tools = [(t["function"]["name"], t["function"].get("parameters")) for t in body.get("tools") or []]
+    calls = plan_calls(tools, last_text(messages)) if chat and messages and messages[-1].get("role") != "tool" else []
+    if calls:
+        return ollama_tool_calls(h, body, model, messages, calls, stamp)
 
     def piece(text):
         return {"model": model, "created_at": stamp, **(
@@ -332,6 +425,20 @@ def ollama_generate(h, body, chat):
         h.end_stream()
 
 
+def ollama_tool_calls(h, body, model, messages, calls, stamp):
+    """Ollama returns each call whole, arguments as an object, without ids."""
+    message = {"role": "assistant", "content": "",
+               "tool_calls": [{"function": {"name": name, "arguments": args}} for name, args in calls]}
+    final = {"model": model, "created_at": stamp, "message": {"role": "assistant", "content": ""}, "done": True,
+             "done_reason": "stop", **ollama_stats(h, messages, ["x"] * 5 * len(calls))}
+    if body.get("stream", True) is False:
+        return h.send_json(200, {**final, "message": message})
+    h.start_stream("application/x-ndjson")
+    h.write_chunk(dumps({"model": model, "created_at": stamp, "message": message, "done": False}).encode() + b"\n")
+    h.write_chunk(dumps(final).encode() + b"\n")
+    h.end_stream()
+
+
 def ollama_tags(h, _):
     h.send_json(200, {"models": [{
         "name": m, "model": m, "modified_at": "2026-11-01T10:00:00Z", "size": 3338801804,
@@ -344,7 +451,8 @@ def ollama_show(h, body):
     model = body.get("model") or body.get("name")
     if model not in h.server.models:
         return h.send_json(404, {"error": f"model \"{model}\" not found, try pulling it first"})
-    caps = ["embedding"] if "embed" in model else ["completion"]
+    caps = ["embedding"] if "embed" in model else ["completion"] + ([] if "notools" in model else ["tools"]) + (
+        ["vision"] if "vision" in model else [])
     h.send_json(200, {"modelfile": "FROM x", "parameters": "", "template": "{{ .Prompt }}",
                       "details": {"format": "gguf", "family": "gemma3"},
                       "model_info": {"general.architecture": "gemma3", "gemma3.context_length": 131072},
@@ -377,6 +485,15 @@ def openai_complete(h, body, chat):
     messages = body.get("messages") if chat else [{"role": "user", "content": body.get("prompt", "")}]
     tokens = h.reply_tokens(messages)
     reason = "length" if "length" in h.faults else "stop"
+    fmt = body.get("response_format") or {}
+    if fmt.get("type") in ("json_object", "json_schema"):
+        tokens = pieces(json_answer((fmt.get("json_schema") or {}).get("schema"), last_text(messages)))
+    tools = [(t["function"]["name"], t["function"].get("parameters")) for t in body.get("tools") or []]
+    choice = body.get("tool_choice")
+    forced = choice["function"]["name"] if isinstance(choice, dict) else (True if choice == "required" else None)
+    calls = [] if choice == "none" or messages[-1].get("role") == "tool" else plan_calls(tools, last_text(messages), forced)
+    if calls:
+        return openai_tool_calls(h, body, model, messages, calls)
     usage = {"prompt_tokens": h.input_tokens(messages), "completion_tokens": len(tokens),
              "total_tokens": h.input_tokens(messages) + len(tokens)}
     if "cached" in h.faults:
@@ -424,6 +541,40 @@ def openai_complete(h, body, chat):
     h.end_stream()
 
 
+def openai_tool_calls(h, body, model, messages, calls):
+    """Whole calls in `message.tool_calls`; streamed as OpenAI does: per call a first piece with id, type and
+    name (arguments ""), then the arguments in pieces, calls one after another; finish_reason tool_calls."""
+    ident, created = "chatcmpl-fake123", 1764237600
+    usage = {"prompt_tokens": h.input_tokens(messages), "completion_tokens": 5 * len(calls),
+             "total_tokens": h.input_tokens(messages) + 5 * len(calls)}
+    ids = [f"call_{i}fakeXy" for i in range(len(calls))]
+    if not body.get("stream"):
+        message = {"role": "assistant", "content": None, "tool_calls": [
+            {"id": ids[i], "type": "function", "function": {"name": name, "arguments": dumps(args)}}
+            for i, (name, args) in enumerate(calls)]}
+        return h.send_json(200, {"id": ident, "object": "chat.completion", "created": created, "model": model,
+                                 "choices": [{"index": 0, "message": message, "logprobs": None,
+                                              "finish_reason": "tool_calls"}], "usage": usage})
+    h.start_stream("text/event-stream; charset=utf-8")
+
+    def event(delta, finish=None):
+        h.write_chunk(b"data: " + dumps({"id": ident, "object": "chat.completion.chunk", "created": created,
+                                         "model": model, "choices": [{"index": 0, "delta": delta, "logprobs": None,
+                                                                      "finish_reason": finish}]}).encode() + b"\n\n")
+
+    for i, (name, args) in enumerate(calls):
+        first = {"index": i, "id": ids[i], "type": "function", "function": {"name": name, "arguments": ""}}
+        event({"role": "assistant", "content": None, "tool_calls": [first]} if i == 0 else {"tool_calls": [first]})
+        for piece in pieces(dumps(args)):
+            event({"tool_calls": [{"index": i, "function": {"arguments": piece}}]})
+    event({}, finish="tool_calls")
+    if (body.get("stream_options") or {}).get("include_usage"):
+        h.write_chunk(b"data: " + dumps({"id": ident, "object": "chat.completion.chunk", "created": created,
+                                         "model": model, "choices": [], "usage": usage}).encode() + b"\n\n")
+    h.write_chunk(b"data: [DONE]\n\n")
+    h.end_stream()
+
+
 def openai_models(h, _):
     h.send_json(200, {"object": "list", "data": [
         {"id": m, "object": "model", "created": 1764237600, "owned_by": "vllm", "root": m, "parent": None,
@@ -452,6 +603,14 @@ def anthropic_messages(h, body):
     system = body.get("system", "")
     tokens = h.reply_tokens(messages)
     reason = "max_tokens" if "length" in h.faults else "end_turn"
+    tools = [(t["name"], t.get("input_schema")) for t in body.get("tools") or []]
+    choice = body.get("tool_choice") or {}
+    forced = choice.get("name") if choice.get("type") == "tool" else (True if choice.get("type") == "any" else None)
+    last = messages[-1] if messages else {}
+    answered = isinstance(last.get("content"), list) and any(b.get("type") == "tool_result" for b in last["content"])
+    calls = [] if choice.get("type") == "none" or answered else plan_calls(tools, last_text(messages), forced)
+    if calls:
+        return anthropic_tool_calls(h, body, model, messages, system, calls, forced is not None)
     usage_in = h.input_tokens(messages, system)
     cached = h.faults.get("cached", 0)
     if not body.get("stream"):
@@ -487,6 +646,51 @@ def anthropic_messages(h, body):
     event("content_block_stop", {"type": "content_block_stop", "index": 0})
     event("message_delta", {"type": "message_delta", "delta": {"stop_reason": reason, "stop_sequence": None},
                             "usage": {"output_tokens": len(tokens)}})
+    event("message_stop", {"type": "message_stop"})
+    h.end_stream()
+
+
+def anthropic_tool_calls(h, body, model, messages, system, calls, forced):
+    """`tool_use` blocks (after a short text block unless the tool was forced); streamed with
+    content_block_start (input {}), input_json_delta pieces (the first one empty) and content_block_stop."""
+    usage_in = h.input_tokens(messages, system)
+    ids = [f"toolu_0{i}FakeAbc" for i in range(len(calls))]
+    text = [] if forced else ["Checking."]
+    if not body.get("stream"):
+        content = [{"type": "text", "text": t} for t in text] + [
+            {"type": "tool_use", "id": ids[i], "name": name, "input": args} for i, (name, args) in enumerate(calls)]
+        return h.send_json(200, {"id": "msg_fake02", "type": "message", "role": "assistant", "model": model,
+                                 "content": content, "stop_reason": "tool_use", "stop_sequence": None,
+                                 "usage": {"input_tokens": usage_in, "output_tokens": 5 * len(calls),
+                                           "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0}})
+    h.start_stream("text/event-stream; charset=utf-8")
+
+    def event(name, payload):
+        h.write_chunk(f"event: {name}\ndata: {dumps(payload)}\n\n".encode())
+
+    event("message_start", {"type": "message_start", "message": {
+        "id": "msg_fake02", "type": "message", "role": "assistant", "content": [], "model": model,
+        "stop_reason": None, "stop_sequence": None,
+        "usage": {"input_tokens": usage_in, "output_tokens": 1, "cache_read_input_tokens": 0,
+                  "cache_creation_input_tokens": 0}}})
+    index = 0
+    for t in text:
+        event("content_block_start", {"type": "content_block_start", "index": index,
+                                      "content_block": {"type": "text", "text": ""}})
+        event("content_block_delta", {"type": "content_block_delta", "index": index,
+                                      "delta": {"type": "text_delta", "text": t}})
+        event("content_block_stop", {"type": "content_block_stop", "index": index})
+        index += 1
+    for i, (name, args) in enumerate(calls):
+        event("content_block_start", {"type": "content_block_start", "index": index, "content_block": {
+            "type": "tool_use", "id": ids[i], "name": name, "input": {}}})
+        for piece in [""] + pieces(dumps(args)):
+            event("content_block_delta", {"type": "content_block_delta", "index": index,
+                                          "delta": {"type": "input_json_delta", "partial_json": piece}})
+        event("content_block_stop", {"type": "content_block_stop", "index": index})
+        index += 1
+    event("message_delta", {"type": "message_delta", "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+                            "usage": {"output_tokens": 5 * len(calls)}})
     event("message_stop", {"type": "message_stop"})
     h.end_stream()
 

@@ -52,6 +52,321 @@ void   modelgateway__v1__chat_message__free_unpacked
   assert(message->base.descriptor == &modelgateway__v1__chat_message__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   modelgateway__v1__content_part__init
+                     (Modelgateway__V1__ContentPart         *message)
+{
+  static const Modelgateway__V1__ContentPart init_value = MODELGATEWAY__V1__CONTENT_PART__INIT;
+  *message = init_value;
+}
+size_t modelgateway__v1__content_part__get_packed_size
+                     (const Modelgateway__V1__ContentPart *message)
+{
+  assert(message->base.descriptor == &modelgateway__v1__content_part__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t modelgateway__v1__content_part__pack
+                     (const Modelgateway__V1__ContentPart *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &modelgateway__v1__content_part__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t modelgateway__v1__content_part__pack_to_buffer
+                     (const Modelgateway__V1__ContentPart *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &modelgateway__v1__content_part__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Modelgateway__V1__ContentPart *
+       modelgateway__v1__content_part__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Modelgateway__V1__ContentPart *)
+     protobuf_c_message_unpack (&modelgateway__v1__content_part__descriptor,
+                                allocator, len, data);
+}
+void   modelgateway__v1__content_part__free_unpacked
+                     (Modelgateway__V1__ContentPart *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &modelgateway__v1__content_part__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   modelgateway__v1__image__init
+                     (Modelgateway__V1__Image         *message)
+{
+  static const Modelgateway__V1__Image init_value = MODELGATEWAY__V1__IMAGE__INIT;
+  *message = init_value;
+}
+size_t modelgateway__v1__image__get_packed_size
+                     (const Modelgateway__V1__Image *message)
+{
+  assert(message->base.descriptor == &modelgateway__v1__image__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t modelgateway__v1__image__pack
+                     (const Modelgateway__V1__Image *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &modelgateway__v1__image__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t modelgateway__v1__image__pack_to_buffer
+                     (const Modelgateway__V1__Image *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &modelgateway__v1__image__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Modelgateway__V1__Image *
+       modelgateway__v1__image__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Modelgateway__V1__Image *)
+     protobuf_c_message_unpack (&modelgateway__v1__image__descriptor,
+                                allocator, len, data);
+}
+void   modelgateway__v1__image__free_unpacked
+                     (Modelgateway__V1__Image *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &modelgateway__v1__image__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   modelgateway__v1__tool__init
+                     (Modelgateway__V1__Tool         *message)
+{
+  static const Modelgateway__V1__Tool init_value = MODELGATEWAY__V1__TOOL__INIT;
+  *message = init_value;
+}
+size_t modelgateway__v1__tool__get_packed_size
+                     (const Modelgateway__V1__Tool *message)
+{
+  assert(message->base.descriptor == &modelgateway__v1__tool__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t modelgateway__v1__tool__pack
+                     (const Modelgateway__V1__Tool *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &modelgateway__v1__tool__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t modelgateway__v1__tool__pack_to_buffer
+                     (const Modelgateway__V1__Tool *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &modelgateway__v1__tool__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Modelgateway__V1__Tool *
+       modelgateway__v1__tool__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Modelgateway__V1__Tool *)
+     protobuf_c_message_unpack (&modelgateway__v1__tool__descriptor,
+                                allocator, len, data);
+}
+void   modelgateway__v1__tool__free_unpacked
+                     (Modelgateway__V1__Tool *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &modelgateway__v1__tool__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   modelgateway__v1__tool_choice__init
+                     (Modelgateway__V1__ToolChoice         *message)
+{
+  static const Modelgateway__V1__ToolChoice init_value = MODELGATEWAY__V1__TOOL_CHOICE__INIT;
+  *message = init_value;
+}
+size_t modelgateway__v1__tool_choice__get_packed_size
+                     (const Modelgateway__V1__ToolChoice *message)
+{
+  assert(message->base.descriptor == &modelgateway__v1__tool_choice__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t modelgateway__v1__tool_choice__pack
+                     (const Modelgateway__V1__ToolChoice *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &modelgateway__v1__tool_choice__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t modelgateway__v1__tool_choice__pack_to_buffer
+                     (const Modelgateway__V1__ToolChoice *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &modelgateway__v1__tool_choice__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Modelgateway__V1__ToolChoice *
+       modelgateway__v1__tool_choice__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Modelgateway__V1__ToolChoice *)
+     protobuf_c_message_unpack (&modelgateway__v1__tool_choice__descriptor,
+                                allocator, len, data);
+}
+void   modelgateway__v1__tool_choice__free_unpacked
+                     (Modelgateway__V1__ToolChoice *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &modelgateway__v1__tool_choice__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   modelgateway__v1__response_format__init
+                     (Modelgateway__V1__ResponseFormat         *message)
+{
+  static const Modelgateway__V1__ResponseFormat init_value = MODELGATEWAY__V1__RESPONSE_FORMAT__INIT;
+  *message = init_value;
+}
+size_t modelgateway__v1__response_format__get_packed_size
+                     (const Modelgateway__V1__ResponseFormat *message)
+{
+  assert(message->base.descriptor == &modelgateway__v1__response_format__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t modelgateway__v1__response_format__pack
+                     (const Modelgateway__V1__ResponseFormat *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &modelgateway__v1__response_format__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t modelgateway__v1__response_format__pack_to_buffer
+                     (const Modelgateway__V1__ResponseFormat *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &modelgateway__v1__response_format__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Modelgateway__V1__ResponseFormat *
+       modelgateway__v1__response_format__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Modelgateway__V1__ResponseFormat *)
+     protobuf_c_message_unpack (&modelgateway__v1__response_format__descriptor,
+                                allocator, len, data);
+}
+void   modelgateway__v1__response_format__free_unpacked
+                     (Modelgateway__V1__ResponseFormat *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &modelgateway__v1__response_format__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   modelgateway__v1__tool_call__init
+                     (Modelgateway__V1__ToolCall         *message)
+{
+  static const Modelgateway__V1__ToolCall init_value = MODELGATEWAY__V1__TOOL_CALL__INIT;
+  *message = init_value;
+}
+size_t modelgateway__v1__tool_call__get_packed_size
+                     (const Modelgateway__V1__ToolCall *message)
+{
+  assert(message->base.descriptor == &modelgateway__v1__tool_call__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t modelgateway__v1__tool_call__pack
+                     (const Modelgateway__V1__ToolCall *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &modelgateway__v1__tool_call__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t modelgateway__v1__tool_call__pack_to_buffer
+                     (const Modelgateway__V1__ToolCall *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &modelgateway__v1__tool_call__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Modelgateway__V1__ToolCall *
+       modelgateway__v1__tool_call__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Modelgateway__V1__ToolCall *)
+     protobuf_c_message_unpack (&modelgateway__v1__tool_call__descriptor,
+                                allocator, len, data);
+}
+void   modelgateway__v1__tool_call__free_unpacked
+                     (Modelgateway__V1__ToolCall *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &modelgateway__v1__tool_call__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   modelgateway__v1__tool_call_delta__init
+                     (Modelgateway__V1__ToolCallDelta         *message)
+{
+  static const Modelgateway__V1__ToolCallDelta init_value = MODELGATEWAY__V1__TOOL_CALL_DELTA__INIT;
+  *message = init_value;
+}
+size_t modelgateway__v1__tool_call_delta__get_packed_size
+                     (const Modelgateway__V1__ToolCallDelta *message)
+{
+  assert(message->base.descriptor == &modelgateway__v1__tool_call_delta__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t modelgateway__v1__tool_call_delta__pack
+                     (const Modelgateway__V1__ToolCallDelta *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &modelgateway__v1__tool_call_delta__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t modelgateway__v1__tool_call_delta__pack_to_buffer
+                     (const Modelgateway__V1__ToolCallDelta *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &modelgateway__v1__tool_call_delta__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Modelgateway__V1__ToolCallDelta *
+       modelgateway__v1__tool_call_delta__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Modelgateway__V1__ToolCallDelta *)
+     protobuf_c_message_unpack (&modelgateway__v1__tool_call_delta__descriptor,
+                                allocator, len, data);
+}
+void   modelgateway__v1__tool_call_delta__free_unpacked
+                     (Modelgateway__V1__ToolCallDelta *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &modelgateway__v1__tool_call_delta__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   modelgateway__v1__generate_request__metadata_entry__init
                      (Modelgateway__V1__GenerateRequest__MetadataEntry         *message)
 {
@@ -841,7 +1156,7 @@ void   modelgateway__v1__usage_response__free_unpacked
   assert(message->base.descriptor == &modelgateway__v1__usage_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor modelgateway__v1__chat_message__field_descriptors[2] =
+static const ProtobufCFieldDescriptor modelgateway__v1__chat_message__field_descriptors[5] =
 {
   {
     "role",
@@ -867,15 +1182,54 @@ static const ProtobufCFieldDescriptor modelgateway__v1__chat_message__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "parts",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Modelgateway__V1__ChatMessage, n_parts),
+    offsetof(Modelgateway__V1__ChatMessage, parts),
+    &modelgateway__v1__content_part__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tool_calls",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Modelgateway__V1__ChatMessage, n_tool_calls),
+    offsetof(Modelgateway__V1__ChatMessage, tool_calls),
+    &modelgateway__v1__tool_call__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tool_call_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__ChatMessage, tool_call_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned modelgateway__v1__chat_message__field_indices_by_name[] = {
   1,   /* field[1] = content */
+  2,   /* field[2] = parts */
   0,   /* field[0] = role */
+  4,   /* field[4] = tool_call_id */
+  3,   /* field[3] = tool_calls */
 };
 static const ProtobufCIntRange modelgateway__v1__chat_message__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor modelgateway__v1__chat_message__descriptor =
 {
@@ -885,11 +1239,459 @@ const ProtobufCMessageDescriptor modelgateway__v1__chat_message__descriptor =
   "Modelgateway__V1__ChatMessage",
   "modelgateway.v1",
   sizeof(Modelgateway__V1__ChatMessage),
-  2,
+  5,
   modelgateway__v1__chat_message__field_descriptors,
   modelgateway__v1__chat_message__field_indices_by_name,
   1,  modelgateway__v1__chat_message__number_ranges,
   (ProtobufCMessageInit) modelgateway__v1__chat_message__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor modelgateway__v1__content_part__field_descriptors[2] =
+{
+  {
+    "text",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Modelgateway__V1__ContentPart, part_case),
+    offsetof(Modelgateway__V1__ContentPart, text),
+    NULL,
+    &protobuf_c_empty_string,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "image",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Modelgateway__V1__ContentPart, part_case),
+    offsetof(Modelgateway__V1__ContentPart, image),
+    &modelgateway__v1__image__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned modelgateway__v1__content_part__field_indices_by_name[] = {
+  1,   /* field[1] = image */
+  0,   /* field[0] = text */
+};
+static const ProtobufCIntRange modelgateway__v1__content_part__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor modelgateway__v1__content_part__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "modelgateway.v1.ContentPart",
+  "ContentPart",
+  "Modelgateway__V1__ContentPart",
+  "modelgateway.v1",
+  sizeof(Modelgateway__V1__ContentPart),
+  2,
+  modelgateway__v1__content_part__field_descriptors,
+  modelgateway__v1__content_part__field_indices_by_name,
+  1,  modelgateway__v1__content_part__number_ranges,
+  (ProtobufCMessageInit) modelgateway__v1__content_part__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor modelgateway__v1__image__field_descriptors[3] =
+{
+  {
+    "media_type",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__Image, media_type),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "data",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__Image, data),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "url",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__Image, url),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned modelgateway__v1__image__field_indices_by_name[] = {
+  1,   /* field[1] = data */
+  0,   /* field[0] = media_type */
+  2,   /* field[2] = url */
+};
+static const ProtobufCIntRange modelgateway__v1__image__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor modelgateway__v1__image__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "modelgateway.v1.Image",
+  "Image",
+  "Modelgateway__V1__Image",
+  "modelgateway.v1",
+  sizeof(Modelgateway__V1__Image),
+  3,
+  modelgateway__v1__image__field_descriptors,
+  modelgateway__v1__image__field_indices_by_name,
+  1,  modelgateway__v1__image__number_ranges,
+  (ProtobufCMessageInit) modelgateway__v1__image__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor modelgateway__v1__tool__field_descriptors[3] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__Tool, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "description",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__Tool, description),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "parameters",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__Tool, parameters),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned modelgateway__v1__tool__field_indices_by_name[] = {
+  1,   /* field[1] = description */
+  0,   /* field[0] = name */
+  2,   /* field[2] = parameters */
+};
+static const ProtobufCIntRange modelgateway__v1__tool__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor modelgateway__v1__tool__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "modelgateway.v1.Tool",
+  "Tool",
+  "Modelgateway__V1__Tool",
+  "modelgateway.v1",
+  sizeof(Modelgateway__V1__Tool),
+  3,
+  modelgateway__v1__tool__field_descriptors,
+  modelgateway__v1__tool__field_indices_by_name,
+  1,  modelgateway__v1__tool__number_ranges,
+  (ProtobufCMessageInit) modelgateway__v1__tool__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor modelgateway__v1__tool_choice__field_descriptors[2] =
+{
+  {
+    "mode",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__ToolChoice, mode),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__ToolChoice, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned modelgateway__v1__tool_choice__field_indices_by_name[] = {
+  0,   /* field[0] = mode */
+  1,   /* field[1] = name */
+};
+static const ProtobufCIntRange modelgateway__v1__tool_choice__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor modelgateway__v1__tool_choice__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "modelgateway.v1.ToolChoice",
+  "ToolChoice",
+  "Modelgateway__V1__ToolChoice",
+  "modelgateway.v1",
+  sizeof(Modelgateway__V1__ToolChoice),
+  2,
+  modelgateway__v1__tool_choice__field_descriptors,
+  modelgateway__v1__tool_choice__field_indices_by_name,
+  1,  modelgateway__v1__tool_choice__number_ranges,
+  (ProtobufCMessageInit) modelgateway__v1__tool_choice__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor modelgateway__v1__response_format__field_descriptors[4] =
+{
+  {
+    "type",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__ResponseFormat, type),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "schema",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__ResponseFormat, schema),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__ResponseFormat, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "strict",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__ResponseFormat, strict),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned modelgateway__v1__response_format__field_indices_by_name[] = {
+  2,   /* field[2] = name */
+  1,   /* field[1] = schema */
+  3,   /* field[3] = strict */
+  0,   /* field[0] = type */
+};
+static const ProtobufCIntRange modelgateway__v1__response_format__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor modelgateway__v1__response_format__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "modelgateway.v1.ResponseFormat",
+  "ResponseFormat",
+  "Modelgateway__V1__ResponseFormat",
+  "modelgateway.v1",
+  sizeof(Modelgateway__V1__ResponseFormat),
+  4,
+  modelgateway__v1__response_format__field_descriptors,
+  modelgateway__v1__response_format__field_indices_by_name,
+  1,  modelgateway__v1__response_format__number_ranges,
+  (ProtobufCMessageInit) modelgateway__v1__response_format__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor modelgateway__v1__tool_call__field_descriptors[3] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__ToolCall, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__ToolCall, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "arguments",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__ToolCall, arguments),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned modelgateway__v1__tool_call__field_indices_by_name[] = {
+  2,   /* field[2] = arguments */
+  0,   /* field[0] = id */
+  1,   /* field[1] = name */
+};
+static const ProtobufCIntRange modelgateway__v1__tool_call__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor modelgateway__v1__tool_call__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "modelgateway.v1.ToolCall",
+  "ToolCall",
+  "Modelgateway__V1__ToolCall",
+  "modelgateway.v1",
+  sizeof(Modelgateway__V1__ToolCall),
+  3,
+  modelgateway__v1__tool_call__field_descriptors,
+  modelgateway__v1__tool_call__field_indices_by_name,
+  1,  modelgateway__v1__tool_call__number_ranges,
+  (ProtobufCMessageInit) modelgateway__v1__tool_call__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor modelgateway__v1__tool_call_delta__field_descriptors[4] =
+{
+  {
+    "index",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__ToolCallDelta, index),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__ToolCallDelta, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__ToolCallDelta, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "arguments",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__ToolCallDelta, arguments),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned modelgateway__v1__tool_call_delta__field_indices_by_name[] = {
+  3,   /* field[3] = arguments */
+  1,   /* field[1] = id */
+  0,   /* field[0] = index */
+  2,   /* field[2] = name */
+};
+static const ProtobufCIntRange modelgateway__v1__tool_call_delta__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor modelgateway__v1__tool_call_delta__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "modelgateway.v1.ToolCallDelta",
+  "ToolCallDelta",
+  "Modelgateway__V1__ToolCallDelta",
+  "modelgateway.v1",
+  sizeof(Modelgateway__V1__ToolCallDelta),
+  4,
+  modelgateway__v1__tool_call_delta__field_descriptors,
+  modelgateway__v1__tool_call_delta__field_indices_by_name,
+  1,  modelgateway__v1__tool_call_delta__number_ranges,
+  (ProtobufCMessageInit) modelgateway__v1__tool_call_delta__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor modelgateway__v1__generate_request__metadata_entry__field_descriptors[2] =
@@ -943,7 +1745,7 @@ const ProtobufCMessageDescriptor modelgateway__v1__generate_request__metadata_en
   (ProtobufCMessageInit) modelgateway__v1__generate_request__metadata_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor modelgateway__v1__generate_request__field_descriptors[9] =
+static const ProtobufCFieldDescriptor modelgateway__v1__generate_request__field_descriptors[12] =
 {
   {
     "model",
@@ -1053,6 +1855,42 @@ static const ProtobufCFieldDescriptor modelgateway__v1__generate_request__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "tools",
+    10,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Modelgateway__V1__GenerateRequest, n_tools),
+    offsetof(Modelgateway__V1__GenerateRequest, tools),
+    &modelgateway__v1__tool__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tool_choice",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__GenerateRequest, tool_choice),
+    &modelgateway__v1__tool_choice__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "response_format",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__GenerateRequest, response_format),
+    &modelgateway__v1__response_format__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned modelgateway__v1__generate_request__field_indices_by_name[] = {
   4,   /* field[4] = max_tokens */
@@ -1060,15 +1898,18 @@ static const unsigned modelgateway__v1__generate_request__field_indices_by_name[
   6,   /* field[6] = metadata */
   0,   /* field[0] = model */
   1,   /* field[1] = prompt */
+  11,   /* field[11] = response_format */
   5,   /* field[5] = stop_sequences */
   2,   /* field[2] = system_prompt */
   3,   /* field[3] = temperature */
+  10,   /* field[10] = tool_choice */
+  9,   /* field[9] = tools */
   7,   /* field[7] = top_p */
 };
 static const ProtobufCIntRange modelgateway__v1__generate_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor modelgateway__v1__generate_request__descriptor =
 {
@@ -1078,7 +1919,7 @@ const ProtobufCMessageDescriptor modelgateway__v1__generate_request__descriptor 
   "Modelgateway__V1__GenerateRequest",
   "modelgateway.v1",
   sizeof(Modelgateway__V1__GenerateRequest),
-  9,
+  12,
   modelgateway__v1__generate_request__field_descriptors,
   modelgateway__v1__generate_request__field_indices_by_name,
   1,  modelgateway__v1__generate_request__number_ranges,
@@ -1136,7 +1977,7 @@ const ProtobufCMessageDescriptor modelgateway__v1__generate_response__metadata_e
   (ProtobufCMessageInit) modelgateway__v1__generate_response__metadata_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor modelgateway__v1__generate_response__field_descriptors[11] =
+static const ProtobufCFieldDescriptor modelgateway__v1__generate_response__field_descriptors[12] =
 {
   {
     "id",
@@ -1270,6 +2111,18 @@ static const ProtobufCFieldDescriptor modelgateway__v1__generate_response__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "tool_calls",
+    12,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Modelgateway__V1__GenerateResponse, n_tool_calls),
+    offsetof(Modelgateway__V1__GenerateResponse, tool_calls),
+    &modelgateway__v1__tool_call__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned modelgateway__v1__generate_response__field_indices_by_name[] = {
   3,   /* field[3] = content */
@@ -1283,11 +2136,12 @@ static const unsigned modelgateway__v1__generate_response__field_indices_by_name
   10,   /* field[10] = requested_model */
   4,   /* field[4] = tokens_input */
   5,   /* field[5] = tokens_output */
+  11,   /* field[11] = tool_calls */
 };
 static const ProtobufCIntRange modelgateway__v1__generate_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor modelgateway__v1__generate_response__descriptor =
 {
@@ -1297,7 +2151,7 @@ const ProtobufCMessageDescriptor modelgateway__v1__generate_response__descriptor
   "Modelgateway__V1__GenerateResponse",
   "modelgateway.v1",
   sizeof(Modelgateway__V1__GenerateResponse),
-  11,
+  12,
   modelgateway__v1__generate_response__field_descriptors,
   modelgateway__v1__generate_response__field_indices_by_name,
   1,  modelgateway__v1__generate_response__number_ranges,
@@ -1355,7 +2209,7 @@ const ProtobufCMessageDescriptor modelgateway__v1__generate_chunk__metadata_entr
   (ProtobufCMessageInit) modelgateway__v1__generate_chunk__metadata_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor modelgateway__v1__generate_chunk__field_descriptors[12] =
+static const ProtobufCFieldDescriptor modelgateway__v1__generate_chunk__field_descriptors[13] =
 {
   {
     "id",
@@ -1501,6 +2355,18 @@ static const ProtobufCFieldDescriptor modelgateway__v1__generate_chunk__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "tool_calls",
+    13,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Modelgateway__V1__GenerateChunk, n_tool_calls),
+    offsetof(Modelgateway__V1__GenerateChunk, tool_calls),
+    &modelgateway__v1__tool_call_delta__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned modelgateway__v1__generate_chunk__field_indices_by_name[] = {
   3,   /* field[3] = content */
@@ -1515,11 +2381,12 @@ static const unsigned modelgateway__v1__generate_chunk__field_indices_by_name[] 
   10,   /* field[10] = requested_model */
   6,   /* field[6] = tokens_input */
   7,   /* field[7] = tokens_output */
+  12,   /* field[12] = tool_calls */
 };
 static const ProtobufCIntRange modelgateway__v1__generate_chunk__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor modelgateway__v1__generate_chunk__descriptor =
 {
@@ -1529,7 +2396,7 @@ const ProtobufCMessageDescriptor modelgateway__v1__generate_chunk__descriptor =
   "Modelgateway__V1__GenerateChunk",
   "modelgateway.v1",
   sizeof(Modelgateway__V1__GenerateChunk),
-  12,
+  13,
   modelgateway__v1__generate_chunk__field_descriptors,
   modelgateway__v1__generate_chunk__field_indices_by_name,
   1,  modelgateway__v1__generate_chunk__number_ranges,

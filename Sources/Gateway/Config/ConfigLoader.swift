@@ -28,7 +28,7 @@ public enum ConfigLoader {
             allowed: [
                 "port", "host", "max_request_bytes", "drain_timeout_s", "header_read_timeout_s", "body_read_timeout_s",
                 "write_timeout_s", "idle_timeout_s", "max_connections", "max_concurrent_streams",
-                "max_buffered_request_bytes", "max_buffered_request_bytes_per_connection",
+                "max_buffered_request_bytes", "max_buffered_request_bytes_per_connection", "max_image_bytes",
             ])
         let auth = try (top["auth"] ?? missing).mapping(allowed: ["api_keys"])
         let failover = try (top["failover"] ?? missing).mapping(allowed: ["strategies", "retries", "circuit_breaker"])
@@ -102,6 +102,7 @@ public enum ConfigLoader {
         settings.maxBufferedRequestBytes = try server["max_buffered_request_bytes"]?.int(in: 1 << 16...(1 << 40))
         settings.maxBufferedRequestBytesPerConnection =
             try server["max_buffered_request_bytes_per_connection"]?.int(in: 1 << 16...(1 << 40))
+        if let images = server["max_image_bytes"] { settings.maxImageBytes = try images.int(in: 1024...(1 << 26)) }
         return settings
     }
 

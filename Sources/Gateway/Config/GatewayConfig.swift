@@ -77,6 +77,8 @@ public struct ServerSettings: Sendable, Equatable {
     public var maxConcurrentStreams: Int?
     public var maxBufferedRequestBytes: Int?
     public var maxBufferedRequestBytesPerConnection: Int?
+    /// The largest image a request may carry, decoded (contract §7).
+    public var maxImageBytes = 5 * 1024 * 1024
 
     public init() {}
 }

@@ -36,8 +36,8 @@ struct FailoverExecutor: Sendable {
     /// Runs `operation` on the first attempt that succeeds. The permit (provider concurrency slot) is handed
     /// to the operation, which keeps it as long as it needs (a stream keeps it until it ends).
     func run<T>(
-        _ requested: ModelEntry, needing capability: Capability, context: CallContext, trace: TraceContext?,
-        _ operation: (Attempt, UpstreamCallSettings) async throws -> T
+        _ requested: ModelEntry, needing capability: Capability, also extras: [Capability] = [],
+        context: CallContext, trace: TraceContext?, _ operation: (Attempt, UpstreamCallSettings) async throws -> T
     ) async throws -> (T, Attempt) {
         // Per-key budgets apply to clients that present a key (with authentication off, nobody does).
         if let key = context.apiKey { try await limiter.check("key", UsageLedger.keyID(key), keyLimit) }
@@ -46,7 +46,7 @@ struct FailoverExecutor: Sendable {
         var previous = requested.name
         var tried = false
         // The circuit is asked only for an attempt about to run: asking claims its half-open probe.
-        for attempt in planner.plan(for: requested, needing: capability) {
+        for attempt in planner.plan(for: requested, needing: capability, also: extras) {
             guard let admission = breaker.admit(attempt.route.provider.name) else { continue }
             // A move to another candidate, including straight past a requested model whose providers are down.
             if tried || previous != attempt.model.name {

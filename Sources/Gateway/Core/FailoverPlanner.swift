@@ -6,17 +6,20 @@ struct Attempt: Sendable {
 
 /// Orders the attempts for a requested model: its first provider, its explicit fallbacks, then the
 /// configured strategies (`same_tier`, `tier_up`, `provider_fallback`), skipping providers known to be down
-/// or inactive, and models that lack the needed capability.
+/// or inactive, and models that lack the needed capability or are known to lack what the request also
+/// needs (tools, images, JSON output).
 struct FailoverPlanner: Sendable {
     let registry: ModelRegistry
     let strategies: [FailoverStrategy]
 
-    func plan(for requested: ModelEntry, needing capability: Capability) -> [Attempt] {
+    func plan(for requested: ModelEntry, needing capability: Capability, also extras: [Capability] = []) -> [Attempt] {
         var attempts: [Attempt] = []
         var seen: Set<String> = []
         func add(_ model: ModelEntry, _ route: ModelRoute) {
             let key = model.name + "\u{0}" + route.provider.name
-            guard model.hasCapability(capability), registry.isUsable(route), seen.insert(key).inserted else { return }
+            guard model.hasCapability(capability), !extras.contains(where: model.lacks), registry.isUsable(route),
+                seen.insert(key).inserted
+            else { return }
             attempts.append(Attempt(model: model, route: route))
         }
         func addFirstUsableRoute(of model: ModelEntry) {

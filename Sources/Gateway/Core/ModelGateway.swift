@@ -172,12 +172,26 @@ public final class ModelGateway: Sendable {
         }
     }
 
+    /// A generation request checked (and its images' media types completed), its model, and what it needs
+    /// of a model beyond text: a model known to lack that is refused here, and failover skips such models.
+    private func prepared(_ request: GenerateRequest, _ entry: ModelEntry?) throws(GatewayError) -> (
+        GenerateRequest, ModelEntry, [Capability]
+    ) {
+        var request = request
+        try RequestValidation.validate(&request, maxImageBytes: config.server.maxImageBytes)
+        let requested = try Self.found(entry, request.model)
+        let needs = request.neededCapabilities
+        if let missing = needs.first(where: requested.lacks) {
+            throw .invalid("model", "\(requested.name) does not support \(missing.rawValue)")
+        }
+        return (request, requested, needs)
+    }
+
     public func generate(_ request: GenerateRequest, context: CallContext) async throws -> GenerateResponse {
         try await recorded(.generate, model: request.model, context: context) { recorder, entry in
-            try RequestValidation.validate(request)
-            let requested = try Self.found(entry, request.model)
+            let (request, requested, needs) = try prepared(request, entry)
             let (answer, attempt) = try await failover.run(
-                requested, needing: .generate, context: context, trace: recorder.trace
+                requested, needing: .generate, also: needs, context: context, trace: recorder.trace
             ) { attempt, settings in
                 try await attempt.route.provider.complete(ProviderCall(attempt, settings, request))
             }
@@ -190,7 +204,8 @@ public final class ModelGateway: Sendable {
                 content: answer.content, tokensInput: answer.tokensInput, tokensOutput: answer.tokensOutput,
                 latencyMs: context.timing.elapsedMilliseconds, finishReason: answer.finishReason,
                 metadata: request.metadata, costUSD: cost,
-                requestedModel: attempt.model.name == requested.name ? nil : requested.name)
+                requestedModel: attempt.model.name == requested.name ? nil : requested.name,
+                toolCalls: answer.toolCalls)
         }
     }
 
@@ -199,10 +214,9 @@ public final class ModelGateway: Sendable {
     /// caller closes the stream when it stops reading.
     public func streamGenerate(_ request: GenerateRequest, context: CallContext) async throws -> GenerationStream {
         try await recorded(.streamGenerate, model: request.model, context: context) { recorder, entry in
-            try RequestValidation.validate(request)
-            let requested = try Self.found(entry, request.model)
+            let (request, requested, needs) = try prepared(request, entry)
             let (relay, _) = try await failover.run(
-                requested, needing: .stream, context: context, trace: recorder.trace
+                requested, needing: .stream, also: needs, context: context, trace: recorder.trace
             ) { attempt, settings in
                 let events = try await attempt.route.provider.stream(ProviderCall(attempt, settings, request))
                 let relay = StreamRelay(

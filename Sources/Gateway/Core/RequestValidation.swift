@@ -1,6 +1,21 @@
 /// The contract's ranges and required fields, checked before any provider is called.
 enum RequestValidation {
-    static let chatRoles: Set<String> = ["system", "user", "assistant"]
+    static let chatRoles: Set<String> = ["system", "user", "assistant", "tool"]
+
+    /// Checks `request`, and completes what can be read off its data (an image's media type).
+    static func validate(_ request: inout GenerateRequest, maxImageBytes: Int) throws(GatewayError) {
+        try validate(request)
+        try ToolValidation.validate(request)
+        for (index, message) in request.messages.enumerated() {
+            try ToolValidation.validate(message, field: "messages[\(index)]")
+            for (partIndex, part) in message.parts.enumerated() {
+                guard case .image(var image) = part else { continue }
+                try ImageValidation.validate(
+                    &image, field: "messages[\(index)].parts[\(partIndex)].image", maxBytes: maxImageBytes)
+                request.messages[index].parts[partIndex] = .image(image)
+            }
+        }
+    }
 
     static func validate(_ request: GenerateRequest) throws(GatewayError) {
         guard !request.model.isEmpty else { throw .invalid("model", "is required") }
@@ -18,7 +33,7 @@ enum RequestValidation {
         }
         guard request.stopSequences.count <= 16 else { throw .invalid("stop_sequences", "at most 16 are allowed") }
         for (index, message) in request.messages.enumerated() where !chatRoles.contains(message.role) {
-            throw .invalid("messages[\(index)].role", "must be system, user or assistant")
+            throw .invalid("messages[\(index)].role", "must be system, user, assistant or tool")
         }
     }
 

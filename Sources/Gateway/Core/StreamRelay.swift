@@ -53,7 +53,10 @@ final class StreamRelay: @unchecked Sendable {
     func awaitFirstContent() async throws {
         while let event = try await iterator?.next() {
             held.append(event)
-            if case .delta = event { return }
+            switch event {
+            case .delta, .toolCall: return  // a tool call is content: the stream never fails over after it
+            default: continue
+            }
         }
     }
 
@@ -87,6 +90,11 @@ final class StreamRelay: @unchecked Sendable {
                 case .delta(let text):
                     deltas += 1
                     return chunk(text)
+                case .toolCall(let piece):
+                    deltas += 1
+                    var call = chunk("")
+                    call.toolCalls = [piece]
+                    return call
                 case .usage(let input, let output, let cached):
                     tokens.input = input ?? tokens.input
                     if let output {

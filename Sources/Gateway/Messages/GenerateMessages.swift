@@ -1,11 +1,35 @@
-/// One turn of a conversation: `role` is `system`, `user` or `assistant`.
+/// One turn of a conversation: `role` is `system`, `user`, `assistant` or `tool`. Its content is `content`,
+/// or `parts` (text and images) instead; an assistant turn may carry the `toolCalls` it made, and a `tool`
+/// turn answers the call `toolCallID`.
 public struct ChatMessage: Sendable, Equatable {
     public var role: String
     public var content: String
+    public var parts: [ContentPart]
+    public var toolCalls: [ToolCall]
+    public var toolCallID: String
 
-    public init(role: String, content: String) {
+    public init(
+        role: String, content: String = "", parts: [ContentPart] = [], toolCalls: [ToolCall] = [],
+        toolCallID: String = ""
+    ) {
         self.role = role
         self.content = content
+        self.parts = parts
+        self.toolCalls = toolCalls
+        self.toolCallID = toolCallID
+    }
+
+    /// The message's text: `content`, or its text parts joined.
+    public var text: String {
+        guard !parts.isEmpty else { return content }
+        var text = content
+        for case .text(let piece) in parts { text += piece }
+        return text
+    }
+
+    /// The message's images, in order.
+    public var images: [Image] {
+        parts.compactMap { if case .image(let image) = $0 { image } else { nil } }
     }
 }
 
@@ -33,12 +57,21 @@ public struct GenerateRequest: Sendable, Equatable {
     public var metadata: [String: String]
     public var topP: Double?
     public var messages: [ChatMessage]
+    public var tools: [Tool]
+    /// Nil: `auto` when tools are given.
+    public var toolChoice: ToolChoice?
+    /// Nil: free text.
+    public var responseFormat: ResponseFormat?
 
     public init(
         model: String, prompt: String = "", systemPrompt: String = "", temperature: Double? = nil,
         maxTokens: Int? = nil, stopSequences: [String] = [], metadata: [String: String] = [:], topP: Double? = nil,
-        messages: [ChatMessage] = []
+        messages: [ChatMessage] = [], tools: [Tool] = [], toolChoice: ToolChoice? = nil,
+        responseFormat: ResponseFormat? = nil
     ) {
+        self.tools = tools
+        self.toolChoice = toolChoice
+        self.responseFormat = responseFormat
         self.model = model
         self.prompt = prompt
         self.systemPrompt = systemPrompt
@@ -52,6 +85,15 @@ public struct GenerateRequest: Sendable, Equatable {
 
     public var effectiveTemperature: Double { temperature ?? Self.defaultTemperature }
     public var effectiveMaxTokens: Int { maxTokens ?? Self.defaultMaxTokens }
+
+    /// What the request needs of a model beyond generating text: tools, vision (images), JSON output.
+    public var neededCapabilities: [Capability] {
+        var needed: [Capability] = []
+        if !tools.isEmpty, toolChoice?.mode != ToolChoice.Mode.none { needed.append(.tools) }
+        if messages.contains(where: { !$0.images.isEmpty }) { needed.append(.vision) }
+        if let format = responseFormat, format.type != .text { needed.append(.jsonOutput) }
+        return needed
+    }
 
     /// The conversation as chat messages: the system prompt first, then `messages` or the prompt as one user turn.
     public var conversation: [ChatMessage] {
@@ -82,12 +124,15 @@ public struct GenerateResponse: Sendable, Equatable {
     public var costUSD: Double
     /// The model the client asked for, when failover answered with another one.
     public var requestedModel: String?
+    /// The calls the model made (finish reason `tool_use`).
+    public var toolCalls: [ToolCall]
 
     public init(
         id: String, model: String, provider: String, content: String, tokensInput: Int, tokensOutput: Int,
         latencyMs: Double, finishReason: FinishReason, metadata: [String: String], costUSD: Double,
-        requestedModel: String? = nil
+        requestedModel: String? = nil, toolCalls: [ToolCall] = []
     ) {
+        self.toolCalls = toolCalls
         self.id = id
         self.model = model
         self.provider = provider
@@ -116,12 +161,16 @@ public struct GenerateChunk: Sendable, Equatable {
     public var costUSD: Double
     public var requestedModel: String?
     public var metadata: [String: String]
+    /// Pieces of tool calls, in order.
+    public var toolCalls: [ToolCallDelta]
 
     public init(
         id: String, model: String, provider: String, content: String, done: Bool = false,
         finishReason: FinishReason? = nil, tokensInput: Int = 0, tokensOutput: Int = 0, latencyMs: Double = 0,
-        costUSD: Double = 0, requestedModel: String? = nil, metadata: [String: String] = [:]
+        costUSD: Double = 0, requestedModel: String? = nil, metadata: [String: String] = [:],
+        toolCalls: [ToolCallDelta] = []
     ) {
+        self.toolCalls = toolCalls
         self.id = id
         self.model = model
         self.provider = provider

@@ -11,6 +11,15 @@ public enum Capability: String, Sendable, Equatable, CaseIterable {
     case chat
     case stream
     case embedding
+    /// Calls tools.
+    case tools
+    /// Reads images.
+    case vision
+    /// Answers in JSON (an object, or following a schema).
+    case jsonOutput = "json_output"
+
+    /// What a request may need beyond text generation; assumed present unless a model's list is known.
+    static let extras: Set<Capability> = [.tools, .vision, .jsonOutput]
 }
 
 /// Model tiers, low to high; `tier_up` failover moves to the next one.

@@ -22,21 +22,15 @@ struct AnthropicProvider: Provider {
         }
     }
 
-    private func body(_ call: ProviderCall, stream: Bool) -> JSON {
+    private func body(_ call: ProviderCall, stream: Bool) throws(GatewayError) -> JSON {
         let request = call.request
-        let turns = request.conversation
-        let system = turns.filter { $0.role == "system" }.map(\.content).joined(separator: "\n\n")
         var json: JSONObject = [
             "model": .string(call.upstreamModel),
             "max_tokens": .number(Double(request.effectiveMaxTokens)),
             // Anthropic's temperature range is 0–1; the gateway's is 0–2.
             "temperature": .number(min(request.effectiveTemperature, 1.0)),
-            "messages": .array(
-                turns.filter { $0.role != "system" }.map {
-                    ["role": .string($0.role == "assistant" ? "assistant" : "user"), "content": .string($0.content)]
-                }),
         ]
-        if !system.isEmpty { json["system"] = .string(system) }
+        try AnthropicMessagesFormat.add(request, to: &json)
         if let topP = request.topP { json["top_p"] = .number(topP) }
         if !request.stopSequences.isEmpty { json["stop_sequences"] = .array(request.stopSequences.map(JSON.string)) }
         if stream { json["stream"] = true }
@@ -58,25 +52,30 @@ struct AnthropicProvider: Provider {
 
     func complete(_ call: ProviderCall) async throws -> ProviderCompletion {
         let answer = try await ProviderHTTP.json(
-            try await send(body(call, stream: false), timeouts: call.timeouts, headers: call.headers), provider: config)
-        let text = answer["content"]?.arrayValue?.compactMap {
-            $0["type"]?.stringValue == "text" ? $0["text"]?.stringValue : nil
-        }
+            try await send(try body(call, stream: false), timeouts: call.timeouts, headers: call.headers),
+            provider: config)
+        let jsonTool = AnthropicMessagesFormat.jsonTool(call.request)?.name
+        let (text, calls) = AnthropicMessagesFormat.answer(answer["content"], jsonTool: jsonTool)
         let usage = answer["usage"]
         let cached = usage?["cache_read_input_tokens"]?.countValue ?? 0
         return ProviderCompletion(
-            content: text?.joined() ?? "",
+            content: text,
             tokensInput: (usage?["input_tokens"]?.countValue ?? 0) + cached,
             tokensOutput: usage?["output_tokens"]?.countValue ?? 0,
             cachedInput: cached,
-            finishReason: AnthropicStreamTranslator.finishReason(answer["stop_reason"]?.stringValue))
+            finishReason: AnthropicStreamTranslator.finishReason(
+                answer["stop_reason"]?.stringValue, jsonOutput: jsonTool != nil),
+            toolCalls: calls)
     }
 
     func stream(_ call: ProviderCall) async throws -> ProviderEventStream {
         let response = try await send(
-            body(call, stream: true), timeouts: call.timeouts, headers: call.headers, streaming: true)
+            try body(call, stream: true), timeouts: call.timeouts, headers: call.headers, streaming: true)
         return ProviderHTTP.events(
-            response.body, AnthropicStreamTranslator(provider: name, maxEventBytes: config.maxEventBytes))
+            response.body,
+            AnthropicStreamTranslator(
+                provider: name, maxEventBytes: config.maxEventBytes,
+                jsonOutput: AnthropicMessagesFormat.jsonTool(call.request) != nil))
     }
 
     func embed(upstreamModel: String, input: [String], timeouts: UpstreamTimeouts, headers: [(String, String)])
@@ -91,28 +90,39 @@ struct AnthropicProvider: Provider {
             UpstreamRequest(url: config.endpoint + "/v1/models", headers: headers, timeouts: timeouts))
         try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
         return (try await ProviderHTTP.json(response, provider: config))["data"]?.arrayValue?.compactMap {
-            $0["id"]?.stringValue.map { DiscoveredModel(name: $0, capabilities: [.generate, .chat, .stream]) }
+            $0["id"]?.stringValue.map {
+                DiscoveredModel(name: $0, capabilities: [.generate, .chat, .stream, .tools, .vision, .jsonOutput])
+            }
         } ?? []
     }
 }
 
-/// Anthropic's SSE events: message_start (input usage), content_block_delta (text), message_delta
-/// (stop_reason, output usage), message_stop; `error` events (such as overloaded_error) are failures.
+/// Anthropic's SSE events: message_start (input usage), content_block_start / _delta / _stop (text, and
+/// `tool_use` blocks whose input arrives as `input_json_delta` pieces), message_delta (stop_reason, output
+/// usage), message_stop; `error` events (such as overloaded_error) are failures. With `jsonOutput`, the one
+/// forced tool's input is the answer's text.
 struct AnthropicStreamTranslator: StreamTranslator {
     let provider: String
+    let jsonOutput: Bool
     private var decoder: SSEDecoder
     private var stopped = false
     private var cachedInput = 0
+    /// Content block index → tool call index, for the open `tool_use` blocks.
+    private var callIndex: [Int: Int] = [:]
+    /// Tool blocks whose input has had a piece (an input with none is `{}`).
+    private var callHasInput: Set<Int> = []
+    private var calls = 0
 
-    init(provider: String, maxEventBytes: Int = SSEDecoder.defaultMaxEventBytes) {
+    init(provider: String, maxEventBytes: Int = SSEDecoder.defaultMaxEventBytes, jsonOutput: Bool = false) {
         self.provider = provider
+        self.jsonOutput = jsonOutput
         decoder = SSEDecoder(maxEventBytes: maxEventBytes)
     }
 
-    static func finishReason(_ reason: String?) -> FinishReason {
+    static func finishReason(_ reason: String?, jsonOutput: Bool = false) -> FinishReason {
         switch reason {
         case "max_tokens": .length
-        case "tool_use": .toolUse
+        case "tool_use": jsonOutput ? .stop : .toolUse
         case "refusal": .contentFilter
         default: .stop
         }
@@ -135,14 +145,40 @@ struct AnthropicStreamTranslator: StreamTranslator {
                     .usage(
                         input: (usage?["input_tokens"]?.countValue ?? 0) + cachedInput, output: nil,
                         cachedInput: cachedInput))
+            case "content_block_start":
+                if let block = payload["content_block"], block["type"]?.stringValue == "tool_use" {
+                    let index = payload["index"]?.countValue ?? 0
+                    callIndex[index] = calls
+                    if !jsonOutput {
+                        events.append(
+                            .toolCall(
+                                ToolCallDelta(
+                                    index: calls, id: block["id"]?.stringValue ?? "call-\(calls + 1)",
+                                    name: block["name"]?.stringValue ?? "")))
+                    }
+                    calls += 1
+                }
             case "content_block_delta":
-                if let text = payload["delta"]?["text"]?.stringValue, !text.isEmpty { events.append(.delta(text)) }
+                let delta = payload["delta"]
+                if let text = delta?["text"]?.stringValue, !text.isEmpty { events.append(.delta(text)) }
+                if let piece = delta?["partial_json"]?.stringValue, !piece.isEmpty,
+                    let index = payload["index"]?.countValue, let call = callIndex[index]
+                {
+                    callHasInput.insert(index)
+                    events.append(jsonOutput ? .delta(piece) : .toolCall(ToolCallDelta(index: call, arguments: piece)))
+                }
+            case "content_block_stop":
+                if let index = payload["index"]?.countValue, let call = callIndex.removeValue(forKey: index),
+                    !callHasInput.contains(index)
+                {
+                    events.append(jsonOutput ? .delta("{}") : .toolCall(ToolCallDelta(index: call, arguments: "{}")))
+                }
             case "message_delta":
                 if let output = payload["usage"]?["output_tokens"]?.countValue {
                     events.append(.usage(input: nil, output: output, cachedInput: nil))
                 }
                 if let reason = payload["delta"]?["stop_reason"]?.stringValue {
-                    events.append(.finish(Self.finishReason(reason)))
+                    events.append(.finish(Self.finishReason(reason, jsonOutput: jsonOutput)))
                 }
             case "message_stop":
                 stopped = true
@@ -150,7 +186,7 @@ struct AnthropicStreamTranslator: StreamTranslator {
                 let message = AnthropicProvider.errorMessage(payload) ?? "unknown error"
                 throw GatewayError(.providerError, "provider \(provider) failed mid-stream: \(message)")
             default:
-                break  // ping, content_block_start, content_block_stop
+                break  // ping
             }
         }
         return events

@@ -15,7 +15,7 @@ final class OllamaProvider: Provider {
 
     static func errorMessage(_ body: JSON) -> String? { body["error"]?.stringValue }
 
-    private func body(_ call: ProviderCall, stream: Bool) -> (path: String, json: JSON) {
+    private func body(_ call: ProviderCall, stream: Bool) throws(GatewayError) -> (path: String, json: JSON) {
         let request = call.request
         var options: JSONObject = [
             "temperature": .number(request.effectiveTemperature),
@@ -26,13 +26,20 @@ final class OllamaProvider: Provider {
         var json: JSONObject = [
             "model": .string(call.upstreamModel), "stream": .bool(stream), "options": .object(options),
         ]
-        if request.messages.isEmpty {
+        if let format = request.responseFormat {
+            switch format.type {
+            case .text: break
+            case .jsonObject: json["format"] = "json"
+            case .jsonSchema: json["format"] = format.schema ?? ["type": "object"]
+            }
+        }
+        if request.messages.isEmpty, request.tools.isEmpty {
             json["prompt"] = .string(request.prompt)
             if !request.systemPrompt.isEmpty { json["system"] = .string(request.systemPrompt) }
             return ("/api/generate", .object(json))
         }
-        json["messages"] = .array(
-            request.conversation.map { ["role": .string($0.role), "content": .string($0.content)] })
+        json["messages"] = .array(try OllamaChatFormat.messages(request.conversation))
+        if let tools = OllamaChatFormat.tools(request) { json["tools"] = tools }
         return ("/api/chat", .object(json))
     }
 
@@ -47,22 +54,27 @@ final class OllamaProvider: Provider {
     }
 
     func complete(_ call: ProviderCall) async throws -> ProviderCompletion {
-        let (path, json) = body(call, stream: false)
+        let (path, json) = try body(call, stream: false)
         let answer = try await ProviderHTTP.json(
             try await send(path, json, timeouts: call.timeouts, headers: call.headers), provider: config)
         if let message = Self.errorMessage(answer) {
             throw GatewayError(.providerError, "provider \(name): \(message)")
+        }
+        let calls = OllamaChatFormat.toolCalls(answer["message"]?["tool_calls"], numberedFrom: 0).map {
+            ToolCall(id: $0.id, name: $0.name, arguments: $0.arguments)
         }
         return ProviderCompletion(
             content: answer["response"]?.stringValue ?? answer["message"]?["content"]?.stringValue ?? "",
             tokensInput: answer["prompt_eval_count"]?.countValue ?? 0,
             tokensOutput: answer["eval_count"]?.countValue ?? 0,
             cachedInput: 0,
-            finishReason: OllamaStreamTranslator.finishReason(answer["done_reason"]?.stringValue))
+            finishReason: calls.isEmpty
+                ? OllamaStreamTranslator.finishReason(answer["done_reason"]?.stringValue) : .toolUse,
+            toolCalls: calls)
     }
 
     func stream(_ call: ProviderCall) async throws -> ProviderEventStream {
-        let (path, json) = body(call, stream: true)
+        let (path, json) = try body(call, stream: true)
         let response = try await send(path, json, timeouts: call.timeouts, headers: call.headers, streaming: true)
         return ProviderHTTP.events(
             response.body, OllamaStreamTranslator(provider: name, maxEventBytes: config.maxEventBytes))
@@ -102,6 +114,15 @@ final class OllamaProvider: Provider {
         return models
     }
 
+    /// Ollama's `/api/show` capability names as ours (every completion model can answer in JSON: `format`).
+    static func capabilities(_ reported: [String]) -> [Capability] {
+        guard !reported.contains("embedding") else { return [.embedding] }
+        var capabilities: [Capability] = [.generate, .chat, .stream, .jsonOutput]
+        if reported.contains("tools") { capabilities.append(.tools) }
+        if reported.contains("vision") { capabilities.append(.vision) }
+        return capabilities
+    }
+
     private func show(_ model: String, timeouts: UpstreamTimeouts) async throws -> DiscoveredModel {
         let answer = try await ProviderHTTP.json(
             try await send("/api/show", ["model": .string(model)], timeouts: timeouts), provider: config)
@@ -109,7 +130,7 @@ final class OllamaProvider: Provider {
         let context = info?.entries.first { $0.key.hasSuffix(".context_length") }?.value.countValue
         var capabilities: [Capability]?
         if let reported = answer["capabilities"]?.arrayValue?.compactMap(\.stringValue) {
-            capabilities = reported.contains("embedding") ? [.embedding] : [.generate, .chat, .stream]
+            capabilities = Self.capabilities(reported)
         }
         return DiscoveredModel(name: model, contextLength: context, capabilities: capabilities)
     }
@@ -121,6 +142,8 @@ struct OllamaStreamTranslator: StreamTranslator {
     let provider: String
     private var decoder: NDJSONDecoder
     private var done = false
+    /// Tool calls seen so far: Ollama sends each whole, without an id, so they are numbered here.
+    private var calls = 0
 
     init(provider: String, maxEventBytes: Int = SSEDecoder.defaultMaxEventBytes) {
         self.provider = provider
@@ -154,13 +177,17 @@ struct OllamaStreamTranslator: StreamTranslator {
         var events: [ProviderEvent] = []
         let text = line["response"]?.stringValue ?? line["message"]?["content"]?.stringValue ?? ""
         if !text.isEmpty { events.append(.delta(text)) }
+        for call in OllamaChatFormat.toolCalls(line["message"]?["tool_calls"], numberedFrom: calls) {
+            calls += 1
+            events.append(.toolCall(call))
+        }
         if line["done"]?.boolValue == true {
             done = true
             events.append(
                 .usage(
                     input: line["prompt_eval_count"]?.countValue, output: line["eval_count"]?.countValue,
                     cachedInput: nil))
-            events.append(.finish(Self.finishReason(line["done_reason"]?.stringValue)))
+            events.append(.finish(calls > 0 ? .toolUse : Self.finishReason(line["done_reason"]?.stringValue)))
         }
         return events
     }

@@ -12,7 +12,7 @@ struct OpenAIProvider: Provider {
         config.apiKey.isEmpty ? [] : [("authorization", "Bearer \(config.apiKey)")]
     }
 
-    private func body(_ call: ProviderCall, stream: Bool) -> (path: String, json: JSON) {
+    private func body(_ call: ProviderCall, stream: Bool) throws(GatewayError) -> (path: String, json: JSON) {
         let request = call.request
         var json: JSONObject = [
             "model": .string(call.upstreamModel),
@@ -25,10 +25,14 @@ struct OpenAIProvider: Provider {
         if stream { json["stream_options"] = ["include_usage": true] }
         switch call.api {
         case .chat:
-            json["messages"] = .array(
-                request.conversation.map { ["role": .string($0.role), "content": .string($0.content)] })
+            json["messages"] = .array(request.conversation.map(OpenAIChatFormat.message))
+            OpenAIChatFormat.addTooling(request, to: &json)
             return ("/chat/completions", .object(json))
         case .completions:
+            guard request.neededCapabilities.isEmpty else {
+                throw .invalid(
+                    "model", "\(call.upstreamModel) uses the completions API: no tools, images or JSON output")
+            }
             let system = request.systemPrompt.isEmpty ? "" : request.systemPrompt + "\n\n"
             json["prompt"] = .string(system + request.promptText)
             return ("/completions", .object(json))
@@ -48,7 +52,7 @@ struct OpenAIProvider: Provider {
     }
 
     func complete(_ call: ProviderCall) async throws -> ProviderCompletion {
-        let (path, json) = body(call, stream: false)
+        let (path, json) = try body(call, stream: false)
         let answer = try await ProviderHTTP.json(
             try await send(path, json, timeouts: call.timeouts, headers: call.headers), provider: config)
         guard let choice = answer["choices"]?.arrayValue?.first else {
@@ -60,11 +64,12 @@ struct OpenAIProvider: Provider {
             tokensInput: usage?["prompt_tokens"]?.countValue ?? 0,
             tokensOutput: usage?["completion_tokens"]?.countValue ?? 0,
             cachedInput: usage?["prompt_tokens_details"]?["cached_tokens"]?.countValue ?? 0,
-            finishReason: OpenAIStreamTranslator.finishReason(choice["finish_reason"]?.stringValue))
+            finishReason: OpenAIStreamTranslator.finishReason(choice["finish_reason"]?.stringValue),
+            toolCalls: OpenAIChatFormat.toolCalls(choice["message"]?["tool_calls"]))
     }
 
     func stream(_ call: ProviderCall) async throws -> ProviderEventStream {
-        let (path, json) = body(call, stream: true)
+        let (path, json) = try body(call, stream: true)
         let response = try await send(path, json, timeouts: call.timeouts, headers: call.headers, streaming: true)
         return ProviderHTTP.events(
             response.body, OpenAIStreamTranslator(provider: name, maxEventBytes: config.maxEventBytes))
@@ -137,6 +142,9 @@ struct OpenAIStreamTranslator: StreamTranslator {
             if let choice = chunk["choices"]?.arrayValue?.first {
                 let text = choice["delta"]?["content"]?.stringValue ?? choice["text"]?.stringValue ?? ""
                 if !text.isEmpty { events.append(.delta(text)) }
+                for piece in OpenAIChatFormat.toolCallDeltas(choice["delta"]?["tool_calls"]) {
+                    events.append(.toolCall(piece))
+                }
                 if let reason = choice["finish_reason"]?.stringValue {
                     finished = true
                     events.append(.finish(Self.finishReason(reason)))

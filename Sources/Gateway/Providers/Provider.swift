@@ -2,6 +2,8 @@
 public enum ProviderEvent: Sendable, Equatable {
     /// A piece of the answer's text.
     case delta(String)
+    /// A piece of a tool call (the first of a call carries its id and name).
+    case toolCall(ToolCallDelta)
     /// Token counts as the provider reports them; nil parts are not known (yet).
     case usage(input: Int?, output: Int?, cachedInput: Int?)
     case finish(FinishReason)
@@ -39,6 +41,7 @@ public struct ProviderCompletion: Sendable, Equatable {
     public var tokensOutput: Int
     public var cachedInput: Int
     public var finishReason: FinishReason
+    public var toolCalls: [ToolCall] = []
 }
 
 /// Embedding vectors, one per input.

@@ -96,7 +96,10 @@ final class TranslatedStream<T: StreamTranslator>: @unchecked Sendable {
             }
         }
         defer { index += 1 }
-        if case .delta = pending[index] { body.contentStarted() }
+        switch pending[index] {
+        case .delta, .toolCall: body.contentStarted()
+        default: break
+        }
         return pending[index]
     }
 }
@@ -117,6 +120,6 @@ extension JSON {
 extension GenerateRequest {
     /// The text sent when a provider gets one prompt string: the prompt, or the conversation flattened.
     var promptText: String {
-        messages.isEmpty ? prompt : messages.map(\.content).joined(separator: "\n")
+        messages.isEmpty ? prompt : messages.map(\.text).joined(separator: "\n")
     }
 }

@@ -13,12 +13,20 @@ struct ModelEntry: Sendable {
     var aliases: [String]
     var fallbacks: [String]
     var capabilities: [Capability]
+    /// Whether `capabilities` is known (configured, or reported by the provider) rather than assumed: only
+    /// a known list says a model lacks something.
+    var capabilitiesKnown = false
     var contextLength: Int?
     var pricing: Pricing
     var api: OpenAIAPIStyle
     var rateLimit: RateLimit?
 
     func hasCapability(_ capability: Capability) -> Bool { capabilities.contains(capability) }
+
+    /// Known to lack `capability` (a model whose capabilities are assumed lacks nothing beyond them).
+    func lacks(_ capability: Capability) -> Bool {
+        !capabilities.contains(capability) && (capabilitiesKnown || !Capability.extras.contains(capability))
+    }
 }
 
 /// A provider's last probe result.

@@ -27,7 +27,8 @@ public final class ModelRegistry: Sendable {
             initial.order.append(model.name)
             initial.models[model.name] = ModelEntry(
                 name: model.name, routes: routes, tier: model.tier, aliases: model.aliases, fallbacks: model.fallbacks,
-                capabilities: model.capabilities ?? defaultCapabilities, contextLength: model.contextLength,
+                capabilities: model.capabilities ?? defaultCapabilities,
+                capabilitiesKnown: model.capabilities != nil, contextLength: model.contextLength,
                 pricing: model.pricing ?? Pricing(), api: model.api, rateLimit: model.rateLimit)
             for alias in model.aliases { initial.aliases[alias] = model.name }
         }
@@ -39,7 +40,8 @@ public final class ModelRegistry: Sendable {
             initial.models[BuiltinProvider.echoModel] = ModelEntry(
                 name: BuiltinProvider.echoModel,
                 routes: [ModelRoute(provider: builtin, upstreamModel: BuiltinProvider.echoModel)],
-                tier: nil, aliases: [], fallbacks: [], capabilities: [.generate, .chat, .stream],
+                tier: nil, aliases: [], fallbacks: [],
+                capabilities: [.generate, .chat, .stream, .tools, .jsonOutput], capabilitiesKnown: true,
                 contextLength: 1_000_000,
                 pricing: Pricing(), api: .chat, rateLimit: nil)
         }
@@ -125,6 +127,10 @@ public final class ModelRegistry: Sendable {
                         entry.routes.append(ModelRoute(provider: provider, upstreamModel: model.name))
                     }
                     if entry.contextLength == nil { entry.contextLength = model.contextLength }
+                    if !entry.capabilitiesKnown, let reported = model.capabilities {
+                        entry.capabilities = reported
+                        entry.capabilitiesKnown = true
+                    }
                     state.models[model.name] = entry
                 } else {
                     state.order.append(model.name)
@@ -132,7 +138,8 @@ public final class ModelRegistry: Sendable {
                         name: model.name, routes: [ModelRoute(provider: provider, upstreamModel: model.name)],
                         tier: nil,
                         aliases: [], fallbacks: [], capabilities: model.capabilities ?? [.generate, .chat, .stream],
-                        contextLength: model.contextLength, pricing: Pricing(), api: .chat, rateLimit: nil)
+                        capabilitiesKnown: model.capabilities != nil, contextLength: model.contextLength,
+                        pricing: Pricing(), api: .chat, rateLimit: nil)
                 }
             }
         }

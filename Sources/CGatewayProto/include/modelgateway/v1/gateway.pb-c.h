@@ -16,6 +16,13 @@ PROTOBUF_C__BEGIN_DECLS
 
 
 typedef struct Modelgateway__V1__ChatMessage Modelgateway__V1__ChatMessage;
+typedef struct Modelgateway__V1__ContentPart Modelgateway__V1__ContentPart;
+typedef struct Modelgateway__V1__Image Modelgateway__V1__Image;
+typedef struct Modelgateway__V1__Tool Modelgateway__V1__Tool;
+typedef struct Modelgateway__V1__ToolChoice Modelgateway__V1__ToolChoice;
+typedef struct Modelgateway__V1__ResponseFormat Modelgateway__V1__ResponseFormat;
+typedef struct Modelgateway__V1__ToolCall Modelgateway__V1__ToolCall;
+typedef struct Modelgateway__V1__ToolCallDelta Modelgateway__V1__ToolCallDelta;
 typedef struct Modelgateway__V1__GenerateRequest Modelgateway__V1__GenerateRequest;
 typedef struct Modelgateway__V1__GenerateRequest__MetadataEntry Modelgateway__V1__GenerateRequest__MetadataEntry;
 typedef struct Modelgateway__V1__GenerateResponse Modelgateway__V1__GenerateResponse;
@@ -51,14 +58,170 @@ struct  Modelgateway__V1__ChatMessage
 {
   ProtobufCMessage base;
   /*
-   * system, user or assistant
+   * system, user, assistant or tool
    */
   char *role;
+  /*
+   * the text; or `parts` instead
+   */
   char *content;
+  /*
+   * text and images, in order (instead of `content`)
+   */
+  size_t n_parts;
+  Modelgateway__V1__ContentPart **parts;
+  /*
+   * assistant: the calls it made
+   */
+  size_t n_tool_calls;
+  Modelgateway__V1__ToolCall **tool_calls;
+  /*
+   * tool: the call this message answers
+   */
+  char *tool_call_id;
 };
 #define MODELGATEWAY__V1__CHAT_MESSAGE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__chat_message__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string }
+
+
+typedef enum {
+  MODELGATEWAY__V1__CONTENT_PART__PART__NOT_SET = 0,
+  MODELGATEWAY__V1__CONTENT_PART__PART_TEXT = 1,
+  MODELGATEWAY__V1__CONTENT_PART__PART_IMAGE = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MODELGATEWAY__V1__CONTENT_PART__PART__CASE)
+} Modelgateway__V1__ContentPart__PartCase;
+
+/*
+ * A piece of a message: text or an image.
+ */
+struct  Modelgateway__V1__ContentPart
+{
+  ProtobufCMessage base;
+  Modelgateway__V1__ContentPart__PartCase part_case;
+  union {
+    char *text;
+    Modelgateway__V1__Image *image;
+  };
+};
+#define MODELGATEWAY__V1__CONTENT_PART__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__content_part__descriptor) \
+    , MODELGATEWAY__V1__CONTENT_PART__PART__NOT_SET, {0} }
+
+
+/*
+ * An image: its bytes (`data`, with `media_type`), or a `data:` or `https:` URL.
+ */
+struct  Modelgateway__V1__Image
+{
+  ProtobufCMessage base;
+  /*
+   * image/png, image/jpeg, image/webp or image/gif
+   */
+  char *media_type;
+  ProtobufCBinaryData data;
+  char *url;
+};
+#define MODELGATEWAY__V1__IMAGE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__image__descriptor) \
+    , (char *)protobuf_c_empty_string, {0,NULL}, (char *)protobuf_c_empty_string }
+
+
+/*
+ * A function the model may call.
+ */
+struct  Modelgateway__V1__Tool
+{
+  ProtobufCMessage base;
+  char *name;
+  char *description;
+  /*
+   * JSON Schema of the arguments (an object schema), as text
+   */
+  char *parameters;
+};
+#define MODELGATEWAY__V1__TOOL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__tool__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Whether and which tool the model must call.
+ */
+struct  Modelgateway__V1__ToolChoice
+{
+  ProtobufCMessage base;
+  /*
+   * auto, none, required, or tool (then `name`)
+   */
+  char *mode;
+  char *name;
+};
+#define MODELGATEWAY__V1__TOOL_CHOICE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__tool_choice__descriptor) \
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * The shape of the answer's text.
+ */
+struct  Modelgateway__V1__ResponseFormat
+{
+  ProtobufCMessage base;
+  /*
+   * text, json_object or json_schema
+   */
+  char *type;
+  /*
+   * json_schema: the JSON Schema, as text
+   */
+  char *schema;
+  /*
+   * json_schema: a name for the schema
+   */
+  char *name;
+  /*
+   * json_schema: the provider must follow it exactly where it can
+   */
+  protobuf_c_boolean strict;
+};
+#define MODELGATEWAY__V1__RESPONSE_FORMAT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__response_format__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * A call the model made.
+ */
+struct  Modelgateway__V1__ToolCall
+{
+  ProtobufCMessage base;
+  char *id;
+  char *name;
+  /*
+   * a JSON object, as text
+   */
+  char *arguments;
+};
+#define MODELGATEWAY__V1__TOOL_CALL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__tool_call__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * A streamed piece of call `index`: the first carries `id` and `name`, later ones append to `arguments`.
+ */
+struct  Modelgateway__V1__ToolCallDelta
+{
+  ProtobufCMessage base;
+  int32_t index;
+  char *id;
+  char *name;
+  char *arguments;
+};
+#define MODELGATEWAY__V1__TOOL_CALL_DELTA__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__tool_call_delta__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Modelgateway__V1__GenerateRequest__MetadataEntry
@@ -111,6 +274,16 @@ struct  Modelgateway__V1__GenerateRequest
   Modelgateway__V1__GenerateRequest__MetadataEntry **metadata;
   size_t n_messages;
   Modelgateway__V1__ChatMessage **messages;
+  size_t n_tools;
+  Modelgateway__V1__Tool **tools;
+  /*
+   * default: auto when tools are given
+   */
+  Modelgateway__V1__ToolChoice *tool_choice;
+  /*
+   * default: text
+   */
+  Modelgateway__V1__ResponseFormat *response_format;
   Modelgateway__V1__GenerateRequest__TemperatureCase _temperature_case;
   union {
     float temperature;
@@ -126,7 +299,7 @@ struct  Modelgateway__V1__GenerateRequest
 };
 #define MODELGATEWAY__V1__GENERATE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__generate_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, MODELGATEWAY__V1__GENERATE_REQUEST___TEMPERATURE__NOT_SET, {0}, MODELGATEWAY__V1__GENERATE_REQUEST___MAX_TOKENS__NOT_SET, {0}, MODELGATEWAY__V1__GENERATE_REQUEST___TOP_P__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, NULL, NULL, MODELGATEWAY__V1__GENERATE_REQUEST___TEMPERATURE__NOT_SET, {0}, MODELGATEWAY__V1__GENERATE_REQUEST___MAX_TOKENS__NOT_SET, {0}, MODELGATEWAY__V1__GENERATE_REQUEST___TOP_P__NOT_SET, {0} }
 
 
 struct  Modelgateway__V1__GenerateResponse__MetadataEntry
@@ -170,10 +343,15 @@ struct  Modelgateway__V1__GenerateResponse
    * set when failover answered with another model
    */
   char *requested_model;
+  /*
+   * the calls the model made (finish_reason tool_use)
+   */
+  size_t n_tool_calls;
+  Modelgateway__V1__ToolCall **tool_calls;
 };
 #define MODELGATEWAY__V1__GENERATE_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__generate_response__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, 0,NULL }
 
 
 struct  Modelgateway__V1__GenerateChunk__MetadataEntry
@@ -230,10 +408,15 @@ struct  Modelgateway__V1__GenerateChunk
    */
   size_t n_metadata;
   Modelgateway__V1__GenerateChunk__MetadataEntry **metadata;
+  /*
+   * pieces of tool calls, in order
+   */
+  size_t n_tool_calls;
+  Modelgateway__V1__ToolCallDelta **tool_calls;
 };
 #define MODELGATEWAY__V1__GENERATE_CHUNK__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__generate_chunk__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0,NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL }
 
 
 struct  Modelgateway__V1__ListModelsRequest
@@ -506,6 +689,139 @@ Modelgateway__V1__ChatMessage *
                       const uint8_t       *data);
 void   modelgateway__v1__chat_message__free_unpacked
                      (Modelgateway__V1__ChatMessage *message,
+                      ProtobufCAllocator *allocator);
+/* Modelgateway__V1__ContentPart methods */
+void   modelgateway__v1__content_part__init
+                     (Modelgateway__V1__ContentPart         *message);
+size_t modelgateway__v1__content_part__get_packed_size
+                     (const Modelgateway__V1__ContentPart   *message);
+size_t modelgateway__v1__content_part__pack
+                     (const Modelgateway__V1__ContentPart   *message,
+                      uint8_t             *out);
+size_t modelgateway__v1__content_part__pack_to_buffer
+                     (const Modelgateway__V1__ContentPart   *message,
+                      ProtobufCBuffer     *buffer);
+Modelgateway__V1__ContentPart *
+       modelgateway__v1__content_part__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   modelgateway__v1__content_part__free_unpacked
+                     (Modelgateway__V1__ContentPart *message,
+                      ProtobufCAllocator *allocator);
+/* Modelgateway__V1__Image methods */
+void   modelgateway__v1__image__init
+                     (Modelgateway__V1__Image         *message);
+size_t modelgateway__v1__image__get_packed_size
+                     (const Modelgateway__V1__Image   *message);
+size_t modelgateway__v1__image__pack
+                     (const Modelgateway__V1__Image   *message,
+                      uint8_t             *out);
+size_t modelgateway__v1__image__pack_to_buffer
+                     (const Modelgateway__V1__Image   *message,
+                      ProtobufCBuffer     *buffer);
+Modelgateway__V1__Image *
+       modelgateway__v1__image__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   modelgateway__v1__image__free_unpacked
+                     (Modelgateway__V1__Image *message,
+                      ProtobufCAllocator *allocator);
+/* Modelgateway__V1__Tool methods */
+void   modelgateway__v1__tool__init
+                     (Modelgateway__V1__Tool         *message);
+size_t modelgateway__v1__tool__get_packed_size
+                     (const Modelgateway__V1__Tool   *message);
+size_t modelgateway__v1__tool__pack
+                     (const Modelgateway__V1__Tool   *message,
+                      uint8_t             *out);
+size_t modelgateway__v1__tool__pack_to_buffer
+                     (const Modelgateway__V1__Tool   *message,
+                      ProtobufCBuffer     *buffer);
+Modelgateway__V1__Tool *
+       modelgateway__v1__tool__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   modelgateway__v1__tool__free_unpacked
+                     (Modelgateway__V1__Tool *message,
+                      ProtobufCAllocator *allocator);
+/* Modelgateway__V1__ToolChoice methods */
+void   modelgateway__v1__tool_choice__init
+                     (Modelgateway__V1__ToolChoice         *message);
+size_t modelgateway__v1__tool_choice__get_packed_size
+                     (const Modelgateway__V1__ToolChoice   *message);
+size_t modelgateway__v1__tool_choice__pack
+                     (const Modelgateway__V1__ToolChoice   *message,
+                      uint8_t             *out);
+size_t modelgateway__v1__tool_choice__pack_to_buffer
+                     (const Modelgateway__V1__ToolChoice   *message,
+                      ProtobufCBuffer     *buffer);
+Modelgateway__V1__ToolChoice *
+       modelgateway__v1__tool_choice__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   modelgateway__v1__tool_choice__free_unpacked
+                     (Modelgateway__V1__ToolChoice *message,
+                      ProtobufCAllocator *allocator);
+/* Modelgateway__V1__ResponseFormat methods */
+void   modelgateway__v1__response_format__init
+                     (Modelgateway__V1__ResponseFormat         *message);
+size_t modelgateway__v1__response_format__get_packed_size
+                     (const Modelgateway__V1__ResponseFormat   *message);
+size_t modelgateway__v1__response_format__pack
+                     (const Modelgateway__V1__ResponseFormat   *message,
+                      uint8_t             *out);
+size_t modelgateway__v1__response_format__pack_to_buffer
+                     (const Modelgateway__V1__ResponseFormat   *message,
+                      ProtobufCBuffer     *buffer);
+Modelgateway__V1__ResponseFormat *
+       modelgateway__v1__response_format__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   modelgateway__v1__response_format__free_unpacked
+                     (Modelgateway__V1__ResponseFormat *message,
+                      ProtobufCAllocator *allocator);
+/* Modelgateway__V1__ToolCall methods */
+void   modelgateway__v1__tool_call__init
+                     (Modelgateway__V1__ToolCall         *message);
+size_t modelgateway__v1__tool_call__get_packed_size
+                     (const Modelgateway__V1__ToolCall   *message);
+size_t modelgateway__v1__tool_call__pack
+                     (const Modelgateway__V1__ToolCall   *message,
+                      uint8_t             *out);
+size_t modelgateway__v1__tool_call__pack_to_buffer
+                     (const Modelgateway__V1__ToolCall   *message,
+                      ProtobufCBuffer     *buffer);
+Modelgateway__V1__ToolCall *
+       modelgateway__v1__tool_call__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   modelgateway__v1__tool_call__free_unpacked
+                     (Modelgateway__V1__ToolCall *message,
+                      ProtobufCAllocator *allocator);
+/* Modelgateway__V1__ToolCallDelta methods */
+void   modelgateway__v1__tool_call_delta__init
+                     (Modelgateway__V1__ToolCallDelta         *message);
+size_t modelgateway__v1__tool_call_delta__get_packed_size
+                     (const Modelgateway__V1__ToolCallDelta   *message);
+size_t modelgateway__v1__tool_call_delta__pack
+                     (const Modelgateway__V1__ToolCallDelta   *message,
+                      uint8_t             *out);
+size_t modelgateway__v1__tool_call_delta__pack_to_buffer
+                     (const Modelgateway__V1__ToolCallDelta   *message,
+                      ProtobufCBuffer     *buffer);
+Modelgateway__V1__ToolCallDelta *
+       modelgateway__v1__tool_call_delta__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   modelgateway__v1__tool_call_delta__free_unpacked
+                     (Modelgateway__V1__ToolCallDelta *message,
                       ProtobufCAllocator *allocator);
 /* Modelgateway__V1__GenerateRequest__MetadataEntry methods */
 void   modelgateway__v1__generate_request__metadata_entry__init
@@ -847,6 +1163,27 @@ void   modelgateway__v1__usage_response__free_unpacked
 typedef void (*Modelgateway__V1__ChatMessage_Closure)
                  (const Modelgateway__V1__ChatMessage *message,
                   void *closure_data);
+typedef void (*Modelgateway__V1__ContentPart_Closure)
+                 (const Modelgateway__V1__ContentPart *message,
+                  void *closure_data);
+typedef void (*Modelgateway__V1__Image_Closure)
+                 (const Modelgateway__V1__Image *message,
+                  void *closure_data);
+typedef void (*Modelgateway__V1__Tool_Closure)
+                 (const Modelgateway__V1__Tool *message,
+                  void *closure_data);
+typedef void (*Modelgateway__V1__ToolChoice_Closure)
+                 (const Modelgateway__V1__ToolChoice *message,
+                  void *closure_data);
+typedef void (*Modelgateway__V1__ResponseFormat_Closure)
+                 (const Modelgateway__V1__ResponseFormat *message,
+                  void *closure_data);
+typedef void (*Modelgateway__V1__ToolCall_Closure)
+                 (const Modelgateway__V1__ToolCall *message,
+                  void *closure_data);
+typedef void (*Modelgateway__V1__ToolCallDelta_Closure)
+                 (const Modelgateway__V1__ToolCallDelta *message,
+                  void *closure_data);
 typedef void (*Modelgateway__V1__GenerateRequest__MetadataEntry_Closure)
                  (const Modelgateway__V1__GenerateRequest__MetadataEntry *message,
                   void *closure_data);
@@ -992,6 +1329,13 @@ void modelgateway__v1__model_gateway__get_usage(ProtobufCService *service,
 /* --- descriptors --- */
 
 extern const ProtobufCMessageDescriptor modelgateway__v1__chat_message__descriptor;
+extern const ProtobufCMessageDescriptor modelgateway__v1__content_part__descriptor;
+extern const ProtobufCMessageDescriptor modelgateway__v1__image__descriptor;
+extern const ProtobufCMessageDescriptor modelgateway__v1__tool__descriptor;
+extern const ProtobufCMessageDescriptor modelgateway__v1__tool_choice__descriptor;
+extern const ProtobufCMessageDescriptor modelgateway__v1__response_format__descriptor;
+extern const ProtobufCMessageDescriptor modelgateway__v1__tool_call__descriptor;
+extern const ProtobufCMessageDescriptor modelgateway__v1__tool_call_delta__descriptor;
 extern const ProtobufCMessageDescriptor modelgateway__v1__generate_request__descriptor;
 extern const ProtobufCMessageDescriptor modelgateway__v1__generate_request__metadata_entry__descriptor;
 extern const ProtobufCMessageDescriptor modelgateway__v1__generate_response__descriptor;

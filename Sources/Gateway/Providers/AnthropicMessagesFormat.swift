@@ -1,0 +1,118 @@
+/// Anthropic Messages API shapes of a conversation, tools and tool choice: content blocks (text, image,
+/// `tool_use`, `tool_result`), consecutive turns of one role merged (the API alternates user and assistant),
+/// and JSON output through a forced tool whose input is the answer.
+enum AnthropicMessagesFormat {
+    /// The tool that carries a JSON answer, when the request asks for JSON output.
+    static func jsonTool(_ request: GenerateRequest) -> Tool? {
+        guard let format = request.responseFormat, format.type != .text else { return nil }
+        let name = format.type == .jsonSchema ? format.schemaName : "json_response"
+        return Tool(
+            name: name, description: "Give the answer as this tool's input: a JSON object.",
+            parameters: format.type == .jsonSchema ? format.schema ?? ["type": "object"] : ["type": "object"])
+    }
+
+    /// `messages`, `system`, `tools` and `tool_choice`, added to `json`.
+    static func add(_ request: GenerateRequest, to json: inout JSONObject) throws(GatewayError) {
+        let turns = request.conversation
+        let system = turns.filter { $0.role == "system" }.map(\.text).joined(separator: "\n\n")
+        if !system.isEmpty { json["system"] = .string(system) }
+        var messages: [(role: String, blocks: [JSON])] = []
+        for turn in turns where turn.role != "system" {
+            let role = turn.role == "assistant" ? "assistant" : "user"
+            let blocks = self.blocks(turn)
+            if messages.last?.role == role {
+                messages[messages.count - 1].blocks += blocks
+            } else {
+                messages.append((role, blocks))
+            }
+        }
+        json["messages"] = .array(
+            messages.map { message in
+                // A turn of plain text stays a string, as most clients send it.
+                if message.blocks.count == 1, message.blocks[0]["type"]?.stringValue == "text" {
+                    return ["role": .string(message.role), "content": message.blocks[0]["text"] ?? ""]
+                }
+                return ["role": .string(message.role), "content": .array(message.blocks)]
+            })
+        if let jsonTool = jsonTool(request) {
+            guard request.tools.isEmpty else {
+                throw .invalid(
+                    "response_format", "Anthropic models answer in JSON through a tool: not with other tools")
+            }
+            json["tools"] = .array([tool(jsonTool)])
+            json["tool_choice"] = ["type": "tool", "name": .string(jsonTool.name)]
+            return
+        }
+        if !request.tools.isEmpty { json["tools"] = .array(request.tools.map(tool)) }
+        if let choice = request.toolChoice, !request.tools.isEmpty {
+            json["tool_choice"] =
+                switch choice.mode {
+                case .auto: ["type": "auto"]
+                case .none: ["type": "none"]
+                case .required: ["type": "any"]
+                case .tool: ["type": "tool", "name": .string(choice.name)]
+                }
+        }
+    }
+
+    static func tool(_ tool: Tool) -> JSON {
+        ["name": .string(tool.name), "description": .string(tool.description), "input_schema": tool.parameters]
+    }
+
+    static func blocks(_ turn: ChatMessage) -> [JSON] {
+        if turn.role == "tool" {
+            return [["type": "tool_result", "tool_use_id": .string(turn.toolCallID), "content": .string(turn.text)]]
+        }
+        var blocks: [JSON] = []
+        if turn.parts.isEmpty {
+            if !turn.content.isEmpty { blocks.append(["type": "text", "text": .string(turn.content)]) }
+        } else {
+            for part in turn.parts {
+                switch part {
+                case .text(let text): blocks.append(["type": "text", "text": .string(text)])
+                case .image(let image): blocks.append(self.image(image))
+                }
+            }
+        }
+        for call in turn.toolCalls {
+            let input = (try? JSONParser.parse(Array(call.arguments.utf8))) ?? [:]
+            blocks.append(["type": "tool_use", "id": .string(call.id), "name": .string(call.name), "input": input])
+        }
+        return blocks.isEmpty ? [["type": "text", "text": ""]] : blocks
+    }
+
+    static func image(_ image: Image) -> JSON {
+        if image.data.isEmpty { return ["type": "image", "source": ["type": "url", "url": .string(image.url)]] }
+        return [
+            "type": "image",
+            "source": [
+                "type": "base64", "media_type": .string(image.mediaType), "data": .string(Base64.encode(image.data)),
+            ],
+        ]
+    }
+
+    /// A whole answer's content blocks: its text and tool calls (the JSON tool's input is the text).
+    static func answer(_ content: JSON?, jsonTool: String?) -> (text: String, calls: [ToolCall]) {
+        var text = ""
+        var calls: [ToolCall] = []
+        for block in content?.arrayValue ?? [] {
+            switch block["type"]?.stringValue {
+            case "text":
+                text += block["text"]?.stringValue ?? ""
+            case "tool_use":
+                let input = String(decoding: JSONSerializer.serialize(block["input"] ?? [:]), as: UTF8.self)
+                let name = block["name"]?.stringValue ?? ""
+                if let jsonTool, name == jsonTool {
+                    text += input
+                } else {
+                    calls.append(
+                        ToolCall(
+                            id: block["id"]?.stringValue ?? "call-\(calls.count + 1)", name: name, arguments: input))
+                }
+            default:
+                break
+            }
+        }
+        return (text, calls)
+    }
+}

@@ -1,0 +1,91 @@
+/// The OpenAI Chat Completions shapes of tools, tool choice, response format, message parts and tool calls,
+/// both ways: what the OpenAI-compatible provider sends and reads.
+enum OpenAIChatFormat {
+    static func message(_ turn: ChatMessage) -> JSON {
+        var json: JSONObject = ["role": .string(turn.role)]
+        if turn.role == "tool" { json["tool_call_id"] = .string(turn.toolCallID) }
+        if turn.parts.isEmpty || turn.images.isEmpty {
+            json["content"] = turn.text.isEmpty && !turn.toolCalls.isEmpty ? .null : .string(turn.text)
+        } else {
+            json["content"] = .array(turn.parts.map(part))
+        }
+        if !turn.toolCalls.isEmpty {
+            json["tool_calls"] = .array(
+                turn.toolCalls.map {
+                    [
+                        "id": .string($0.id), "type": "function",
+                        "function": ["name": .string($0.name), "arguments": .string($0.arguments)],
+                    ]
+                })
+        }
+        return .object(json)
+    }
+
+    static func part(_ part: ContentPart) -> JSON {
+        switch part {
+        case .text(let text): ["type": "text", "text": .string(text)]
+        case .image(let image): ["type": "image_url", "image_url": ["url": .string(url(image))]]
+        }
+    }
+
+    /// An image as a URL: its own `https:` URL, or its bytes as a data URL.
+    static func url(_ image: Image) -> String {
+        image.data.isEmpty ? image.url : "data:\(image.mediaType);base64,\(Base64.encode(image.data))"
+    }
+
+    /// `tools`, `tool_choice` and `response_format` of a request, added to `json`.
+    static func addTooling(_ request: GenerateRequest, to json: inout JSONObject) {
+        if !request.tools.isEmpty {
+            json["tools"] = .array(
+                request.tools.map {
+                    [
+                        "type": "function",
+                        "function": [
+                            "name": .string($0.name), "description": .string($0.description),
+                            "parameters": $0.parameters,
+                        ],
+                    ]
+                })
+        }
+        if let choice = request.toolChoice {
+            json["tool_choice"] =
+                choice.mode == .tool
+                ? ["type": "function", "function": ["name": .string(choice.name)]] : .string(choice.mode.rawValue)
+        }
+        if let format = request.responseFormat {
+            switch format.type {
+            case .text: break
+            case .jsonObject: json["response_format"] = ["type": "json_object"]
+            case .jsonSchema:
+                json["response_format"] = [
+                    "type": "json_schema",
+                    "json_schema": [
+                        "name": .string(format.schemaName), "schema": format.schema ?? ["type": "object"],
+                        "strict": .bool(format.strict),
+                    ],
+                ]
+            }
+        }
+    }
+
+    /// `message.tool_calls` of a whole answer.
+    static func toolCalls(_ json: JSON?) -> [ToolCall] {
+        (json?.arrayValue ?? []).enumerated().map { index, call in
+            ToolCall(
+                id: call["id"]?.stringValue ?? "call-\(index + 1)",
+                name: call["function"]?["name"]?.stringValue ?? "",
+                arguments: call["function"]?["arguments"]?.stringValue ?? "{}")
+        }
+    }
+
+    /// `delta.tool_calls` of a stream chunk: pieces by index (a call's first piece has its id and name).
+    static func toolCallDeltas(_ json: JSON?) -> [ToolCallDelta] {
+        (json?.arrayValue ?? []).compactMap { piece in
+            let delta = ToolCallDelta(
+                index: piece["index"]?.countValue ?? 0, id: piece["id"]?.stringValue ?? "",
+                name: piece["function"]?["name"]?.stringValue ?? "",
+                arguments: piece["function"]?["arguments"]?.stringValue ?? "")
+            return delta.id.isEmpty && delta.name.isEmpty && delta.arguments.isEmpty ? nil : delta
+        }
+    }
+}
