@@ -122,6 +122,15 @@ def jsons():
          "top_p": 0.9},
         {"model": "embedding", "input": ["a", "b"]},
         {"model": "embedding", "input": "one"},
+        {"model": "m", "messages": [
+            {"role": "user", "parts": [{"text": "see"}, {"image": {"data": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"}}]},
+            {"role": "assistant", "tool_calls": [{"id": "c", "name": "f", "arguments": "{\"a\": 1}"}]},
+            {"role": "tool", "tool_call_id": "c", "content": "ok"}],
+         "tools": [{"name": "f", "parameters": {"type": "object", "properties": {"a": {"type": "integer"}}}}],
+         "tool_choice": {"mode": "tool", "name": "f"},
+         "response_format": {"type": "json_schema", "schema": {"type": "object"}, "name": "r", "strict": True}},
+        {"model": "m", "prompt": "p", "tool_choice": "required", "tools": [{"name": "x y"}],
+         "messages": [{"role": "user", "parts": [{"image": {"url": "data:image/png;base64,AAAA"}}]}]},
         [1, -2.5e-3, True, None, "\u0000\ud83d\ude00", {"nested": [[[]]]}],
     ]
     return [json.dumps(doc).encode() for doc in docs] + [
@@ -147,9 +156,33 @@ def streams():
     ollama = (b'{"model":"m","message":{"role":"assistant","content":"Hi"},"done":false}\r\n\n'
               b'{"model":"m","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop",'
               b'"prompt_eval_count":1e300,"eval_count":2}\n')
-    return [b"\x00" + openai, b"\x01" + anthropic, b"\x02" + ollama, b"\x03" + openai, b"\x04" + anthropic,
-            b"\x05" + ollama, b'\x00data: {"error":{"message":"overloaded"}}\n\n', b"\x02" + b"a" * 5000,
+    openai_tools = (b'data: {"choices":[{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":'
+                    b'[{"index":0,"id":"call_1","type":"function","function":{"name":"f","arguments":""}}]}}]}\n\n'
+                    b'data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":'
+                    b'"{\\"a\\""}}]}}]}\n\ndata: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":'
+                    b'"call_2","function":{"name":"g","arguments":":1}"}}]},"finish_reason":"tool_calls"}]}\n\n'
+                    b'data: [DONE]\n\n')
+    anthropic_tools = (b'event: content_block_start\ndata: {"type":"content_block_start","index":1,'
+                       b'"content_block":{"type":"tool_use","id":"toolu_1","name":"f","input":{}}}\n\n'
+                       b'event: content_block_delta\ndata: {"type":"content_block_delta","index":1,'
+                       b'"delta":{"type":"input_json_delta","partial_json":"{\\"a\\":"}}\n\n'
+                       b'event: content_block_stop\ndata: {"type":"content_block_stop","index":1}\n\n'
+                       b'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"tool_use"}}\n\n'
+                       b'event: message_stop\ndata: {"type":"message_stop"}\n\n')
+    ollama_tools = (b'{"message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"f",'
+                    b'"arguments":{"a":1}}},{"id":"x","function":{"name":"g","arguments":"{}"}}]},"done":false}\n'
+                    b'{"done":true,"done_reason":"stop"}\n')
+    return [b"\x00" + openai, b"\x01" + anthropic, b"\x02" + ollama, b"\x04" + openai, b"\x05" + anthropic,
+            b"\x06" + ollama, b"\x00" + openai_tools, b"\x01" + anthropic_tools, b"\x03" + anthropic_tools,
+            b"\x02" + ollama_tools, b'\x00data: {"error":{"message":"overloaded"}}\n\n', b"\x02" + b"a" * 5000,
             b'\x01event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"busy"}}\n\n']
+
+
+def media():
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
+    return [b"image/png;base64,iVBORw0KGgoAAAAAAAAAAA==", b"image/gif;base64,R0lGODlhAQABAAAAACw=",
+            b"image/webp;base64,UklGRgAAAABXRUJQ", b"x;base64,@@@@", b"AAA=", b"QUJD", b"QQ==", b"Q===", png,
+            b"\xff\xd8\xff\xe0", b"RIFF\x00\x00\x00\x00WEBPVP8 "]
 
 
 def configs():
@@ -176,4 +209,5 @@ if __name__ == "__main__":
     write("streams", streams())
     write("config", configs())
     write("resp", resp())
+    write("media", media())
     print("seeds written under", HERE / "Corpus")

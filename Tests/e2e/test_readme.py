@@ -32,3 +32,14 @@ def test_readme_grpc_example(gateway, stubs, tmp_path):
                             env={"PYTHONPATH": str(stub_dir)})
     assert result.returncode == 0, result.stderr
     assert result.stdout == "Hello over gRPC\none two three\n"
+
+
+def test_readme_grpc_tool_example(gateway, stubs, tmp_path):
+    code = blocks("python")[1].replace("localhost:8000", f"127.0.0.1:{gateway.port}")
+    script = tmp_path / "tools.py"
+    script.write_text(code)
+    stub_dir = pathlib.Path(stubs.module("modelgateway.v1.gateway_pb2").__file__).parents[2]
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30,
+                            env={"PYTHONPATH": str(stub_dir)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "tool_use [('get_weather', '{}')]\n"

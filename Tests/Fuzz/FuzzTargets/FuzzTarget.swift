@@ -12,6 +12,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case streams
     case config
     case resp
+    case media
 
     public func run(_ bytes: [UInt8]) {
         switch self {
@@ -23,6 +24,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .streams: StreamsFuzz.run(bytes)
         case .config: ConfigFuzz.run(bytes)
         case .resp: RESPFuzz.run(bytes)
+        case .media: MediaFuzz.run(bytes)
         }
     }
 }

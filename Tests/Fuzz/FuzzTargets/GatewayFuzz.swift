@@ -17,7 +17,9 @@ enum JSONFuzz {
             fuzzCheck(again == value, "serialize/parse round trip")
         }
         _ = try? JSONParser.parseRepairingUTF8(bytes)
-        if let (request, _) = try? GenerateRequest.fromJSON(bytes) { _ = try? RequestValidation.validate(request) }
+        if var (request, _) = try? GenerateRequest.fromJSON(bytes) {
+            _ = try? RequestValidation.validate(&request, maxImageBytes: 4096)
+        }
         if let request = try? EmbedRequest.fromJSON(bytes) { _ = try? RequestValidation.validate(request) }
     }
 }
@@ -27,10 +29,11 @@ enum JSONFuzz {
 enum StreamsFuzz {
     static func run(_ bytes: [UInt8]) {
         guard let seed = bytes.first else { return }
-        switch seed % 3 {
+        switch seed % 4 {
         case 0: drive(OpenAIStreamTranslator(provider: "f", maxEventBytes: 4096), bytes, seed)
         case 1: drive(AnthropicStreamTranslator(provider: "f", maxEventBytes: 4096), bytes, seed)
-        default: drive(OllamaStreamTranslator(provider: "f", maxEventBytes: 4096), bytes, seed)
+        case 2: drive(OllamaStreamTranslator(provider: "f", maxEventBytes: 4096), bytes, seed)
+        default: drive(AnthropicStreamTranslator(provider: "f", maxEventBytes: 4096, jsonOutput: true), bytes, seed)
         }
     }
 
@@ -43,8 +46,29 @@ enum StreamsFuzz {
                     fuzzCheck((count ?? 0) >= 0 && (count ?? 0) <= 2 * JSON.largestCount, "count out of range")
                 }
             }
+            for case .toolCall(let piece) in events {
+                fuzzCheck(piece.index >= 0 && piece.index <= JSON.largestCount, "tool call index out of range")
+            }
         }
         _ = try? translator.finish()
+    }
+}
+
+/// Base64 (a decode that succeeds must round-trip), `data:` URLs, and image checks by magic bytes.
+enum MediaFuzz {
+    static func run(_ bytes: [UInt8]) {
+        if let decoded = Base64.decode(bytes) {
+            fuzzCheck(Base64.decode(Base64.encode(decoded).utf8) == decoded, "base64 round trip")
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        var image = Image(url: "data:" + text)
+        if (try? ImageValidation.validate(&image, field: "f", maxBytes: 1024)) != nil, !image.data.isEmpty {
+            fuzzCheck(image.data.count <= 1024 && Image.mediaTypes.contains(image.mediaType), "accepted a bad image")
+        }
+        var raw = Image(data: bytes)
+        if (try? ImageValidation.validate(&raw, field: "f", maxBytes: 1 << 20)) != nil {
+            fuzzCheck(ImageValidation.mediaType(of: bytes) == raw.mediaType, "media type not the sniffed one")
+        }
     }
 }
 
