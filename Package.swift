@@ -45,6 +45,8 @@ let package = Package(
             name: "RESTShim",
             dependencies: ["RPC", "Gateway"]
         ),
+        // The OpenAI- and Anthropic-compatible front doors, on the same router and ModelGateway.
+        .target(name: "CompatibleAPIs", dependencies: ["RPC", "Gateway", "RESTShim"]),
         .executableTarget(
             name: "RPCTestServer",
             dependencies: ["RPC", "CRPCTestProto", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -52,7 +54,7 @@ let package = Package(
         .executableTarget(
             name: "ModelGatewayCLI",
             dependencies: [
-                "RPC", "Gateway", "ModelGatewayGRPC", "RESTShim",
+                "RPC", "Gateway", "ModelGatewayGRPC", "RESTShim", "CompatibleAPIs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,6 +70,7 @@ let package = Package(
         .testTarget(name: "RPCTests", dependencies: ["RPC"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Reactor"]),
         .testTarget(name: "RESTShimTests", dependencies: ["RESTShim", "Gateway", "RPC"]),
+        .testTarget(name: "CompatibleAPIsTests", dependencies: ["CompatibleAPIs", "Gateway", "RPC"]),
     ],
     swiftLanguageModes: [.v6]
 )

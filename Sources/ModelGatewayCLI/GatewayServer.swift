@@ -1,3 +1,4 @@
+import CompatibleAPIs
 import Gateway
 import ModelGatewayGRPC
 import RESTShim
@@ -28,6 +29,8 @@ struct GatewayServer {
             limits.maxBufferedRequestBytesPerConnection = value
         }
         server = HTTPServer(
-            limits: limits, responder: FrontDoor(grpc: grpc, router: rest.router()), errorRenderer: rest.protocolErrors)
+            limits: limits,
+            responder: FrontDoor(grpc: grpc, router: rest.router(CompatibleAPIs(gateway: gateway).register)),
+            errorRenderer: rest.protocolErrors)
     }
 }

@@ -2,10 +2,10 @@ import Gateway
 
 /// Reads request bodies strictly: malformed JSON is a 400, a wrong type or a bad value a 422 that names the
 /// field; unknown fields are ignored and `null` counts as absent.
-struct JSONRequestReader {
-    let object: JSONObject
+package struct JSONRequestReader {
+    package let object: JSONObject
 
-    init(body: [UInt8]) throws(GatewayError) {
+    package init(body: [UInt8]) throws(GatewayError) {
         let value: JSON
         do {
             value = try JSONParser.parse(body)
@@ -21,31 +21,31 @@ struct JSONRequestReader {
         return value
     }
 
-    func string(_ field: String) throws(GatewayError) -> String? {
+    package func string(_ field: String) throws(GatewayError) -> String? {
         guard let value = value(field) else { return nil }
         guard let text = value.stringValue else { throw .invalid(field, "must be a string, got \(value.typeName)") }
         return text
     }
 
-    func number(_ field: String) throws(GatewayError) -> Double? {
+    package func number(_ field: String) throws(GatewayError) -> Double? {
         guard let value = value(field) else { return nil }
         guard let number = value.doubleValue else { throw .invalid(field, "must be a number, got \(value.typeName)") }
         return number
     }
 
-    func integer(_ field: String) throws(GatewayError) -> Int? {
+    package func integer(_ field: String) throws(GatewayError) -> Int? {
         guard let value = value(field) else { return nil }
         guard let number = value.intValue else { throw .invalid(field, "must be an integer, got \(value.typeName)") }
         return number
     }
 
-    func bool(_ field: String) throws(GatewayError) -> Bool? {
+    package func bool(_ field: String) throws(GatewayError) -> Bool? {
         guard let value = value(field) else { return nil }
         guard let flag = value.boolValue else { throw .invalid(field, "must be a boolean, got \(value.typeName)") }
         return flag
     }
 
-    func strings(_ field: String) throws(GatewayError) -> [String]? {
+    package func strings(_ field: String) throws(GatewayError) -> [String]? {
         guard let value = value(field) else { return nil }
         guard let items = value.arrayValue else {
             throw .invalid(field, "must be an array of strings, got \(value.typeName)")
@@ -60,7 +60,7 @@ struct JSONRequestReader {
         return texts
     }
 
-    func stringMap(_ field: String) throws(GatewayError) -> [String: String]? {
+    package func stringMap(_ field: String) throws(GatewayError) -> [String: String]? {
         guard let value = value(field) else { return nil }
         guard let map = value.objectValue else {
             throw .invalid(field, "must be an object of strings, got \(value.typeName)")
@@ -75,7 +75,7 @@ struct JSONRequestReader {
         return result
     }
 
-    func objects(_ field: String) throws(GatewayError) -> [(path: String, reader: JSONRequestReader)]? {
+    package func objects(_ field: String) throws(GatewayError) -> [(path: String, reader: JSONRequestReader)]? {
         guard let value = value(field) else { return nil }
         guard let items = value.arrayValue else { throw .invalid(field, "must be an array, got \(value.typeName)") }
         var readers: [(String, JSONRequestReader)] = []
@@ -89,17 +89,17 @@ struct JSONRequestReader {
     }
 
     /// A nested object's reader; nil when absent.
-    func object(_ field: String) throws(GatewayError) -> JSONRequestReader? {
+    package func object(_ field: String) throws(GatewayError) -> JSONRequestReader? {
         guard let value = value(field) else { return nil }
         guard let object = value.objectValue else { throw .invalid(field, "must be an object, got \(value.typeName)") }
         return JSONRequestReader(object: object)
     }
 
     /// A field's JSON value as sent; nil when absent or null.
-    func raw(_ field: String) -> JSON? { value(field) }
+    package func raw(_ field: String) -> JSON? { value(field) }
 
     /// Reads a nested part with `read`, naming its errors' fields under `path`.
-    static func nested<T>(_ path: String, _ read: () throws(GatewayError) -> T) throws(GatewayError) -> T {
+    package static func nested<T>(_ path: String, _ read: () throws(GatewayError) -> T) throws(GatewayError) -> T {
         do {
             return try read()
         } catch {
@@ -107,7 +107,7 @@ struct JSONRequestReader {
         }
     }
 
-    init(object: JSONObject) {
+    package init(object: JSONObject) {
         self.object = object
     }
 }

@@ -2,9 +2,9 @@ import Gateway
 import RPC
 
 /// How REST answers are written: JSON bodies, the contract's error body, and `x-request-id` on every one.
-enum RESTResponses {
+package enum RESTResponses {
     /// Adds the headers every answer carries (`x-request-id`, `x-gateway-overhead-ms`) as of now.
-    static func decorate(_ head: inout ResponseHead, _ context: CallContext) {
+    package static func decorate(_ head: inout ResponseHead, _ context: CallContext) {
         for field in context.decorations().fields { head.headers.set(field.name, field.value) }
     }
 

@@ -21,7 +21,7 @@ public struct RESTShim: Sendable {
 
     /// A router with every endpoint, whose unknown paths and wrong methods answer with JSON errors (405
     /// with `Allow`).
-    public func router() -> Router {
+    public func router(_ more: (inout Router) -> Void = { _ in }) -> Router {
         var router = Router(
             notFound: { [self] request, writer, _ in
                 await RESTResponses.error(
@@ -34,6 +34,7 @@ public struct RESTShim: Sendable {
                     admission(request, open: true).context, headers: ["allow": allowed.joined(separator: ", ")])
             })
         register(on: &router)
+        more(&router)
         return router
     }
 

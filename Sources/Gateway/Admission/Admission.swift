@@ -21,7 +21,7 @@ struct Admitter: Sendable {
     func admit(_ call: ArrivingCall) -> Admission {
         var context = CallContext(
             requestID: RequestID.accepting(call.requestID), deadline: call.deadline, traceparent: call.traceparent,
-            timing: CallTiming(started: call.startedAt))
+            timing: CallTiming(started: call.startedAt), api: call.api)
         do throws(GatewayError) {
             if !call.open { context.apiKey = try authenticator.authenticate(authorization: call.authorization) }
             guard !call.bodyTooLarge else {

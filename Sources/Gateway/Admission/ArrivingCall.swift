@@ -16,13 +16,17 @@ public struct ArrivingCall: Sendable {
     public var open: Bool
     /// The server cut the request body at its size limit.
     public var bodyTooLarge: Bool
+    /// Which API the call came in through: metrics, logs and spans name its calls after it.
+    public var api: FrontDoorAPI
 
-    /// The call's facts read from its request headers with `header` (lower-case names).
+    /// The call's facts read from its request headers with `header` (lower-case names). Anthropic's clients
+    /// send their key as `x-api-key`: with `acceptsXAPIKey` it counts as `authorization: Bearer <key>`.
     public init(
         header: (String) -> String?, deadline: MonotonicInstant? = nil, startedAt: MonotonicInstant = .now(),
-        open: Bool = false, bodyTooLarge: Bool = false
+        open: Bool = false, bodyTooLarge: Bool = false, api: FrontDoorAPI = .native, acceptsXAPIKey: Bool = false
     ) {
-        authorization = header("authorization")
+        authorization = header("authorization") ?? (acceptsXAPIKey ? header("x-api-key").map { "Bearer " + $0 } : nil)
+        self.api = api
         requestID = header("x-request-id")
         traceparent = header("traceparent")
         self.deadline = deadline

@@ -12,11 +12,14 @@ public struct CallContext: Sendable {
     public let timing: CallTiming
     /// The client's W3C `traceparent`, continued by the gateway's spans and passed on to providers.
     public var traceparent: String?
+    /// The API the call came in through.
+    public var api: FrontDoorAPI
 
     init(
         requestID: String, apiKey: String? = nil, deadline: MonotonicInstant? = nil, traceparent: String? = nil,
-        timing: CallTiming = CallTiming()
+        timing: CallTiming = CallTiming(), api: FrontDoorAPI = .native
     ) {
+        self.api = api
         self.requestID = requestID
         self.apiKey = apiKey
         self.deadline = deadline

@@ -54,6 +54,8 @@ struct CallRecords: Sendable {
 /// later ends are ignored.
 final class CallRecorder: Sendable {
     let method: CallMethod
+    /// The `method` label: the call's method as named by its API.
+    let label: String
     /// The requested model's label.
     let model: String
     let context: CallContext
@@ -66,10 +68,11 @@ final class CallRecorder: Sendable {
     fileprivate init(_ records: CallRecords, _ method: CallMethod, model: String, context: CallContext) {
         self.records = records
         self.method = method
+        label = context.api.label(method)
         self.model = model
         self.context = context
         let incoming = TraceContext(traceparent: context.traceparent)
-        span = records.tracer.start(method.rawValue, parent: incoming, kind: .server)
+        span = records.tracer.start(label, parent: incoming, kind: .server)
         trace = span?.context ?? incoming
         records.metrics.inflight.increment()
     }
@@ -81,15 +84,15 @@ final class CallRecorder: Sendable {
         guard !ended.exchange(true, ordering: .acquiringAndReleasing) else { return false }
         records.metrics.inflight.decrement()
         records.metrics.registry.observe(
-            "gateway_request_duration_seconds", [method.rawValue], context.timing.elapsedMilliseconds / 1000)
-        records.metrics.registry.observe("gateway_overhead_seconds", [method.rawValue], context.timing.overheadSeconds)
+            "gateway_request_duration_seconds", [label], context.timing.elapsedMilliseconds / 1000)
+        records.metrics.registry.observe("gateway_overhead_seconds", [label], context.timing.overheadSeconds)
         return true
     }
 
     /// The answer began on `attempt` (a stream: its first content arrived); the call is counted as answered.
     func answerBegan(_ attempt: Attempt) {
         let provider = attempt.route.provider.name
-        records.metrics.registry.add("gateway_requests_total", [method.rawValue, model, provider, "ok"])
+        records.metrics.registry.add("gateway_requests_total", [label, model, provider, "ok"])
         if method == .streamGenerate {
             records.metrics.registry.observe(
                 "gateway_time_to_first_token_seconds", [attempt.model.name, provider],
@@ -101,8 +104,8 @@ final class CallRecorder: Sendable {
     func failed(_ error: any Error) {
         guard claimEnd() else { return }
         let code = CallOutcome(error).label
-        records.metrics.registry.add("gateway_requests_total", [method.rawValue, model, "", code])
-        records.logger.request(method: method.rawValue, context: context, model: model, provider: "", status: code)
+        records.metrics.registry.add("gateway_requests_total", [label, model, "", code])
+        records.logger.request(method: label, context: context, model: model, provider: "", status: code)
         span?.end(error: code, [("gateway.request_id", .string(context.requestID))])
     }
 
@@ -121,7 +124,7 @@ final class CallRecorder: Sendable {
         records.metrics.registry.add("gateway_tokens_total", labels + ["completion"], Double(tokens.output))
         records.metrics.registry.add("gateway_cost_usd_total", labels, cost)
         records.logger.request(
-            method: method.rawValue, context: context, model: attempt.model.name, provider: provider,
+            method: label, context: context, model: attempt.model.name, provider: provider,
             status: outcome.label, tokensInput: tokens.input, tokensOutput: tokens.output)
         span?.end(
             error: outcome == .answered ? nil : outcome.label,

@@ -1,0 +1,46 @@
+import Gateway
+import RPC
+
+/// The Anthropic-compatible API (contract §8): `POST /v1/messages`, and the handlers of `GET /v1/models` and
+/// `/v1/models/{id}` for clients that send `anthropic-version`. Keys as `x-api-key` or bearer.
+struct AnthropicFrontDoor: Sendable {
+    let gateway: ModelGateway
+    let endpoint: CompatibleEndpoint
+
+    init(gateway: ModelGateway) {
+        self.gateway = gateway
+        endpoint = CompatibleEndpoint(gateway: gateway, api: .anthropic, errorBody: AnthropicErrors.body)
+    }
+
+    func register(on router: inout Router) {
+        let gateway = self.gateway
+        router.add(
+            "POST", "/v1/messages",
+            endpoint.handler { request, context, writer in
+                let messages = try AnthropicMessagesRequest(body: request.body)
+                guard messages.stream else {
+                    return AnthropicMessagesResponse.message(
+                        try await gateway.generate(messages.request, context: context))
+                }
+                let chunks = try await gateway.streamGenerate(messages.request, context: context)
+                await AnthropicMessagesStream.relay(chunks, to: writer, context, model: messages.request.model)
+                return nil
+            })
+    }
+
+    var models: Router.Handler {
+        let gateway = self.gateway
+        return endpoint.handler { _, _, _ in
+            CompatibleModels.anthropicList(gateway.listModels(), created: WallClock.rfc3339())
+        }
+    }
+
+    var model: Router.Handler {
+        let gateway = self.gateway
+        return endpoint.handler { request, _, _ in
+            let id = CompatibleModels.id(in: request.path)
+            _ = try gateway.model(named: id)
+            return CompatibleModels.anthropic(id: id, created: WallClock.rfc3339())
+        }
+    }
+}

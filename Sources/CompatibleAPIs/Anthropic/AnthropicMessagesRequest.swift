@@ -1,0 +1,110 @@
+import Gateway
+import RESTShim
+
+/// An Anthropic Messages request as a `GenerateRequest`: `system` as a string or text blocks; content as a
+/// string or blocks (`text`, `image` with a base64 or URL source, `tool_use`, `tool_result`); `tools` with
+/// `input_schema`; `tool_choice`; `max_tokens` (required, as the real API has it); `stop_sequences`.
+/// A user turn's `tool_result` blocks become `tool` messages, in order, before the turn's other content.
+struct AnthropicMessagesRequest {
+    var request: GenerateRequest
+    var stream: Bool
+
+    init(body: [UInt8]) throws(GatewayError) {
+        let json = try JSONRequestReader(body: body)
+        guard let maxTokens = try json.integer("max_tokens") else {
+            throw GatewayError(.malformedRequest, "max_tokens: Field required")
+        }
+        var system = ""
+        switch json.raw("system") {
+        case .string(let text)?: system = text
+        case .array?:
+            for (_, block) in try json.objects("system") ?? [] { system += try block.string("text") ?? "" }
+        case nil: break
+        case let other?: throw .invalid("system", "must be a string or text blocks, got \(other.typeName)")
+        }
+        var messages: [ChatMessage] = []
+        for (path, item) in try json.objects("messages") ?? [] {
+            messages += try JSONRequestReader.nested(path) { () throws(GatewayError) in try Self.turn(item) }
+        }
+        var tools: [Tool] = []
+        for (path, item) in try json.objects("tools") ?? [] {
+            tools.append(
+                try JSONRequestReader.nested(path) { () throws(GatewayError) in
+                    Tool(
+                        name: try item.string("name") ?? "", description: try item.string("description") ?? "",
+                        parameters: item.raw("input_schema") ?? ["type": "object"])
+                })
+        }
+        request = GenerateRequest(
+            model: try json.string("model") ?? "", systemPrompt: system, temperature: try json.number("temperature"),
+            maxTokens: maxTokens, stopSequences: try json.strings("stop_sequences") ?? [],
+            topP: try json.number("top_p"),
+            messages: messages, tools: tools, toolChoice: try Self.toolChoice(json))
+        stream = try json.bool("stream") ?? false
+    }
+
+    static func toolChoice(_ json: JSONRequestReader) throws(GatewayError) -> ToolChoice? {
+        guard let choice = try json.object("tool_choice") else { return nil }
+        switch try choice.string("type") {
+        case "auto"?: return ToolChoice(.auto)
+        case "any"?: return ToolChoice(.required)
+        case "none"?: return ToolChoice(.none)
+        case "tool"?: return ToolChoice(.tool, name: try choice.string("name") ?? "")
+        default: throw .invalid("tool_choice.type", "must be auto, any, tool or none")
+        }
+    }
+
+    /// One Messages turn as the gateway's messages (a user turn with tool results becomes several).
+    static func turn(_ item: JSONRequestReader) throws(GatewayError) -> [ChatMessage] {
+        let role = try item.string("role") ?? ""
+        guard role == "user" || role == "assistant" else { throw .invalid("role", "must be user or assistant") }
+        if case .string(let text)? = item.raw("content") { return [ChatMessage(role: role, content: text)] }
+        var results: [ChatMessage] = []
+        var message = ChatMessage(role: role)
+        for (path, block) in try item.objects("content") ?? [] {
+            try JSONRequestReader.nested(path) { () throws(GatewayError) in
+                switch try block.string("type") {
+                case "text"?: message.parts.append(.text(try block.string("text") ?? ""))
+                case "image"?: message.parts.append(.image(try image(block)))
+                case "tool_use"?:
+                    let input = String(decoding: JSONSerializer.serialize(block.raw("input") ?? [:]), as: UTF8.self)
+                    message.toolCalls.append(
+                        ToolCall(
+                            id: try block.string("id") ?? "", name: try block.string("name") ?? "", arguments: input))
+                case "tool_result"?:
+                    results.append(
+                        ChatMessage(
+                            role: "tool", content: try resultText(block),
+                            toolCallID: try block.string("tool_use_id") ?? ""))
+                case let other:
+                    throw .invalid("type", "\(other ?? "a missing type") is not a supported block")
+                }
+            }
+        }
+        let hasContent = !message.parts.isEmpty || !message.toolCalls.isEmpty
+        return results + (hasContent || results.isEmpty ? [message] : [])
+    }
+
+    static func image(_ block: JSONRequestReader) throws(GatewayError) -> Image {
+        guard let source = try block.object("source") else { throw .invalid("source", "is required") }
+        switch try source.string("type") {
+        case "base64"?:
+            guard let data = Base64.decode((try source.string("data") ?? "").utf8) else {
+                throw .invalid("source.data", "must be base64")
+            }
+            return Image(mediaType: try source.string("media_type") ?? "", data: data)
+        case "url"?: return Image(url: try source.string("url") ?? "")
+        default: throw .invalid("source.type", "must be base64 or url")
+        }
+    }
+
+    /// A tool result's content: a string, or its text blocks joined.
+    static func resultText(_ block: JSONRequestReader) throws(GatewayError) -> String {
+        if case .array? = block.raw("content") {
+            var text = ""
+            for (_, part) in try block.objects("content") ?? [] { text += try part.string("text") ?? "" }
+            return text
+        }
+        return try block.string("content") ?? ""
+    }
+}

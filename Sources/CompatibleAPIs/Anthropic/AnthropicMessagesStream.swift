@@ -1,0 +1,141 @@
+import Gateway
+import RPC
+
+/// Relays a generation as Anthropic's event sequence: `message_start`, `ping`, then content blocks — text
+/// (`text_delta`) and tool use (`input_json_delta`), each started, fed and stopped in order — then
+/// `message_delta` (stop reason and usage) and `message_stop`. A failure after the stream began is an
+/// `error` event and no `message_stop`, so clients see the cut.
+struct AnthropicMessagesStream {
+    /// What kind of content block is open, and its index.
+    enum Block: Equatable {
+        case none
+        case text(Int)
+        case toolUse(index: Int, call: Int)
+    }
+
+    private var block = Block.none
+    private var nextIndex = 0
+    private var out: [UInt8] = []
+
+    static func relay(_ chunks: GenerationStream, to writer: any ResponseWriter, _ context: CallContext, model: String)
+        async
+    {
+        defer { chunks.close() }
+        do {
+            try await writer.writeHead(CompatibleEndpoint.eventStreamHead(context))
+        } catch {
+            return
+        }
+        var stream = AnthropicMessagesStream()
+        var started = false
+        do {
+            for try await chunk in chunks {
+                if !started {
+                    stream.start(id: AnthropicMessagesResponse.id(chunk.id), model: chunk.model)
+                    started = true
+                }
+                stream.relay(chunk)
+                try await writer.writeBody(stream.take())
+            }
+        } catch is ResponseWriteError {
+            return  // the client went away
+        } catch {
+            CompatibleEndpoint.event(
+                AnthropicErrors.body(CompatibleEndpoint.domain(error)), name: "error", into: &stream.out)
+            try? await writer.writeBody(stream.take())
+        }
+        try? await writer.finish(head: nil, trailers: HTTPFields())
+    }
+
+    private mutating func event(_ name: String, _ payload: JSON) {
+        CompatibleEndpoint.event(payload, name: name, into: &out)
+    }
+
+    private mutating func take() -> [UInt8] {
+        defer { out.removeAll(keepingCapacity: true) }
+        return out
+    }
+
+    mutating func takeForTests() -> [UInt8] { take() }
+
+    mutating func start(id: String, model: String) {
+        event(
+            "message_start",
+            [
+                "type": "message_start",
+                "message": [
+                    "id": .string(id), "type": "message", "role": "assistant", "model": .string(model), "content": [],
+                    "stop_reason": .null, "stop_sequence": .null,
+                    "usage": AnthropicMessagesResponse.usage(input: 0, output: 0),
+                ],
+            ])
+        event("ping", ["type": "ping"])
+    }
+
+    private mutating func stopBlock() {
+        switch block {
+        case .none: return
+        case .text(let index), .toolUse(let index, _):
+            event("content_block_stop", ["type": "content_block_stop", "index": .number(Double(index))])
+        }
+        block = .none
+    }
+
+    private mutating func open(_ content: JSON) -> Int {
+        stopBlock()
+        let index = nextIndex
+        nextIndex += 1
+        event(
+            "content_block_start",
+            ["type": "content_block_start", "index": .number(Double(index)), "content_block": content])
+        return index
+    }
+
+    mutating func relay(_ chunk: GenerateChunk) {
+        if !chunk.content.isEmpty {
+            let index: Int
+            if case .text(let open) = block {
+                index = open
+            } else {
+                index = self.open(["type": "text", "text": ""])
+                block = .text(index)
+            }
+            event(
+                "content_block_delta",
+                [
+                    "type": "content_block_delta", "index": .number(Double(index)),
+                    "delta": ["type": "text_delta", "text": .string(chunk.content)],
+                ])
+        }
+        for piece in chunk.toolCalls {
+            let index: Int
+            if case .toolUse(let open, let call) = block, call == piece.index {
+                index = open
+            } else {
+                index = self.open([
+                    "type": "tool_use", "id": .string(piece.id), "name": .string(piece.name), "input": [:],
+                ])
+                block = .toolUse(index: index, call: piece.index)
+            }
+            guard !piece.arguments.isEmpty else { continue }
+            event(
+                "content_block_delta",
+                [
+                    "type": "content_block_delta", "index": .number(Double(index)),
+                    "delta": ["type": "input_json_delta", "partial_json": .string(piece.arguments)],
+                ])
+        }
+        guard chunk.done else { return }
+        stopBlock()
+        event(
+            "message_delta",
+            [
+                "type": "message_delta",
+                "delta": [
+                    "stop_reason": AnthropicMessagesResponse.stopReason(chunk.finishReason), "stop_sequence": .null,
+                ],
+                "usage": AnthropicMessagesResponse.usage(input: chunk.tokensInput, output: chunk.tokensOutput),
+            ])
+        event("message_stop", ["type": "message_stop"])
+    }
+}

@@ -1,0 +1,77 @@
+import Gateway
+import RESTShim
+import RPC
+
+/// What every compatible API's endpoints share: the admission step (as that API's clients authenticate),
+/// answers with the decorations, and errors in that API's own error shape with the contract's statuses.
+struct CompatibleEndpoint: Sendable {
+    let gateway: ModelGateway
+    let api: FrontDoorAPI
+    /// The API's error body for a domain error.
+    let errorBody: @Sendable (GatewayError) -> JSON
+
+    func admission(_ request: ServerRequest, open: Bool = false) -> Admission {
+        gateway.admit(
+            ArrivingCall(
+                header: { request.headers[$0] }, open: open, bodyTooLarge: request.bodyTooLarge, api: api,
+                acceptsXAPIKey: api == .anthropic))
+    }
+
+    /// Wraps an endpoint: admission, its JSON answer (nil when it answered itself, as streams do), and any
+    /// error in the API's shape.
+    func handler(
+        open: Bool = false,
+        _ body: @escaping @Sendable (ServerRequest, CallContext, any ResponseWriter) async throws -> JSON?
+    ) -> Router.Handler {
+        { request, writer, _ in
+            let admission = admission(request, open: open)
+            do {
+                let context = try admission.admitted()
+                if let answer = try await body(request, context, writer) { await json(writer, answer, context) }
+            } catch {
+                await self.error(writer, error, admission.context)
+            }
+        }
+    }
+
+    func json(
+        _ writer: any ResponseWriter, status: Int = 200, _ body: JSON, _ context: CallContext,
+        headers: HTTPFields = HTTPFields()
+    ) async {
+        var head = ResponseHead(status: status, headers: headers)
+        head.headers.set("content-type", "application/json")
+        RESTResponses.decorate(&head, context)
+        try? await writer.respond(head, body: JSONSerializer.serialize(body))
+    }
+
+    func error(_ writer: any ResponseWriter, _ error: any Error, _ context: CallContext) async {
+        let domain = Self.domain(error)
+        var headers = HTTPFields()
+        if let seconds = domain.retryAfterSeconds { headers.set("retry-after", String(seconds)) }
+        await json(writer, status: domain.kind.httpStatus, errorBody(domain), context, headers: headers)
+    }
+
+    static func domain(_ error: any Error) -> GatewayError {
+        error as? GatewayError ?? GatewayError(.internalError, "internal error")
+    }
+
+    /// The head of a `text/event-stream` answer, decorated.
+    static func eventStreamHead(_ context: CallContext) -> ResponseHead {
+        var head = ResponseHead(
+            status: 200, headers: ["content-type": "text/event-stream", "cache-control": "no-cache"])
+        RESTResponses.decorate(&head, context)
+        return head
+    }
+
+    /// One server-sent event: an optional `event:` line and the JSON `data:` line.
+    static func event(_ json: JSON, name: String? = nil, into out: inout [UInt8]) {
+        if let name {
+            out.append(contentsOf: "event: ".utf8)
+            out.append(contentsOf: name.utf8)
+            out.append(0x0A)
+        }
+        out.append(contentsOf: "data: ".utf8)
+        JSONSerializer.write(json, into: &out)
+        out.append(contentsOf: "\n\n".utf8)
+    }
+}

@@ -1,0 +1,91 @@
+import Gateway
+
+/// The gateway's answers as OpenAI `chat.completion` and `chat.completion.chunk` objects.
+enum OpenAIChatResponse {
+    static func finishReason(_ reason: FinishReason?) -> JSON {
+        switch reason {
+        case .length?: "length"
+        case .toolUse?: "tool_calls"
+        case .contentFilter?: "content_filter"
+        case .stop?, .error?: "stop"
+        case nil: .null
+        }
+    }
+
+    /// `chatcmpl-<uuid>` from the gateway's `gen-<uuid>`, so logs and clients name the same generation.
+    static func id(_ generation: String) -> String {
+        "chatcmpl-" + (generation.hasPrefix("gen-") ? String(generation.dropFirst(4)) : generation)
+    }
+
+    static func usage(input: Int, output: Int) -> JSON {
+        [
+            "prompt_tokens": .number(Double(input)), "completion_tokens": .number(Double(output)),
+            "total_tokens": .number(Double(input + output)),
+        ]
+    }
+
+    static func completion(_ answer: GenerateResponse, created: Int) -> JSON {
+        var message: JSONObject = [
+            "role": "assistant",
+            "content": answer.content.isEmpty && !answer.toolCalls.isEmpty ? .null : .string(answer.content),
+            "refusal": .null,
+        ]
+        if !answer.toolCalls.isEmpty {
+            message["tool_calls"] = .array(
+                answer.toolCalls.map {
+                    [
+                        "id": .string($0.id), "type": "function",
+                        "function": ["name": .string($0.name), "arguments": .string($0.arguments)],
+                    ]
+                })
+        }
+        return [
+            "id": .string(id(answer.id)), "object": "chat.completion", "created": .number(Double(created)),
+            "model": .string(answer.model),
+            "choices": [
+                [
+                    "index": 0, "message": .object(message), "logprobs": .null,
+                    "finish_reason": finishReason(answer.finishReason),
+                ]
+            ],
+            "usage": usage(input: answer.tokensInput, output: answer.tokensOutput),
+        ]
+    }
+
+    /// One chunk object around `delta` (`choices` empty for the usage chunk).
+    static func chunk(
+        id: String, model: String, created: Int, delta: JSON?, finish: FinishReason? = nil, usage: JSON? = nil
+    ) -> JSON {
+        var object: JSONObject = [
+            "id": .string(id), "object": "chat.completion.chunk", "created": .number(Double(created)),
+            "model": .string(model),
+            "choices": delta.map {
+                .array([["index": 0, "delta": $0, "logprobs": .null, "finish_reason": finishReason(finish)]])
+            } ?? [],
+        ]
+        if let usage { object["usage"] = usage }
+        return .object(object)
+    }
+
+    /// The delta of one gateway chunk: its text and its tool-call pieces (a call's first piece names it).
+    static func delta(_ chunk: GenerateChunk, first: Bool) -> JSON {
+        var delta: JSONObject = [:]
+        if first { delta["role"] = "assistant" }
+        if !chunk.content.isEmpty || (first && chunk.toolCalls.isEmpty) { delta["content"] = .string(chunk.content) }
+        if !chunk.toolCalls.isEmpty {
+            delta["tool_calls"] = .array(
+                chunk.toolCalls.map { piece in
+                    var call: JSONObject = ["index": .number(Double(piece.index))]
+                    var function: JSONObject = ["arguments": .string(piece.arguments)]
+                    if !piece.id.isEmpty {
+                        call["id"] = .string(piece.id)
+                        call["type"] = "function"
+                    }
+                    if !piece.name.isEmpty { function["name"] = .string(piece.name) }
+                    call["function"] = .object(function)
+                    return .object(call)
+                })
+        }
+        return .object(delta)
+    }
+}

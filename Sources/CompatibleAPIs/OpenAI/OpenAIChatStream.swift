@@ -1,0 +1,58 @@
+import Gateway
+import RPC
+
+/// Relays a generation as OpenAI's stream: `chat.completion.chunk` events (the first with the role), a
+/// last chunk with the finish reason, the usage chunk when asked, then `data: [DONE]`. A failure after the
+/// stream began is an `{"error": …}` event and no `[DONE]`, so clients see the cut.
+enum OpenAIChatStream {
+    static func relay(
+        _ chunks: GenerationStream, to writer: any ResponseWriter, _ context: CallContext, includeUsage: Bool,
+        created: Int
+    ) async {
+        defer { chunks.close() }
+        do {
+            try await writer.writeHead(CompatibleEndpoint.eventStreamHead(context))
+        } catch {
+            return
+        }
+        var first = true
+        var out: [UInt8] = []
+        do {
+            for try await chunk in chunks {
+                let id = OpenAIChatResponse.id(chunk.id)
+                out.removeAll(keepingCapacity: true)
+                if !chunk.content.isEmpty || !chunk.toolCalls.isEmpty || (first && !chunk.done) {
+                    CompatibleEndpoint.event(
+                        OpenAIChatResponse.chunk(
+                            id: id, model: chunk.model, created: created,
+                            delta: OpenAIChatResponse.delta(chunk, first: first)),
+                        into: &out)
+                    first = false
+                }
+                if chunk.done {
+                    CompatibleEndpoint.event(
+                        OpenAIChatResponse.chunk(
+                            id: id, model: chunk.model, created: created, delta: [:],
+                            finish: chunk.finishReason ?? .stop),
+                        into: &out)
+                    if includeUsage {
+                        CompatibleEndpoint.event(
+                            OpenAIChatResponse.chunk(
+                                id: id, model: chunk.model, created: created, delta: nil,
+                                usage: OpenAIChatResponse.usage(input: chunk.tokensInput, output: chunk.tokensOutput)),
+                            into: &out)
+                    }
+                    out.append(contentsOf: "data: [DONE]\n\n".utf8)
+                }
+                try await writer.writeBody(out)
+            }
+        } catch is ResponseWriteError {
+            return  // the client went away
+        } catch {
+            out.removeAll()
+            CompatibleEndpoint.event(OpenAIErrors.body(CompatibleEndpoint.domain(error)), into: &out)
+            try? await writer.writeBody(out)
+        }
+        try? await writer.finish(head: nil, trailers: HTTPFields())
+    }
+}

@@ -1,0 +1,40 @@
+import Testing
+
+@testable import CompatibleAPIs
+@testable import Gateway
+
+/// The Anthropic event sequence built from the gateway's chunks: blocks opened, fed and stopped in order.
+@Suite struct AnthropicStreamTests {
+    static func names(_ bytes: [UInt8]) -> [String] {
+        String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap {
+            $0.hasPrefix("event: ") ? String($0.dropFirst(7)) : nil
+        }
+    }
+
+    @Test func textThenTwoToolCallsMakeThreeBlocks() {
+        var stream = AnthropicMessagesStream()
+        stream.start(id: "msg_1", model: "m")
+        var text = GenerateChunk(id: "g", model: "m", provider: "p", content: "Hi")
+        stream.relay(text)
+        text.content = " there"
+        stream.relay(text)
+        var call = GenerateChunk(id: "g", model: "m", provider: "p", content: "")
+        call.toolCalls = [ToolCallDelta(index: 0, id: "a", name: "f"), ToolCallDelta(index: 0, arguments: "{}")]
+        stream.relay(call)
+        call.toolCalls = [ToolCallDelta(index: 1, id: "b", name: "g", arguments: "{\"x\":1}")]
+        stream.relay(call)
+        var last = GenerateChunk(id: "g", model: "m", provider: "p", content: "", done: true, finishReason: .toolUse)
+        last.tokensOutput = 3
+        stream.relay(last)
+        let out = stream.takeForTests()
+        #expect(
+            Self.names(out) == [
+                "message_start", "ping", "content_block_start", "content_block_delta", "content_block_delta",
+                "content_block_stop", "content_block_start", "content_block_delta", "content_block_stop",
+                "content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop",
+            ])
+        let text_ = String(decoding: out, as: UTF8.self)
+        #expect(text_.contains("\"stop_reason\":\"tool_use\""))
+        #expect(text_.contains("\"index\":2,\"content_block\":{\"type\":\"tool_use\",\"id\":\"b\""))
+    }
+}
