@@ -61,7 +61,8 @@ let package = Package(
         // Fuzz targets of every parser that reads outside input (Tests/Fuzz/README.md): a library the
         // libFuzzer runner and the corpus replay test share.
         .target(
-            name: "FuzzTargets", dependencies: ["RPC", "Gateway", "ModelGatewayGRPC", "RESTShim", "Reactor"],
+            name: "FuzzTargets",
+            dependencies: ["RPC", "Gateway", "ModelGatewayGRPC", "RESTShim", "CompatibleAPIs", "Reactor"],
             path: "Tests/Fuzz/FuzzTargets"
         ),
         .executableTarget(name: "gateway-fuzz", dependencies: ["FuzzTargets"], path: "Tests/Fuzz/Runner"),

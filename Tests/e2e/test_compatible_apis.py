@@ -6,6 +6,7 @@ import base64
 import json
 import struct
 import subprocess
+import urllib.error
 import urllib.request
 
 import anthropic
@@ -13,6 +14,7 @@ import openai
 import pytest
 
 from conftest import GatewayUnderTest
+from test_gateway_rest import check
 
 pytestmark = pytest.mark.contract
 
@@ -197,6 +199,16 @@ def test_openai_failover_usage_and_metrics(gw, oai):
     assert usage["totals"]["requests"] > 0 and any(row["tokens_input"] > 0 for row in usage["by_key"])
 
 
+def test_openai_answers_follow_the_openapi_document(gw):
+    answer = json.loads(raw(gw, "/v1/chat/completions", {"model": "tiny", "messages": [{"role": "user", "content": "x"}]}))
+    check("OpenAIChatCompletion", answer)
+    try:
+        raw(gw, "/v1/chat/completions", {"model": "nope", "messages": [{"role": "user", "content": "x"}]})
+    except urllib.error.HTTPError as error:
+        check("OpenAIError", json.loads(error.read()))
+        assert error.code == 404
+
+
 def test_openai_stream_wire_ends_with_done(gw):
     text = raw(gw, "/v1/chat/completions", {"model": "tiny", "stream": True,
                                              "messages": [{"role": "user", "content": "x"}]})
@@ -312,3 +324,31 @@ def test_an_anthropic_request_answered_by_ollama_and_an_openai_one_by_anthropic(
         {"role": "user", "content": "x"}]).model == "gemma3:4b"
     assert oai.chat.completions.create(model="frontier", messages=[
         {"role": "user", "content": "x"}]).model == "claude-sonnet-4-20250514"
+
+
+@pytest.mark.parametrize("path,body,kind", [
+    ("/v1/chat/completions", {"model": "frontier", "stream": True,
+                              "messages": [{"role": "user", "content": "fault:tokens=500 fault:delay=30"}]}, "anthropic"),
+    ("/v1/messages", {"model": "large", "stream": True, "max_tokens": 1000,
+                      "messages": [{"role": "user", "content": "fault:tokens=500 fault:delay=30"}]}, "openai"),
+])
+def test_a_client_that_goes_away_cancels_the_upstream(gw, path, body, kind):
+    import socket
+    import time
+    fake = gw.fakes[kind]
+    before = len(fake.disconnects())
+    payload = json.dumps(body).encode()
+    sock = socket.create_connection(("127.0.0.1", gw.port), timeout=10)
+    sock.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer sk-test\r\n"
+                 f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
+    received = b""
+    while received.count(b"data: ") < 4:
+        received += sock.recv(4096)
+    sock.close()
+    closed_at = time.monotonic()
+    deadline = closed_at + 3
+    while time.monotonic() < deadline and len(fake.disconnects()) == before:
+        time.sleep(0.01)
+    events = fake.disconnects()
+    assert len(events) > before, "the upstream stream was not cancelled"
+    assert events[-1]["at"] - closed_at < 0.1

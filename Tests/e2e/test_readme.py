@@ -6,6 +6,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 README = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
 
 
@@ -43,3 +45,14 @@ def test_readme_grpc_tool_example(gateway, stubs, tmp_path):
                             env={"PYTHONPATH": str(stub_dir)})
     assert result.returncode == 0, result.stderr
     assert result.stdout == "tool_use [('get_weather', '{}')]\n"
+
+
+@pytest.mark.parametrize("index,expected", [
+    (2, "Hello OpenAI SDK\none two\n"), (3, "Hello Anthropic SDK\none two\n")])
+def test_readme_sdk_examples(gateway, index, expected, tmp_path):
+    code = blocks("python")[index].replace("localhost:8000", f"127.0.0.1:{gateway.port}")
+    script = tmp_path / "sdk.py"
+    script.write_text(code)
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected

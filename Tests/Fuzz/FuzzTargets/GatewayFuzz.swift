@@ -1,3 +1,4 @@
+@testable import CompatibleAPIs
 @testable import Gateway
 @testable import RESTShim
 
@@ -8,8 +9,8 @@ enum GatewayFuzzSupport {
     }
 }
 
-/// The JSON parser (strict and UTF-8-repairing), a serialize/parse round trip, and the REST readers of
-/// request bodies on top of it.
+/// The JSON parser (strict and UTF-8-repairing), a serialize/parse round trip, and the readers of request
+/// bodies on top of it: REST, OpenAI Chat Completions and embeddings, Anthropic Messages.
 enum JSONFuzz {
     static func run(_ bytes: [UInt8]) {
         if let value = try? JSONParser.parse(bytes) {
@@ -21,6 +22,13 @@ enum JSONFuzz {
             _ = try? RequestValidation.validate(&request, maxImageBytes: 4096)
         }
         if let request = try? EmbedRequest.fromJSON(bytes) { _ = try? RequestValidation.validate(request) }
+        if var chat = try? OpenAIChatRequest(body: bytes) {
+            _ = try? RequestValidation.validate(&chat.request, maxImageBytes: 4096)
+        }
+        _ = try? OpenAIEmbeddings.request(bytes)
+        if var messages = try? AnthropicMessagesRequest(body: bytes) {
+            _ = try? RequestValidation.validate(&messages.request, maxImageBytes: 4096)
+        }
     }
 }
 
