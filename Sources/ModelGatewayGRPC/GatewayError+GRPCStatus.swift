@@ -18,6 +18,7 @@ extension GatewayError.Kind {
         case .methodNotAllowed, .unimplemented: .unimplemented
         case .payloadTooLarge, .rateLimited: .resourceExhausted
         case .unauthenticated: .unauthenticated
+        case .modelNotAllowed: .permissionDenied
         case .providerError, .internalError: .internalError
         case .noProviderAvailable: .unavailable
         case .providerTimeout, .deadlineExceeded: .deadlineExceeded

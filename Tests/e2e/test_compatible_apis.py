@@ -20,7 +20,10 @@ pytestmark = pytest.mark.contract
 
 CONFIG = """
 server: {{port: 0, max_request_bytes: 65536}}
-auth: {{api_keys: [sk-test]}}
+auth:
+  api_keys: [sk-test]
+  keys:
+    - {{name: search-service, key: sk-scoped, models: [tiny, echo], rate_limit: {{requests_per_minute: 1000}}}}
 providers:
   - {{name: ollama, type: ollama, endpoint: "{ollama}"}}
   - {{name: vllm, type: openai, endpoint: "{openai}/v1"}}
@@ -352,3 +355,26 @@ def test_a_client_that_goes_away_cancels_the_upstream(gw, path, body, kind):
     events = fake.disconnects()
     assert len(events) > before, "the upstream stream was not cancelled"
     assert events[-1]["at"] - closed_at < 0.1
+
+
+def test_a_scoped_key_is_refused_other_models_in_every_api(gw, gateway_api):
+    import grpc
+    scoped = openai.OpenAI(base_url=gw.url + "/v1", api_key="sk-scoped", max_retries=0)
+    assert scoped.chat.completions.create(model="tiny", messages=[{"role": "user", "content": "x"}]).choices
+    assert scoped.chat.completions.create(model="gemma3:4b", messages=[{"role": "user", "content": "x"}]).choices
+    with pytest.raises(openai.PermissionDeniedError) as failure:
+        scoped.chat.completions.create(model="large", messages=[{"role": "user", "content": "x"}])
+    assert failure.value.body["code"] == "model_not_allowed"
+    with pytest.raises(anthropic.PermissionDeniedError):
+        anthropic.Anthropic(base_url=gw.url, api_key="sk-scoped", max_retries=0).messages.create(
+            model="frontier", max_tokens=5, messages=[{"role": "user", "content": "x"}])
+    pb, rpc = gateway_api
+    with grpc.insecure_channel(gw.address) as channel:
+        with pytest.raises(grpc.RpcError) as failure:
+            rpc.ModelGatewayStub(channel).Generate(pb.GenerateRequest(model="large", prompt="x"),
+                                                   metadata=[("authorization", "Bearer sk-scoped")], timeout=10)
+    assert failure.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    request = urllib.request.Request(gw.url + "/api/v1/usage", headers={"authorization": "Bearer sk-test"})
+    rows = {row["name"]: row for row in json.load(urllib.request.urlopen(request, timeout=5))["by_key"]}
+    assert rows["search-service"]["requests"] == 2, "a named key shows by its name in usage"
+    assert any(line.get("key") == "search-service" for line in gw.server.logs())

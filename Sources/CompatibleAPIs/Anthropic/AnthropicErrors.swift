@@ -10,6 +10,7 @@ enum AnthropicErrors {
         switch kind {
         case .notFound: "not_found_error"
         case .unauthenticated: "authentication_error"
+        case .modelNotAllowed: "permission_error"
         case .rateLimited: "rate_limit_error"
         case .payloadTooLarge: "request_too_large"
         case .noProviderAvailable: "overloaded_error"

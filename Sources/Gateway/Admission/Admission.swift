@@ -23,7 +23,7 @@ struct Admitter: Sendable {
             requestID: RequestID.accepting(call.requestID), deadline: call.deadline, traceparent: call.traceparent,
             timing: CallTiming(started: call.startedAt), api: call.api)
         do throws(GatewayError) {
-            if !call.open { context.apiKey = try authenticator.authenticate(authorization: call.authorization) }
+            if !call.open { context.client = try authenticator.authenticate(authorization: call.authorization) }
             guard !call.bodyTooLarge else {
                 throw GatewayError(.payloadTooLarge, "the request body exceeds \(maxRequestBytes) bytes")
             }

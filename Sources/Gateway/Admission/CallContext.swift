@@ -4,8 +4,10 @@ import Reactor
 /// the admission step (`ModelGateway.admit`), never by a front door itself.
 public struct CallContext: Sendable {
     public var requestID: String
-    /// The API key the client authenticated with, if keys are configured.
-    public var apiKey: String?
+    /// Who the client authenticated as (its key, the key's name, scope and limit), if it presented a key.
+    public var client: Authenticator.Client?
+    /// The API key the client presented.
+    public var apiKey: String? { client?.key }
     /// The client's deadline (gRPC `grpc-timeout`); provider calls never outlive it.
     public var deadline: MonotonicInstant?
     /// Time spent waiting on providers, for the overhead measurement.
@@ -16,19 +18,20 @@ public struct CallContext: Sendable {
     public var api: FrontDoorAPI
 
     init(
-        requestID: String, apiKey: String? = nil, deadline: MonotonicInstant? = nil, traceparent: String? = nil,
+        requestID: String, client: Authenticator.Client? = nil, deadline: MonotonicInstant? = nil,
+        traceparent: String? = nil,
         timing: CallTiming = CallTiming(), api: FrontDoorAPI = .native
     ) {
         self.api = api
         self.requestID = requestID
-        self.apiKey = apiKey
+        self.client = client
         self.deadline = deadline
         self.traceparent = traceparent
         self.timing = timing
     }
 
-    /// The short id of the client's key, as usage, logs and traces show it.
-    var keyID: String? { apiKey.map(UsageLedger.keyID) }
+    /// How usage, logs and traces name the client: its key's name, or a short id of its key.
+    var keyID: String? { client?.label }
 
     /// The headers every answer to this call carries, as of now.
     public func decorations() -> ResponseDecorations {

@@ -30,7 +30,7 @@ public enum ConfigLoader {
                 "write_timeout_s", "idle_timeout_s", "max_connections", "max_concurrent_streams",
                 "max_buffered_request_bytes", "max_buffered_request_bytes_per_connection", "max_image_bytes",
             ])
-        let auth = try (top["auth"] ?? missing).mapping(allowed: ["api_keys"])
+        let auth = try (top["auth"] ?? missing).mapping(allowed: ["api_keys", "keys"])
         let failover = try (top["failover"] ?? missing).mapping(allowed: ["strategies", "retries", "circuit_breaker"])
         let limits = try (top["rate_limits"] ?? missing).mapping(allowed: ["redis_url", "per_key", "redis_timeout_ms"])
         let discovery = try (top["discovery"] ?? missing).mapping(allowed: ["probe_interval_s"])
@@ -59,6 +59,7 @@ public enum ConfigLoader {
             }
         }
         config.server = try serverSettings(server)
+        if let keys = auth["keys"] { config.namedKeys = try namedKeys(keys) }
         if let retries = failover["retries"] { config.retries = try retries.int(in: 0...5) }
         if let timeout = limits["redis_timeout_ms"] { config.redisTimeoutMs = try timeout.int(in: 1...10_000) }
         if let breaker = failover["circuit_breaker"] {
@@ -85,6 +86,21 @@ public enum ConfigLoader {
         let fields = try node.mapping(allowed: ["requests_per_minute"])
         guard let rpm = fields["requests_per_minute"] else { throw node.error("requests_per_minute is required") }
         return RateLimit(requestsPerMinute: try rpm.int(in: 1...10_000_000))
+    }
+
+    private static func namedKeys(_ list: ConfigNode) throws(ConfigError) -> [NamedKey] {
+        var keys: [NamedKey] = []
+        for item in try list.sequence() {
+            let fields = try item.mapping(allowed: ["name", "key", "models", "rate_limit"])
+            guard let name = try fields["name"]?.string(), !name.isEmpty else { throw item.error("name is required") }
+            guard let key = try fields["key"]?.string(), !key.isEmpty else { throw item.error("key is required") }
+            guard !keys.contains(where: { $0.name == name }) else { throw item.error("key name \(name) is used twice") }
+            keys.append(
+                NamedKey(
+                    name: name, key: key, models: try fields["models"]?.stringList(),
+                    rateLimit: try fields["rate_limit"].map(rateLimit)))
+        }
+        return keys
     }
 
     private static func seconds(_ node: ConfigNode?) throws(ConfigError) -> Double? {

@@ -83,12 +83,31 @@ public struct ServerSettings: Sendable, Equatable {
     public init() {}
 }
 
+/// A named client key (`auth.keys`, contract §9): its name stands for it in usage, logs and traces.
+public struct NamedKey: Sendable, Equatable {
+    public var name: String
+    public var key: String
+    /// Model names or aliases the key may ask for; nil for all.
+    public var models: [String]?
+    /// The key's own request rate, instead of `rate_limits.per_key`.
+    public var rateLimit: RateLimit?
+
+    public init(name: String, key: String, models: [String]? = nil, rateLimit: RateLimit? = nil) {
+        self.name = name
+        self.key = key
+        self.models = models
+        self.rateLimit = rateLimit
+    }
+}
+
 /// The whole configuration file (contract §5).
 public struct GatewayConfig: Sendable, Equatable {
     public var port: Int
     public var host: String
     public var maxRequestBytes: Int
     public var apiKeys: [String]
+    /// Named keys, beside the plain `apiKeys`.
+    public var namedKeys: [NamedKey] = []
     public var providers: [ProviderConfig]
     public var models: [ModelConfig]
     public var failoverStrategies: [FailoverStrategy]

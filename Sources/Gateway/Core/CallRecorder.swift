@@ -117,7 +117,7 @@ final class CallRecorder: Sendable {
         guard claimEnd() else { return cost }
         let provider = attempt.route.provider.name
         records.usage.record(
-            model: attempt.model.name, provider: provider, apiKey: context.apiKey, input: tokens.input,
+            model: attempt.model.name, provider: provider, key: context.keyID, input: tokens.input,
             output: tokens.output, cost: cost)
         let labels = [attempt.model.name, provider]
         records.metrics.registry.add("gateway_tokens_total", labels + ["prompt"], Double(tokens.input))
@@ -130,6 +130,7 @@ final class CallRecorder: Sendable {
             error: outcome == .answered ? nil : outcome.label,
             [
                 ("gateway.request_id", .string(context.requestID)), ("gateway.model", .string(attempt.model.name)),
+                ("gateway.key", context.keyID.map(JSON.string) ?? .null),
                 ("gateway.provider", .string(provider)), ("gen_ai.usage.input_tokens", .number(Double(tokens.input))),
                 ("gen_ai.usage.output_tokens", .number(Double(tokens.output))),
             ])

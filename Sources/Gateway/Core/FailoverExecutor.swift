@@ -40,7 +40,9 @@ struct FailoverExecutor: Sendable {
         context: CallContext, trace: TraceContext?, _ operation: (Attempt, UpstreamCallSettings) async throws -> T
     ) async throws -> (T, Attempt) {
         // Per-key budgets apply to clients that present a key (with authentication off, nobody does).
-        if let key = context.apiKey { try await limiter.check("key", UsageLedger.keyID(key), keyLimit) }
+        if let client = context.client {
+            try await limiter.check("key", client.label, client.rateLimit ?? keyLimit)
+        }
         try await limiter.check("model", requested.name, requested.rateLimit)
         var lastError: GatewayError?
         var previous = requested.name

@@ -8,6 +8,7 @@ extension GatewayError.Kind {
         case .methodNotAllowed: 405
         case .payloadTooLarge: 413
         case .unauthenticated: 401
+        case .modelNotAllowed: 403
         case .rateLimited: 429
         case .providerError: 502
         case .noProviderAvailable: 503

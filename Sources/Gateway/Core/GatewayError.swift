@@ -11,6 +11,8 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
         case methodNotAllowed = "method_not_allowed"
         case payloadTooLarge = "payload_too_large"
         case unauthenticated
+        /// The client's key may not use the model it asked for (`auth.keys[].models`).
+        case modelNotAllowed = "model_not_allowed"
         case rateLimited = "rate_limited"
         /// The provider answered with an error (including its own auth failures: never a client 401).
         case providerError = "provider_error"

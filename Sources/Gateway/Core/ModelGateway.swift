@@ -28,7 +28,8 @@ public final class ModelGateway: Sendable {
         let providers = config.providers.map { ProviderFactory.make($0, client: client) }
         registry = ModelRegistry(config: config, providers: providers)
         admitter = Admitter(
-            authenticator: Authenticator(keys: config.apiKeys), maxRequestBytes: config.maxRequestBytes)
+            authenticator: Authenticator(keys: config.apiKeys, named: config.namedKeys),
+            maxRequestBytes: config.maxRequestBytes)
         breaker = CircuitBreaker(
             threshold: config.breakerThreshold, cooldown: .milliseconds(Int(config.breakerCooldownS * 1000)))
         records = CallRecords(usage: usage, metrics: metrics, logger: RequestLogger(), tracer: tracer)
@@ -165,6 +166,7 @@ public final class ModelGateway: Sendable {
         let requested = registry.resolve(model)
         let recorder = records.start(method, model: requested?.name ?? "unknown", context: context)
         do {
+            try checkScope(context.client, asked: model, requested)
             return try await body(recorder, requested)
         } catch {
             recorder.failed(error)
@@ -185,6 +187,16 @@ public final class ModelGateway: Sendable {
             throw .invalid("model", "\(requested.name) does not support \(missing.rawValue)")
         }
         return (request, requested, needs)
+    }
+
+    /// A named key limited to some models may ask only for those (by name or alias): else 403.
+    private func checkScope(_ client: Authenticator.Client?, asked: String, _ requested: ModelEntry?)
+        throws(GatewayError)
+    {
+        guard let allowed = client?.models, let requested else { return }
+        guard !allowed.contains(where: { $0 == asked || registry.resolve($0)?.name == requested.name }) else { return }
+        throw GatewayError(
+            .modelNotAllowed, "the key \(client?.name ?? "") may not use model \"\(asked)\"")
     }
 
     public func generate(_ request: GenerateRequest, context: CallContext) async throws -> GenerateResponse {

@@ -48,8 +48,9 @@ public final class UsageLedger: Sendable {
     /// would be a row for ever; past this many, new keys count under `other`.
     static let maxKeyRows = 1000
 
-    public func record(model: String, provider: String, apiKey: String?, input: Int, output: Int, cost: Double) {
-        var keyID = apiKey.map(Self.keyID) ?? "anonymous"
+    /// Counts one finished request; `key` is the client's label (a named key's name, or its key's id).
+    public func record(model: String, provider: String, key: String?, input: Int, output: Int, cost: Double) {
+        var keyID = key ?? "anonymous"
         state.withLock { state in
             if state.byKey[keyID] == nil, state.byKey.count >= Self.maxKeyRows { keyID = "other" }
             state.totals.add(input: input, output: output, cost: cost)

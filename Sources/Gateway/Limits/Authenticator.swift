@@ -1,25 +1,44 @@
-/// Checks client API keys (`auth.api_keys`): none configured means no authentication.
+/// Checks client API keys (`auth.api_keys` and the named `auth.keys`): none configured means no
+/// authentication.
 public struct Authenticator: Sendable {
-    private let keys: [[UInt8]]
+    /// Who a request authenticated as.
+    public struct Client: Sendable, Equatable {
+        public var key: String
+        /// The named key's name; nil for a plain `api_keys` entry.
+        public var name: String?
+        /// Model names or aliases the key may ask for; nil for all.
+        public var models: [String]?
+        public var rateLimit: RateLimit?
 
-    public init(keys: [String]) {
-        self.keys = keys.map { Array($0.utf8) }
+        /// How usage, logs and traces name the client: its key's name, or a short id of the key.
+        public var label: String { name ?? UsageLedger.keyID(key) }
+    }
+
+    private let keys: [(bytes: [UInt8], client: Client)]
+
+    public init(keys: [String], named: [NamedKey] = []) {
+        self.keys =
+            keys.map { (Array($0.utf8), Client(key: $0)) }
+            + named.map {
+                (Array($0.key.utf8), Client(key: $0.key, name: $0.name, models: $0.models, rateLimit: $0.rateLimit))
+            }
     }
 
     public var isEnabled: Bool { !keys.isEmpty }
 
-    /// The client's key from `authorization: Bearer <key>`, when it is one of the configured keys.
-    public func authenticate(authorization: String?) throws(GatewayError) -> String? {
-        guard isEnabled else { return Self.bearer(authorization) }
+    /// The client of `authorization: Bearer <key>` when the key is configured; with no keys configured, a
+    /// presented key is taken as is (for per-key usage and limits).
+    public func authenticate(authorization: String?) throws(GatewayError) -> Client? {
+        guard isEnabled else { return Self.bearer(authorization).map { Client(key: $0) } }
         guard let presented = Self.bearer(authorization) else {
             throw GatewayError(.unauthenticated, "an API key is required: send authorization: Bearer <key>")
         }
         let bytes = Array(presented.utf8)
         // Compare against every key, whole length, so timing reveals neither which key nor how much matched.
-        var matched = false
-        for key in keys { matched = Self.constantTimeEqual(key, bytes) || matched }
-        guard matched else { throw GatewayError(.unauthenticated, "the API key is not valid") }
-        return presented
+        var matched: Client?
+        for entry in keys where Self.constantTimeEqual(entry.bytes, bytes) { matched = matched ?? entry.client }
+        guard let matched else { throw GatewayError(.unauthenticated, "the API key is not valid") }
+        return matched
     }
 
     static func bearer(_ header: String?) -> String? {

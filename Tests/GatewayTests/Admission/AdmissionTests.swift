@@ -62,3 +62,61 @@ import Testing
         #expect(ResponseDecorations.milliseconds(.nan) == "0.000")
     }
 }
+
+/// Named keys (`auth.keys`): a name in place of the key id, a model scope, a rate of their own.
+@Suite struct NamedKeyTests {
+    static let yaml = """
+        auth:
+          api_keys: [sk-plain]
+          keys:
+            - {name: search, key: sk-search, models: [tiny], rate_limit: {requests_per_minute: 2}}
+        providers: [{name: builtin, type: builtin}]
+        models:
+          - {name: small-echo, provider: builtin, aliases: [tiny]}
+          - {name: other, provider: builtin}
+        """
+
+    let gateway = ModelGateway(config: try! ConfigLoader.parse(Self.yaml, file: "t"))
+
+    func context(_ key: String) throws -> CallContext {
+        try gateway.admit(ArrivingCall(header: { $0 == "authorization" ? "Bearer \(key)" : nil })).admitted()
+    }
+
+    @Test func aNamedKeyIsKnownByItsName() throws {
+        let context = try context("sk-search")
+        #expect(context.keyID == "search" && context.client?.models == ["tiny"])
+        #expect(try self.context("sk-plain").keyID == UsageLedger.keyID("sk-plain"))
+    }
+
+    @Test func theScopeAllowsNamesAndAliasesAndRefusesTheRest() async throws {
+        let context = try context("sk-search")
+        _ = try await gateway.generate(GenerateRequest(model: "tiny", prompt: "a"), context: context)
+        _ = try await gateway.generate(GenerateRequest(model: "small-echo", prompt: "a"), context: context)
+        await #expect(throws: GatewayError.self) {
+            try await gateway.generate(GenerateRequest(model: "other", prompt: "a"), context: context)
+        }
+        do {
+            _ = try await gateway.generate(GenerateRequest(model: "other", prompt: "a"), context: context)
+        } catch let error as GatewayError {
+            #expect(error.kind == .modelNotAllowed && error.kind.httpStatus == 403)
+        }
+        #expect(gateway.usageReport().report.byKey.map(\.0) == ["search"])
+    }
+
+    @Test func theKeysOwnRateApplies() async throws {
+        let context = try context("sk-search")
+        for _ in 0..<2 { _ = try await gateway.generate(GenerateRequest(model: "tiny", prompt: "a"), context: context) }
+        do {
+            _ = try await gateway.generate(GenerateRequest(model: "tiny", prompt: "a"), context: context)
+            Issue.record("a third request within the minute passed a limit of 2")
+        } catch let error as GatewayError {
+            #expect(error.kind == .rateLimited)
+        }
+    }
+
+    @Test func aKeyWithoutANameIsAConfigurationError() {
+        #expect(throws: ConfigError.self) {
+            try ConfigLoader.parse("auth: {keys: [{key: k}]}\nproviders: [{name: b, type: builtin}]", file: "t")
+        }
+    }
+}
