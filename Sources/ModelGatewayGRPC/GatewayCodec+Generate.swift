@@ -26,7 +26,10 @@ extension GenerateRequest: GRPCRequestMessage {
                 topP: c._top_p_case == MODELGATEWAY__V1__GENERATE_REQUEST___TOP_P_TOP_P ? Double(c.top_p) : nil,
                 messages: ProtobufCRead.messages(c.n_messages, c.messages, ToolCodec.message),
                 tools: try ToolCodec.tools(c.n_tools, c.tools), toolChoice: try ToolCodec.toolChoice(c.tool_choice),
-                responseFormat: try ToolCodec.responseFormat(c.response_format))
+                responseFormat: try ToolCodec.responseFormat(c.response_format),
+                reasoning: try ReasoningCodec.config(c.reasoning),
+                seed: c._seed_case == MODELGATEWAY__V1__GENERATE_REQUEST___SEED_SEED ? c.seed : nil,
+                topK: c._top_k_case == MODELGATEWAY__V1__GENERATE_REQUEST___TOP_K_TOP_K ? Int(c.top_k) : nil)
         }
     }
 }
@@ -49,6 +52,16 @@ extension GenerateResponse: GRPCResponseMessage {
             c.cost_usd = costUSD
             c.requested_model = arena.string(requestedModel ?? "")
             (c.n_tool_calls, c.tool_calls) = ToolCodec.toolCalls(toolCalls, arena)
+            let parts = reasoning.map { Optional(ReasoningCodec.message($0, arena)) }
+            (c.n_reasoning, c.reasoning) = (parts.count, arena.array(parts))
+            if let tokens = breakdown.reasoning {
+                c._tokens_reasoning_case = MODELGATEWAY__V1__GENERATE_RESPONSE___TOKENS_REASONING_TOKENS_REASONING
+                c.tokens_reasoning = Int32(clamping: tokens)
+            }
+            c.tokens_cache_read = Int32(clamping: breakdown.cacheRead)
+            c.tokens_cache_write = Int32(clamping: breakdown.cacheWrite)
+            c.stop_sequence = arena.string(stop.sequence)
+            c.provider_finish_reason = arena.string(stop.providerReason)
         }
         return protobufPack(
             c, size: modelgateway__v1__generate_response__get_packed_size,
@@ -74,6 +87,17 @@ extension GenerateChunk: GRPCResponseMessage {
             (c.n_metadata, c.metadata) = metadataEntries(
                 metadata, arena, modelgateway__v1__generate_chunk__metadata_entry__init)
             if !toolCalls.isEmpty { (c.n_tool_calls, c.tool_calls) = ToolCodec.toolCallDeltas(toolCalls, arena) }
+            if let reasoning { c.reasoning = ReasoningCodec.message(reasoning, arena) }
+            if done {
+                if let tokens = breakdown.reasoning {
+                    c._tokens_reasoning_case = MODELGATEWAY__V1__GENERATE_CHUNK___TOKENS_REASONING_TOKENS_REASONING
+                    c.tokens_reasoning = Int32(clamping: tokens)
+                }
+                c.tokens_cache_read = Int32(clamping: breakdown.cacheRead)
+                c.tokens_cache_write = Int32(clamping: breakdown.cacheWrite)
+                c.stop_sequence = arena.string(stop.sequence)
+                c.provider_finish_reason = arena.string(stop.providerReason)
+            }
         }
         return protobufPack(
             c, size: modelgateway__v1__generate_chunk__get_packed_size, pack: modelgateway__v1__generate_chunk__pack)

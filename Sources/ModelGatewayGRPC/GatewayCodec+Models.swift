@@ -65,6 +65,7 @@ func modelInfoMessage(_ info: ModelInfo, _ arena: ProtobufCArena) -> UnsafeMutab
             p.input_per_mtok = info.pricing.inputPerMtok
             p.output_per_mtok = info.pricing.outputPerMtok
             p.cached_input_per_mtok = info.pricing.cachedInputPerMtok ?? 0
+            p.cache_write_per_mtok = info.pricing.cacheWritePerMtok ?? 0
         }
     }
 }
@@ -161,6 +162,9 @@ extension UsageResponse: GRPCResponseMessage {
                 t.tokens_output = Int64(row.tokensOutput)
                 t.cost_usd = row.costUSD
                 t.requests = Int64(row.requests)
+                t.tokens_cache_read = Int64(row.tokensCacheRead)
+                t.tokens_cache_write = Int64(row.tokensCacheWrite)
+                t.tokens_reasoning = Int64(row.tokensReasoning)
             }
         }
         func rows(_ list: [(String, UsageLedger.Totals)]) -> (

@@ -54,6 +54,10 @@ enum ToolCodec {
 
     static func message(_ c: Modelgateway__V1__ChatMessage) -> ChatMessage {
         let parts = ProtobufCRead.messages(c.n_parts, c.parts) { (part: Modelgateway__V1__ContentPart) -> ContentPart in
+            if part.part_case == MODELGATEWAY__V1__CONTENT_PART__PART_REASONING, let reasoning = part.reasoning?.pointee
+            {
+                return .reasoning(ReasoningCodec.part(reasoning))
+            }
             guard part.part_case == MODELGATEWAY__V1__CONTENT_PART__PART_IMAGE, let image = part.image?.pointee else {
                 return .text(
                     part.part_case == MODELGATEWAY__V1__CONTENT_PART__PART_TEXT ? ProtobufCRead.string(part.text) : "")

@@ -127,7 +127,8 @@ extension GenerateRequest {
             maxTokens: try json.integer("max_tokens"), stopSequences: try json.strings("stop_sequences") ?? [],
             metadata: try json.stringMap("metadata") ?? [:], topP: try json.number("top_p"), messages: messages,
             tools: try ToolJSON.tools(json), toolChoice: try ToolJSON.toolChoice(json),
-            responseFormat: try ToolJSON.responseFormat(json))
+            responseFormat: try ToolJSON.responseFormat(json), reasoning: try ReasoningJSON.config(json),
+            seed: try json.integer("seed").map(Int64.init), topK: try json.integer("top_k"))
         return (request, try json.bool("stream") ?? false)
     }
 }

@@ -18,6 +18,8 @@ enum JSONResponses {
         ]
         if let requested = r.requestedModel { object["requested_model"] = .string(requested) }
         if !r.toolCalls.isEmpty { object["tool_calls"] = ToolJSON.toolCalls(r.toolCalls) }
+        if !r.reasoning.isEmpty { object["reasoning"] = .array(r.reasoning.map(ReasoningJSON.part)) }
+        ReasoningJSON.add(r.breakdown, r.stop, to: &object)
         return .object(object)
     }
 
@@ -28,6 +30,7 @@ enum JSONResponses {
             "done": .bool(c.done),
         ]
         if !c.toolCalls.isEmpty { object["tool_calls"] = ToolJSON.toolCallDeltas(c.toolCalls) }
+        if let reasoning = c.reasoning { object["reasoning"] = ReasoningJSON.part(reasoning) }
         if c.done {
             object["finish_reason"] = .string(c.finishReason?.rawValue ?? FinishReason.stop.rawValue)
             object["tokens_input"] = .number(Double(c.tokensInput))
@@ -36,6 +39,7 @@ enum JSONResponses {
             object["cost_usd"] = .number(c.costUSD)
             object["metadata"] = stringMap(c.metadata)
             if let requested = c.requestedModel { object["requested_model"] = .string(requested) }
+            ReasoningJSON.add(c.breakdown, c.stop, to: &object)
         }
         return .object(object)
     }
@@ -45,6 +49,7 @@ enum JSONResponses {
             "input_per_mtok": .number(m.pricing.inputPerMtok), "output_per_mtok": .number(m.pricing.outputPerMtok),
         ]
         if let cached = m.pricing.cachedInputPerMtok { pricing["cached_input_per_mtok"] = .number(cached) }
+        if let written = m.pricing.cacheWritePerMtok { pricing["cache_write_per_mtok"] = .number(written) }
         return [
             "name": .string(m.name), "provider": .string(m.provider), "providers": .array(m.providers.map(JSON.string)),
             "status": .string(m.status.rawValue), "tier": m.tier.map { .string($0.rawValue) } ?? .null,
@@ -91,6 +96,9 @@ enum JSONResponses {
             var object: JSONObject = [
                 "tokens_input": .number(Double(t.tokensInput)), "tokens_output": .number(Double(t.tokensOutput)),
                 "cost_usd": .number(t.costUSD), "requests": .number(Double(t.requests)),
+                "tokens_cache_read": .number(Double(t.tokensCacheRead)),
+                "tokens_cache_write": .number(Double(t.tokensCacheWrite)),
+                "tokens_reasoning": .number(Double(t.tokensReasoning)),
             ]
             if let name { object["name"] = .string(name) }
             return .object(object)

@@ -68,6 +68,11 @@ enum ToolJSON {
 
     private static func part(_ part: JSONRequestReader) throws(GatewayError) -> ContentPart {
         if let text = try part.string("text") { return .text(text) }
+        if let reasoning = try part.object("reasoning") {
+            return .reasoning(
+                try JSONRequestReader.nested("reasoning") { () throws(GatewayError) in try ReasoningJSON.part(reasoning)
+                })
+        }
         guard let image = try part.object("image") else { throw .invalid("text", "a part holds text or an image") }
         return .image(
             try JSONRequestReader.nested("image") { () throws(GatewayError) in

@@ -31,6 +31,14 @@ conversation that ends with a tool result answers "Tool said: <result>"; a JSON 
 JSON object (shaped by the schema when one is given); images are decoded and named in the echo
 ("[image image/png 68 bytes]"). Streamed tool arguments arrive in 3-character pieces.
 
+Reasoning in each provider's own fields: asked for (OpenAI `reasoning_effort`, Ollama `think`, Anthropic
+`thinking`), the model first reasons "Thinking about <last text>." — OpenAI-compatible as `reasoning_content`
+deltas (`reasoning` for gpt-oss models) before the content and `completion_tokens_details.reasoning_tokens`,
+Ollama as `thinking`, Anthropic as a `thinking` block with a signature (fault:redacted adds a
+`redacted_thinking` block). Anthropic refuses what its API refuses with thinking on (temperature, top_k, a
+forced tool) and a thinking block sent back whose signature is not the one it gave. fault:cache_write=N
+reports N prompt tokens written to Anthropic's cache.
+
 GET /_fake/stats returns the peak number of generation requests handled at once.
 GET /_fake/log returns what the fake saw: requests (path, body), GETs (path) and client disconnects with
 time.monotonic() stamps (the same clock as the tests' CLOCK_MONOTONIC).
@@ -368,6 +376,15 @@ def json_answer(fmt_schema, text):
     return dumps(sample(fmt_schema, text) if fmt_schema else {"echo": text})
 
 
+def thought(messages):
+    return "Thinking about " + last_text(messages) + "."
+
+
+def signature(text):
+    import hashlib
+    return "sig-" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def pieces(text, size=3):
     return [text[i:i + size] for i in range(0, len(text), size)] or [""]
 
@@ -398,6 +415,7 @@ def ollama_generate(h, body, chat):
     calls = plan_calls(tools, last_text(messages)) if chat and messages and messages[-1].get("role") != "tool" else []
     if calls:
         return ollama_tool_calls(h, body, model, messages, calls, stamp)
+    thinking = pieces(thought(messages), 5) if body.get("think") not in (None, False) else []
 
     def piece(text):
         return {"model": model, "created_at": stamp, **(
@@ -413,10 +431,21 @@ def ollama_generate(h, body, chat):
         final = dict(final)
         if chat:
             final["message"] = {"role": "assistant", "content": text}
+            if thinking:
+                final["message"]["thinking"] = "".join(thinking)
         else:
             final["response"] = text
+            if thinking:
+                final["thinking"] = "".join(thinking)
         return h.send_json(200, final)
     h.start_stream("application/x-ndjson")
+    for piece_text in thinking:
+        line = {"model": model, "created_at": stamp, "done": False}
+        if chat:
+            line["message"] = {"role": "assistant", "content": "", "thinking": piece_text}
+        else:
+            line.update({"response": "", "thinking": piece_text})
+        h.write_chunk(dumps(line).encode() + b"\n")
     ok = h.stream_tokens(tokens, lambda t: h.write_chunk(dumps(piece(t)).encode() + b"\n"),
                          lambda: (h.write_chunk(b'{"error":"an error was encountered while running the model"}\n'),
                                   h.end_stream()))
@@ -494,15 +523,22 @@ def openai_complete(h, body, chat):
     calls = [] if choice == "none" or messages[-1].get("role") == "tool" else plan_calls(tools, last_text(messages), forced)
     if calls:
         return openai_tool_calls(h, body, model, messages, calls)
-    usage = {"prompt_tokens": h.input_tokens(messages), "completion_tokens": len(tokens),
-             "total_tokens": h.input_tokens(messages) + len(tokens)}
+    reasoning = pieces(thought(messages), 5) if chat and body.get("reasoning_effort") not in (None, "none") else []
+    field = "reasoning" if "gpt-oss" in model else "reasoning_content"
+    usage = {"prompt_tokens": h.input_tokens(messages), "completion_tokens": len(tokens) + len(reasoning),
+             "total_tokens": h.input_tokens(messages) + len(tokens) + len(reasoning)}
+    if reasoning:
+        usage["completion_tokens_details"] = {"reasoning_tokens": len(reasoning)}
     if "cached" in h.faults:
         usage["prompt_tokens_details"] = {"cached_tokens": h.faults["cached"]}
     ident, created = "chatcmpl-fake123", 1764237600
     obj = "chat.completion" if chat else "text_completion"
     if not body.get("stream"):
         text = "".join(tokens)
-        choice = ({"index": 0, "message": {"role": "assistant", "content": text}, "logprobs": None,
+        message = {"role": "assistant", "content": text}
+        if reasoning:
+            message[field] = "".join(reasoning)
+        choice = ({"index": 0, "message": message, "logprobs": None,
                    "finish_reason": reason} if chat else
                   {"index": 0, "text": text, "logprobs": None, "finish_reason": reason})
         return h.send_json(200, {"id": ident, "object": obj, "created": created, "model": model,
@@ -525,6 +561,9 @@ def openai_complete(h, body, chat):
 
     if chat:
         event(delta("", first=True))
+    for piece_text in reasoning:  # vLLM streams the reasoning before any content
+        event({"id": ident, "object": chunk_obj, "created": created, "model": model, "choices": [
+            {"index": 0, "delta": {field: piece_text}, "logprobs": None, "finish_reason": None}]})
     if "slow_content" in h.faults:
         h.write_chunk(b": keep-alive\n\n")
         h.wait(h.faults["slow_content"])
@@ -601,6 +640,10 @@ def anthropic_messages(h, body):
                                                               "message": "max_tokens: Field required"}})
     messages = body.get("messages", [])
     system = body.get("system", "")
+    thinking_on = (body.get("thinking") or {}).get("type") == "enabled"
+    refusal = anthropic_thinking_refusal(body, messages, thinking_on)
+    if refusal:
+        return h.send_json(400, {"type": "error", "error": {"type": "invalid_request_error", "message": refusal}})
     tokens = h.reply_tokens(messages)
     reason = "max_tokens" if "length" in h.faults else "end_turn"
     tools = [(t["name"], t.get("input_schema")) for t in body.get("tools") or []]
@@ -609,16 +652,19 @@ def anthropic_messages(h, body):
     last = messages[-1] if messages else {}
     answered = isinstance(last.get("content"), list) and any(b.get("type") == "tool_result" for b in last["content"])
     calls = [] if choice.get("type") == "none" or answered else plan_calls(tools, last_text(messages), forced)
+    thinking = thought(messages) if thinking_on else None
     if calls:
-        return anthropic_tool_calls(h, body, model, messages, system, calls, forced is not None)
+        return anthropic_tool_calls(h, body, model, messages, system, calls, forced is not None, thinking)
     usage_in = h.input_tokens(messages, system)
     cached = h.faults.get("cached", 0)
+    written = h.faults.get("cache_write", 0)
     if not body.get("stream"):
         return h.send_json(200, {
             "id": "msg_fake01", "type": "message", "role": "assistant", "model": model,
-            "content": [{"type": "text", "text": "".join(tokens)}], "stop_reason": reason, "stop_sequence": None,
+            "content": anthropic_thinking_blocks(h, thinking) + [{"type": "text", "text": "".join(tokens)}],
+            "stop_reason": reason, "stop_sequence": None,
             "usage": {"input_tokens": usage_in, "output_tokens": len(tokens),
-                      "cache_read_input_tokens": cached, "cache_creation_input_tokens": 0}})
+                      "cache_read_input_tokens": cached, "cache_creation_input_tokens": written}})
     h.start_stream("text/event-stream; charset=utf-8")
 
     def event(name, payload):
@@ -628,36 +674,82 @@ def anthropic_messages(h, body):
         "id": "msg_fake01", "type": "message", "role": "assistant", "content": [], "model": model,
         "stop_reason": None, "stop_sequence": None,
         "usage": {"input_tokens": usage_in, "output_tokens": 1, "cache_read_input_tokens": cached,
-                  "cache_creation_input_tokens": 0}}})
-    event("content_block_start", {"type": "content_block_start", "index": 0,
+                  "cache_creation_input_tokens": written}}})
+    index = anthropic_stream_thinking(h, event, thinking)
+    event("content_block_start", {"type": "content_block_start", "index": index,
                                   "content_block": {"type": "text", "text": ""}})
     event("ping", {"type": "ping"})
 
     def token(text):
         if h.faults.get("keepalive"):
             event("ping", {"type": "ping"})
-        event("content_block_delta", {"type": "content_block_delta", "index": 0,
+        event("content_block_delta", {"type": "content_block_delta", "index": index,
                                       "delta": {"type": "text_delta", "text": text}})
 
     ok = h.stream_tokens(tokens, token, lambda: (event("error", {"type": "error", "error": {
         "type": "overloaded_error", "message": "Overloaded"}}), h.end_stream()))
     if not ok:
         return
-    event("content_block_stop", {"type": "content_block_stop", "index": 0})
+    event("content_block_stop", {"type": "content_block_stop", "index": index})
     event("message_delta", {"type": "message_delta", "delta": {"stop_reason": reason, "stop_sequence": None},
                             "usage": {"output_tokens": len(tokens)}})
     event("message_stop", {"type": "message_stop"})
     h.end_stream()
 
 
-def anthropic_tool_calls(h, body, model, messages, system, calls, forced):
+def anthropic_thinking_refusal(body, messages, thinking_on):
+    """What the real API refuses: with thinking on, a temperature other than 1, top_k, or a forced tool; and
+    a thinking block sent back whose signature is not the one given for it."""
+    if thinking_on:
+        if body.get("temperature", 1) != 1:
+            return "temperature may only be set to 1 when thinking is enabled"
+        if "top_k" in body:
+            return "top_k is not supported when thinking is enabled"
+        if (body.get("tool_choice") or {}).get("type") in ("tool", "any"):
+            return "Thinking may not be enabled when tool_choice forces tool use."
+    for message in messages:
+        for block in message.get("content") if isinstance(message.get("content"), list) else []:
+            if block.get("type") == "thinking" and block.get("signature") != signature(block.get("thinking", "")):
+                return "messages: invalid signature in thinking block"
+    return None
+
+
+def anthropic_thinking_blocks(h, thinking):
+    if thinking is None:
+        return []
+    blocks = [{"type": "thinking", "thinking": thinking, "signature": signature(thinking)}]
+    if "redacted" in h.faults:
+        blocks.append({"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIw"})
+    return blocks
+
+
+def anthropic_stream_thinking(h, event, thinking):
+    """The thinking blocks of a stream (thinking_delta pieces, then the signature_delta); the next index."""
+    index = 0
+    for block in anthropic_thinking_blocks(h, thinking):
+        if block["type"] == "redacted_thinking":
+            event("content_block_start", {"type": "content_block_start", "index": index, "content_block": block})
+        else:
+            event("content_block_start", {"type": "content_block_start", "index": index,
+                                          "content_block": {"type": "thinking", "thinking": ""}})
+            for piece in pieces(block["thinking"], 7):
+                event("content_block_delta", {"type": "content_block_delta", "index": index,
+                                              "delta": {"type": "thinking_delta", "thinking": piece}})
+            event("content_block_delta", {"type": "content_block_delta", "index": index,
+                                          "delta": {"type": "signature_delta", "signature": block["signature"]}})
+        event("content_block_stop", {"type": "content_block_stop", "index": index})
+        index += 1
+    return index
+
+
+def anthropic_tool_calls(h, body, model, messages, system, calls, forced, thinking=None):
     """`tool_use` blocks (after a short text block unless the tool was forced); streamed with
     content_block_start (input {}), input_json_delta pieces (the first one empty) and content_block_stop."""
     usage_in = h.input_tokens(messages, system)
     ids = [f"toolu_0{i}FakeAbc" for i in range(len(calls))]
     text = [] if forced else ["Checking."]
     if not body.get("stream"):
-        content = [{"type": "text", "text": t} for t in text] + [
+        content = anthropic_thinking_blocks(h, thinking) + [{"type": "text", "text": t} for t in text] + [
             {"type": "tool_use", "id": ids[i], "name": name, "input": args} for i, (name, args) in enumerate(calls)]
         return h.send_json(200, {"id": "msg_fake02", "type": "message", "role": "assistant", "model": model,
                                  "content": content, "stop_reason": "tool_use", "stop_sequence": None,
@@ -673,7 +765,7 @@ def anthropic_tool_calls(h, body, model, messages, system, calls, forced):
         "stop_reason": None, "stop_sequence": None,
         "usage": {"input_tokens": usage_in, "output_tokens": 1, "cache_read_input_tokens": 0,
                   "cache_creation_input_tokens": 0}}})
-    index = 0
+    index = anthropic_stream_thinking(h, event, thinking)
     for t in text:
         event("content_block_start", {"type": "content_block_start", "index": index,
                                       "content_block": {"type": "text", "text": ""}})

@@ -97,6 +97,96 @@ void   modelgateway__v1__content_part__free_unpacked
   assert(message->base.descriptor == &modelgateway__v1__content_part__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   modelgateway__v1__reasoning_config__init
+                     (Modelgateway__V1__ReasoningConfig         *message)
+{
+  static const Modelgateway__V1__ReasoningConfig init_value = MODELGATEWAY__V1__REASONING_CONFIG__INIT;
+  *message = init_value;
+}
+size_t modelgateway__v1__reasoning_config__get_packed_size
+                     (const Modelgateway__V1__ReasoningConfig *message)
+{
+  assert(message->base.descriptor == &modelgateway__v1__reasoning_config__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t modelgateway__v1__reasoning_config__pack
+                     (const Modelgateway__V1__ReasoningConfig *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &modelgateway__v1__reasoning_config__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t modelgateway__v1__reasoning_config__pack_to_buffer
+                     (const Modelgateway__V1__ReasoningConfig *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &modelgateway__v1__reasoning_config__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Modelgateway__V1__ReasoningConfig *
+       modelgateway__v1__reasoning_config__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Modelgateway__V1__ReasoningConfig *)
+     protobuf_c_message_unpack (&modelgateway__v1__reasoning_config__descriptor,
+                                allocator, len, data);
+}
+void   modelgateway__v1__reasoning_config__free_unpacked
+                     (Modelgateway__V1__ReasoningConfig *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &modelgateway__v1__reasoning_config__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   modelgateway__v1__reasoning_part__init
+                     (Modelgateway__V1__ReasoningPart         *message)
+{
+  static const Modelgateway__V1__ReasoningPart init_value = MODELGATEWAY__V1__REASONING_PART__INIT;
+  *message = init_value;
+}
+size_t modelgateway__v1__reasoning_part__get_packed_size
+                     (const Modelgateway__V1__ReasoningPart *message)
+{
+  assert(message->base.descriptor == &modelgateway__v1__reasoning_part__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t modelgateway__v1__reasoning_part__pack
+                     (const Modelgateway__V1__ReasoningPart *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &modelgateway__v1__reasoning_part__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t modelgateway__v1__reasoning_part__pack_to_buffer
+                     (const Modelgateway__V1__ReasoningPart *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &modelgateway__v1__reasoning_part__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Modelgateway__V1__ReasoningPart *
+       modelgateway__v1__reasoning_part__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Modelgateway__V1__ReasoningPart *)
+     protobuf_c_message_unpack (&modelgateway__v1__reasoning_part__descriptor,
+                                allocator, len, data);
+}
+void   modelgateway__v1__reasoning_part__free_unpacked
+                     (Modelgateway__V1__ReasoningPart *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &modelgateway__v1__reasoning_part__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   modelgateway__v1__image__init
                      (Modelgateway__V1__Image         *message)
 {
@@ -1246,7 +1336,7 @@ const ProtobufCMessageDescriptor modelgateway__v1__chat_message__descriptor =
   (ProtobufCMessageInit) modelgateway__v1__chat_message__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor modelgateway__v1__content_part__field_descriptors[2] =
+static const ProtobufCFieldDescriptor modelgateway__v1__content_part__field_descriptors[3] =
 {
   {
     "text",
@@ -1272,15 +1362,28 @@ static const ProtobufCFieldDescriptor modelgateway__v1__content_part__field_desc
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "reasoning",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Modelgateway__V1__ContentPart, part_case),
+    offsetof(Modelgateway__V1__ContentPart, reasoning),
+    &modelgateway__v1__reasoning_part__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned modelgateway__v1__content_part__field_indices_by_name[] = {
   1,   /* field[1] = image */
+  2,   /* field[2] = reasoning */
   0,   /* field[0] = text */
 };
 static const ProtobufCIntRange modelgateway__v1__content_part__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor modelgateway__v1__content_part__descriptor =
 {
@@ -1290,11 +1393,139 @@ const ProtobufCMessageDescriptor modelgateway__v1__content_part__descriptor =
   "Modelgateway__V1__ContentPart",
   "modelgateway.v1",
   sizeof(Modelgateway__V1__ContentPart),
-  2,
+  3,
   modelgateway__v1__content_part__field_descriptors,
   modelgateway__v1__content_part__field_indices_by_name,
   1,  modelgateway__v1__content_part__number_ranges,
   (ProtobufCMessageInit) modelgateway__v1__content_part__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor modelgateway__v1__reasoning_config__field_descriptors[3] =
+{
+  {
+    "effort",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__ReasoningConfig, effort),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "budget_tokens",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    offsetof(Modelgateway__V1__ReasoningConfig, _budget_tokens_case),
+    offsetof(Modelgateway__V1__ReasoningConfig, budget_tokens),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "include",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__ReasoningConfig, include),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned modelgateway__v1__reasoning_config__field_indices_by_name[] = {
+  1,   /* field[1] = budget_tokens */
+  0,   /* field[0] = effort */
+  2,   /* field[2] = include */
+};
+static const ProtobufCIntRange modelgateway__v1__reasoning_config__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor modelgateway__v1__reasoning_config__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "modelgateway.v1.ReasoningConfig",
+  "ReasoningConfig",
+  "Modelgateway__V1__ReasoningConfig",
+  "modelgateway.v1",
+  sizeof(Modelgateway__V1__ReasoningConfig),
+  3,
+  modelgateway__v1__reasoning_config__field_descriptors,
+  modelgateway__v1__reasoning_config__field_indices_by_name,
+  1,  modelgateway__v1__reasoning_config__number_ranges,
+  (ProtobufCMessageInit) modelgateway__v1__reasoning_config__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor modelgateway__v1__reasoning_part__field_descriptors[3] =
+{
+  {
+    "text",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__ReasoningPart, text),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "signature",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__ReasoningPart, signature),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "redacted_data",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__ReasoningPart, redacted_data),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned modelgateway__v1__reasoning_part__field_indices_by_name[] = {
+  2,   /* field[2] = redacted_data */
+  1,   /* field[1] = signature */
+  0,   /* field[0] = text */
+};
+static const ProtobufCIntRange modelgateway__v1__reasoning_part__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor modelgateway__v1__reasoning_part__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "modelgateway.v1.ReasoningPart",
+  "ReasoningPart",
+  "Modelgateway__V1__ReasoningPart",
+  "modelgateway.v1",
+  sizeof(Modelgateway__V1__ReasoningPart),
+  3,
+  modelgateway__v1__reasoning_part__field_descriptors,
+  modelgateway__v1__reasoning_part__field_indices_by_name,
+  1,  modelgateway__v1__reasoning_part__number_ranges,
+  (ProtobufCMessageInit) modelgateway__v1__reasoning_part__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor modelgateway__v1__image__field_descriptors[3] =
@@ -1745,7 +1976,7 @@ const ProtobufCMessageDescriptor modelgateway__v1__generate_request__metadata_en
   (ProtobufCMessageInit) modelgateway__v1__generate_request__metadata_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor modelgateway__v1__generate_request__field_descriptors[12] =
+static const ProtobufCFieldDescriptor modelgateway__v1__generate_request__field_descriptors[15] =
 {
   {
     "model",
@@ -1891,6 +2122,42 @@ static const ProtobufCFieldDescriptor modelgateway__v1__generate_request__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "reasoning",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__GenerateRequest, reasoning),
+    &modelgateway__v1__reasoning_config__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "seed",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Modelgateway__V1__GenerateRequest, _seed_case),
+    offsetof(Modelgateway__V1__GenerateRequest, seed),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "top_k",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    offsetof(Modelgateway__V1__GenerateRequest, _top_k_case),
+    offsetof(Modelgateway__V1__GenerateRequest, top_k),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned modelgateway__v1__generate_request__field_indices_by_name[] = {
   4,   /* field[4] = max_tokens */
@@ -1898,18 +2165,21 @@ static const unsigned modelgateway__v1__generate_request__field_indices_by_name[
   6,   /* field[6] = metadata */
   0,   /* field[0] = model */
   1,   /* field[1] = prompt */
+  12,   /* field[12] = reasoning */
   11,   /* field[11] = response_format */
+  13,   /* field[13] = seed */
   5,   /* field[5] = stop_sequences */
   2,   /* field[2] = system_prompt */
   3,   /* field[3] = temperature */
   10,   /* field[10] = tool_choice */
   9,   /* field[9] = tools */
+  14,   /* field[14] = top_k */
   7,   /* field[7] = top_p */
 };
 static const ProtobufCIntRange modelgateway__v1__generate_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 15 }
 };
 const ProtobufCMessageDescriptor modelgateway__v1__generate_request__descriptor =
 {
@@ -1919,7 +2189,7 @@ const ProtobufCMessageDescriptor modelgateway__v1__generate_request__descriptor 
   "Modelgateway__V1__GenerateRequest",
   "modelgateway.v1",
   sizeof(Modelgateway__V1__GenerateRequest),
-  12,
+  15,
   modelgateway__v1__generate_request__field_descriptors,
   modelgateway__v1__generate_request__field_indices_by_name,
   1,  modelgateway__v1__generate_request__number_ranges,
@@ -1977,7 +2247,7 @@ const ProtobufCMessageDescriptor modelgateway__v1__generate_response__metadata_e
   (ProtobufCMessageInit) modelgateway__v1__generate_response__metadata_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor modelgateway__v1__generate_response__field_descriptors[12] =
+static const ProtobufCFieldDescriptor modelgateway__v1__generate_response__field_descriptors[18] =
 {
   {
     "id",
@@ -2123,6 +2393,78 @@ static const ProtobufCFieldDescriptor modelgateway__v1__generate_response__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "reasoning",
+    13,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Modelgateway__V1__GenerateResponse, n_reasoning),
+    offsetof(Modelgateway__V1__GenerateResponse, reasoning),
+    &modelgateway__v1__reasoning_part__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tokens_reasoning",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    offsetof(Modelgateway__V1__GenerateResponse, _tokens_reasoning_case),
+    offsetof(Modelgateway__V1__GenerateResponse, tokens_reasoning),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tokens_cache_read",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__GenerateResponse, tokens_cache_read),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tokens_cache_write",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__GenerateResponse, tokens_cache_write),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stop_sequence",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__GenerateResponse, stop_sequence),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "provider_finish_reason",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__GenerateResponse, provider_finish_reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned modelgateway__v1__generate_response__field_indices_by_name[] = {
   3,   /* field[3] = content */
@@ -2133,15 +2475,21 @@ static const unsigned modelgateway__v1__generate_response__field_indices_by_name
   8,   /* field[8] = metadata */
   1,   /* field[1] = model */
   2,   /* field[2] = provider */
+  17,   /* field[17] = provider_finish_reason */
+  12,   /* field[12] = reasoning */
   10,   /* field[10] = requested_model */
+  16,   /* field[16] = stop_sequence */
+  14,   /* field[14] = tokens_cache_read */
+  15,   /* field[15] = tokens_cache_write */
   4,   /* field[4] = tokens_input */
   5,   /* field[5] = tokens_output */
+  13,   /* field[13] = tokens_reasoning */
   11,   /* field[11] = tool_calls */
 };
 static const ProtobufCIntRange modelgateway__v1__generate_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 18 }
 };
 const ProtobufCMessageDescriptor modelgateway__v1__generate_response__descriptor =
 {
@@ -2151,7 +2499,7 @@ const ProtobufCMessageDescriptor modelgateway__v1__generate_response__descriptor
   "Modelgateway__V1__GenerateResponse",
   "modelgateway.v1",
   sizeof(Modelgateway__V1__GenerateResponse),
-  12,
+  18,
   modelgateway__v1__generate_response__field_descriptors,
   modelgateway__v1__generate_response__field_indices_by_name,
   1,  modelgateway__v1__generate_response__number_ranges,
@@ -2209,7 +2557,7 @@ const ProtobufCMessageDescriptor modelgateway__v1__generate_chunk__metadata_entr
   (ProtobufCMessageInit) modelgateway__v1__generate_chunk__metadata_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor modelgateway__v1__generate_chunk__field_descriptors[13] =
+static const ProtobufCFieldDescriptor modelgateway__v1__generate_chunk__field_descriptors[19] =
 {
   {
     "id",
@@ -2367,6 +2715,78 @@ static const ProtobufCFieldDescriptor modelgateway__v1__generate_chunk__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "reasoning",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__GenerateChunk, reasoning),
+    &modelgateway__v1__reasoning_part__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tokens_reasoning",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    offsetof(Modelgateway__V1__GenerateChunk, _tokens_reasoning_case),
+    offsetof(Modelgateway__V1__GenerateChunk, tokens_reasoning),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tokens_cache_read",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__GenerateChunk, tokens_cache_read),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tokens_cache_write",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__GenerateChunk, tokens_cache_write),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stop_sequence",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__GenerateChunk, stop_sequence),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "provider_finish_reason",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__GenerateChunk, provider_finish_reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned modelgateway__v1__generate_chunk__field_indices_by_name[] = {
   3,   /* field[3] = content */
@@ -2378,15 +2798,21 @@ static const unsigned modelgateway__v1__generate_chunk__field_indices_by_name[] 
   11,   /* field[11] = metadata */
   1,   /* field[1] = model */
   2,   /* field[2] = provider */
+  18,   /* field[18] = provider_finish_reason */
+  13,   /* field[13] = reasoning */
   10,   /* field[10] = requested_model */
+  17,   /* field[17] = stop_sequence */
+  15,   /* field[15] = tokens_cache_read */
+  16,   /* field[16] = tokens_cache_write */
   6,   /* field[6] = tokens_input */
   7,   /* field[7] = tokens_output */
+  14,   /* field[14] = tokens_reasoning */
   12,   /* field[12] = tool_calls */
 };
 static const ProtobufCIntRange modelgateway__v1__generate_chunk__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 13 }
+  { 0, 19 }
 };
 const ProtobufCMessageDescriptor modelgateway__v1__generate_chunk__descriptor =
 {
@@ -2396,7 +2822,7 @@ const ProtobufCMessageDescriptor modelgateway__v1__generate_chunk__descriptor =
   "Modelgateway__V1__GenerateChunk",
   "modelgateway.v1",
   sizeof(Modelgateway__V1__GenerateChunk),
-  13,
+  19,
   modelgateway__v1__generate_chunk__field_descriptors,
   modelgateway__v1__generate_chunk__field_indices_by_name,
   1,  modelgateway__v1__generate_chunk__number_ranges,
@@ -2581,7 +3007,7 @@ const ProtobufCMessageDescriptor modelgateway__v1__get_model_request__descriptor
   (ProtobufCMessageInit) modelgateway__v1__get_model_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor modelgateway__v1__pricing__field_descriptors[3] =
+static const ProtobufCFieldDescriptor modelgateway__v1__pricing__field_descriptors[4] =
 {
   {
     "input_per_mtok",
@@ -2619,8 +3045,21 @@ static const ProtobufCFieldDescriptor modelgateway__v1__pricing__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "cache_write_per_mtok",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__Pricing, cache_write_per_mtok),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned modelgateway__v1__pricing__field_indices_by_name[] = {
+  3,   /* field[3] = cache_write_per_mtok */
   2,   /* field[2] = cached_input_per_mtok */
   0,   /* field[0] = input_per_mtok */
   1,   /* field[1] = output_per_mtok */
@@ -2628,7 +3067,7 @@ static const unsigned modelgateway__v1__pricing__field_indices_by_name[] = {
 static const ProtobufCIntRange modelgateway__v1__pricing__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor modelgateway__v1__pricing__descriptor =
 {
@@ -2638,7 +3077,7 @@ const ProtobufCMessageDescriptor modelgateway__v1__pricing__descriptor =
   "Modelgateway__V1__Pricing",
   "modelgateway.v1",
   sizeof(Modelgateway__V1__Pricing),
-  3,
+  4,
   modelgateway__v1__pricing__field_descriptors,
   modelgateway__v1__pricing__field_indices_by_name,
   1,  modelgateway__v1__pricing__number_ranges,
@@ -3215,7 +3654,7 @@ const ProtobufCMessageDescriptor modelgateway__v1__usage_request__descriptor =
   (ProtobufCMessageInit) modelgateway__v1__usage_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor modelgateway__v1__usage_totals__field_descriptors[5] =
+static const ProtobufCFieldDescriptor modelgateway__v1__usage_totals__field_descriptors[8] =
 {
   {
     "name",
@@ -3277,18 +3716,57 @@ static const ProtobufCFieldDescriptor modelgateway__v1__usage_totals__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "tokens_cache_read",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__UsageTotals, tokens_cache_read),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tokens_cache_write",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__UsageTotals, tokens_cache_write),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tokens_reasoning",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__UsageTotals, tokens_reasoning),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned modelgateway__v1__usage_totals__field_indices_by_name[] = {
   3,   /* field[3] = cost_usd */
   0,   /* field[0] = name */
   4,   /* field[4] = requests */
+  5,   /* field[5] = tokens_cache_read */
+  6,   /* field[6] = tokens_cache_write */
   1,   /* field[1] = tokens_input */
   2,   /* field[2] = tokens_output */
+  7,   /* field[7] = tokens_reasoning */
 };
 static const ProtobufCIntRange modelgateway__v1__usage_totals__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor modelgateway__v1__usage_totals__descriptor =
 {
@@ -3298,7 +3776,7 @@ const ProtobufCMessageDescriptor modelgateway__v1__usage_totals__descriptor =
   "Modelgateway__V1__UsageTotals",
   "modelgateway.v1",
   sizeof(Modelgateway__V1__UsageTotals),
-  5,
+  8,
   modelgateway__v1__usage_totals__field_descriptors,
   modelgateway__v1__usage_totals__field_indices_by_name,
   1,  modelgateway__v1__usage_totals__number_ranges,

@@ -23,7 +23,7 @@ struct AnthropicFrontDoor: Sendable {
                         try await gateway.generate(messages.request, context: context))
                 }
                 let chunks = try await gateway.streamGenerate(messages.request, context: context)
-                await AnthropicMessagesStream.relay(chunks, to: writer, context, model: messages.request.model)
+                await AnthropicMessagesStream.relay(chunks, to: writer, context)
                 return nil
             })
     }

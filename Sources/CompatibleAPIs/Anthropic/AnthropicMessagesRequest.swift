@@ -39,8 +39,20 @@ struct AnthropicMessagesRequest {
             model: try json.string("model") ?? "", systemPrompt: system, temperature: try json.number("temperature"),
             maxTokens: maxTokens, stopSequences: try json.strings("stop_sequences") ?? [],
             topP: try json.number("top_p"),
-            messages: messages, tools: tools, toolChoice: try Self.toolChoice(json))
+            messages: messages, tools: tools, toolChoice: try Self.toolChoice(json), reasoning: try Self.thinking(json),
+            topK: try json.integer("top_k"))
         stream = try json.bool("stream") ?? false
+    }
+
+    /// `thinking: {type: enabled, budget_tokens}` (or `disabled`); the thinking comes back as blocks.
+    static func thinking(_ json: JSONRequestReader) throws(GatewayError) -> ReasoningConfig? {
+        guard let thinking = try json.object("thinking") else { return nil }
+        switch try thinking.string("type") {
+        case "enabled"?:
+            return ReasoningConfig(budgetTokens: try thinking.integer("budget_tokens"), include: true)
+        case "disabled"?: return ReasoningConfig(effort: ReasoningConfig.Effort.none)
+        default: throw .invalid("thinking.type", "must be enabled or disabled")
+        }
     }
 
     static func toolChoice(_ json: JSONRequestReader) throws(GatewayError) -> ToolChoice? {
@@ -66,6 +78,15 @@ struct AnthropicMessagesRequest {
                 switch try block.string("type") {
                 case "text"?: message.parts.append(.text(try block.string("text") ?? ""))
                 case "image"?: message.parts.append(.image(try image(block)))
+                case "thinking"?:
+                    message.parts.append(
+                        .reasoning(
+                            ReasoningPart(
+                                text: try block.string("thinking") ?? "", signature: try block.string("signature") ?? ""
+                            )))
+                case "redacted_thinking"?:
+                    message.parts.append(
+                        .reasoning(ReasoningPart(redactedData: Array((try block.string("data") ?? "").utf8))))
                 case "tool_use"?:
                     let input = String(decoding: JSONSerializer.serialize(block.raw("input") ?? [:]), as: UTF8.self)
                     message.toolCalls.append(

@@ -2,8 +2,9 @@ import Gateway
 
 /// The gateway's answers as Anthropic `message` objects.
 enum AnthropicMessagesResponse {
-    static func stopReason(_ reason: FinishReason?) -> JSON {
-        switch reason {
+    static func stopReason(_ reason: FinishReason?, _ stop: StopDetails = StopDetails()) -> JSON {
+        if !stop.sequence.isEmpty { return "stop_sequence" }
+        return switch reason {
         case .length?: "max_tokens"
         case .toolUse?: "tool_use"
         case .contentFilter?: "refusal"
@@ -16,8 +17,22 @@ enum AnthropicMessagesResponse {
         "msg_" + (generation.hasPrefix("gen-") ? String(generation.dropFirst(4)) : generation)
     }
 
-    static func usage(input: Int, output: Int) -> JSON {
-        ["input_tokens": .number(Double(input)), "output_tokens": .number(Double(output))]
+    /// Anthropic's usage: `input_tokens` are those neither read from nor written to the cache.
+    static func usage(input: Int, output: Int, _ breakdown: TokenBreakdown = TokenBreakdown()) -> JSON {
+        [
+            "input_tokens": .number(Double(max(0, input - breakdown.cacheRead - breakdown.cacheWrite))),
+            "output_tokens": .number(Double(output)),
+            "cache_read_input_tokens": .number(Double(breakdown.cacheRead)),
+            "cache_creation_input_tokens": .number(Double(breakdown.cacheWrite)),
+        ]
+    }
+
+    /// A `thinking` block with its signature, or a `redacted_thinking` block.
+    static func thinking(_ part: ReasoningPart) -> JSON {
+        guard part.redactedData.isEmpty else {
+            return ["type": "redacted_thinking", "data": .string(String(decoding: part.redactedData, as: UTF8.self))]
+        }
+        return ["type": "thinking", "thinking": .string(part.text), "signature": .string(part.signature)]
     }
 
     /// A tool call's arguments as the JSON object Anthropic's `input` is.
@@ -26,7 +41,7 @@ enum AnthropicMessagesResponse {
     }
 
     static func message(_ answer: GenerateResponse) -> JSON {
-        var content: [JSON] = []
+        var content: [JSON] = answer.reasoning.map(thinking)
         if !answer.content.isEmpty || answer.toolCalls.isEmpty {
             content.append(["type": "text", "text": .string(answer.content)])
         }
@@ -37,8 +52,9 @@ enum AnthropicMessagesResponse {
         }
         return [
             "id": .string(id(answer.id)), "type": "message", "role": "assistant", "model": .string(answer.model),
-            "content": .array(content), "stop_reason": stopReason(answer.finishReason), "stop_sequence": .null,
-            "usage": usage(input: answer.tokensInput, output: answer.tokensOutput),
+            "content": .array(content), "stop_reason": stopReason(answer.finishReason, answer.stop),
+            "stop_sequence": answer.stop.sequence.isEmpty ? .null : .string(answer.stop.sequence),
+            "usage": usage(input: answer.tokensInput, output: answer.tokensOutput, answer.breakdown),
         ]
     }
 }

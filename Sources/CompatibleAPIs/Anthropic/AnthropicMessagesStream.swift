@@ -10,6 +10,7 @@ struct AnthropicMessagesStream {
     enum Block: Equatable {
         case none
         case text(Int)
+        case thinking(Int)
         case toolUse(index: Int, call: Int)
     }
 
@@ -17,9 +18,7 @@ struct AnthropicMessagesStream {
     private var nextIndex = 0
     private var out: [UInt8] = []
 
-    static func relay(_ chunks: GenerationStream, to writer: any ResponseWriter, _ context: CallContext, model: String)
-        async
-    {
+    static func relay(_ chunks: GenerationStream, to writer: any ResponseWriter, _ context: CallContext) async {
         defer { chunks.close() }
         do {
             try await writer.writeHead(CompatibleEndpoint.eventStreamHead(context))
@@ -75,7 +74,7 @@ struct AnthropicMessagesStream {
     private mutating func stopBlock() {
         switch block {
         case .none: return
-        case .text(let index), .toolUse(let index, _):
+        case .text(let index), .thinking(let index), .toolUse(let index, _):
             event("content_block_stop", ["type": "content_block_stop", "index": .number(Double(index))])
         }
         block = .none
@@ -91,7 +90,31 @@ struct AnthropicMessagesStream {
         return index
     }
 
+    /// Reasoning pieces: a redacted block whole; thinking text as `thinking_delta`, its signature as
+    /// `signature_delta` (which closes the block's content).
+    private mutating func reasoning(_ piece: ReasoningPart) {
+        if !piece.redactedData.isEmpty {
+            _ = open(AnthropicMessagesResponse.thinking(piece))
+            block = .thinking(nextIndex - 1)
+            stopBlock()
+            return
+        }
+        let index: Int
+        if case .thinking(let open) = block {
+            index = open
+        } else {
+            index = self.open(["type": "thinking", "thinking": "", "signature": ""])
+            block = .thinking(index)
+        }
+        let delta: JSON =
+            piece.text.isEmpty
+            ? ["type": "signature_delta", "signature": .string(piece.signature)]
+            : ["type": "thinking_delta", "thinking": .string(piece.text)]
+        event("content_block_delta", ["type": "content_block_delta", "index": .number(Double(index)), "delta": delta])
+    }
+
     mutating func relay(_ chunk: GenerateChunk) {
+        if let reasoning = chunk.reasoning { self.reasoning(reasoning) }
         if !chunk.content.isEmpty {
             let index: Int
             if case .text(let open) = block {

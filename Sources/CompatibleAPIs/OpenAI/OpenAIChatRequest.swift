@@ -33,7 +33,8 @@ struct OpenAIChatRequest {
             maxTokens: try json.integer("max_completion_tokens") ?? legacyMaxTokens, stopSequences: stop,
             metadata: try json.stringMap("metadata") ?? [:], topP: try json.number("top_p"), messages: messages,
             tools: try Self.tools(json), toolChoice: try Self.toolChoice(json),
-            responseFormat: try Self.responseFormat(json))
+            responseFormat: try Self.responseFormat(json), reasoning: try Self.reasoning(json),
+            seed: try json.integer("seed").map(Int64.init))
         stream = try json.bool("stream") ?? false
         includeUsage = try json.object("stream_options")?.bool("include_usage") ?? false
     }
@@ -108,6 +109,18 @@ struct OpenAIChatRequest {
         case let other?:
             throw .invalid("tool_choice", "must be a string or an object, got \(other.typeName)")
         }
+    }
+
+    /// `reasoning_effort`; the reasoning comes back as `reasoning_content`, as vLLM returns it.
+    static func reasoning(_ json: JSONRequestReader) throws(GatewayError) -> ReasoningConfig? {
+        guard let effort = try json.string("reasoning_effort") else { return nil }
+        let parsed: ReasoningConfig.Effort? =
+            switch effort {
+            case "minimal": .low
+            default: ReasoningConfig.Effort(rawValue: effort)
+            }
+        guard let parsed else { throw .invalid("reasoning_effort", "must be none, minimal, low, medium or high") }
+        return ReasoningConfig(effort: parsed, include: true)
     }
 
     static func responseFormat(_ json: JSONRequestReader) throws(GatewayError) -> ResponseFormat? {

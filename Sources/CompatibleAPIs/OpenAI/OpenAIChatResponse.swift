@@ -17,10 +17,12 @@ enum OpenAIChatResponse {
         "chatcmpl-" + (generation.hasPrefix("gen-") ? String(generation.dropFirst(4)) : generation)
     }
 
-    static func usage(input: Int, output: Int) -> JSON {
+    static func usage(input: Int, output: Int, _ breakdown: TokenBreakdown = TokenBreakdown()) -> JSON {
         [
             "prompt_tokens": .number(Double(input)), "completion_tokens": .number(Double(output)),
             "total_tokens": .number(Double(input + output)),
+            "prompt_tokens_details": ["cached_tokens": .number(Double(breakdown.cacheRead))],
+            "completion_tokens_details": ["reasoning_tokens": .number(Double(breakdown.reasoning ?? 0))],
         ]
     }
 
@@ -30,6 +32,8 @@ enum OpenAIChatResponse {
             "content": answer.content.isEmpty && !answer.toolCalls.isEmpty ? .null : .string(answer.content),
             "refusal": .null,
         ]
+        let reasoning = answer.reasoning.map(\.text).joined()
+        if !reasoning.isEmpty { message["reasoning_content"] = .string(reasoning) }
         if !answer.toolCalls.isEmpty {
             message["tool_calls"] = .array(
                 answer.toolCalls.map {
@@ -48,7 +52,7 @@ enum OpenAIChatResponse {
                     "finish_reason": finishReason(answer.finishReason),
                 ]
             ],
-            "usage": usage(input: answer.tokensInput, output: answer.tokensOutput),
+            "usage": usage(input: answer.tokensInput, output: answer.tokensOutput, answer.breakdown),
         ]
     }
 
@@ -71,7 +75,12 @@ enum OpenAIChatResponse {
     static func delta(_ chunk: GenerateChunk, first: Bool) -> JSON {
         var delta: JSONObject = [:]
         if first { delta["role"] = "assistant" }
-        if !chunk.content.isEmpty || (first && chunk.toolCalls.isEmpty) { delta["content"] = .string(chunk.content) }
+        if let reasoning = chunk.reasoning, !reasoning.text.isEmpty {
+            delta["reasoning_content"] = .string(reasoning.text)
+        }
+        if !chunk.content.isEmpty || (first && chunk.toolCalls.isEmpty && chunk.reasoning == nil) {
+            delta["content"] = .string(chunk.content)
+        }
         if !chunk.toolCalls.isEmpty {
             delta["tool_calls"] = .array(
                 chunk.toolCalls.map { piece in

@@ -21,7 +21,8 @@ enum OpenAIChatStream {
             for try await chunk in chunks {
                 let id = OpenAIChatResponse.id(chunk.id)
                 out.removeAll(keepingCapacity: true)
-                if !chunk.content.isEmpty || !chunk.toolCalls.isEmpty || (first && !chunk.done) {
+                let reasoned = !(chunk.reasoning?.text.isEmpty ?? true)
+                if !chunk.content.isEmpty || !chunk.toolCalls.isEmpty || reasoned || (first && !chunk.done) {
                     CompatibleEndpoint.event(
                         OpenAIChatResponse.chunk(
                             id: id, model: chunk.model, created: created,
@@ -39,7 +40,8 @@ enum OpenAIChatStream {
                         CompatibleEndpoint.event(
                             OpenAIChatResponse.chunk(
                                 id: id, model: chunk.model, created: created, delta: nil,
-                                usage: OpenAIChatResponse.usage(input: chunk.tokensInput, output: chunk.tokensOutput)),
+                                usage: OpenAIChatResponse.usage(
+                                    input: chunk.tokensInput, output: chunk.tokensOutput, chunk.breakdown)),
                             into: &out)
                     }
                     out.append(contentsOf: "data: [DONE]\n\n".utf8)

@@ -206,11 +206,14 @@ public enum ConfigLoader {
             }
             var pricing: Pricing?
             if let node = fields["pricing"] {
-                let price = try node.mapping(allowed: ["input_per_mtok", "output_per_mtok", "cached_input_per_mtok"])
+                let price = try node.mapping(allowed: [
+                    "input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "cache_write_per_mtok",
+                ])
                 pricing = Pricing(
                     inputPerMtok: try price["input_per_mtok"]?.double(in: 0...1_000_000) ?? 0,
                     outputPerMtok: try price["output_per_mtok"]?.double(in: 0...1_000_000) ?? 0,
-                    cachedInputPerMtok: try price["cached_input_per_mtok"]?.double(in: 0...1_000_000))
+                    cachedInputPerMtok: try price["cached_input_per_mtok"]?.double(in: 0...1_000_000),
+                    cacheWritePerMtok: try price["cache_write_per_mtok"]?.double(in: 0...1_000_000))
             }
             result.append(
                 ModelConfig(

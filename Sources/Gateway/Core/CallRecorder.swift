@@ -28,13 +28,6 @@ enum CallOutcome: Equatable, Sendable {
     }
 }
 
-/// Token counts of an answer, as far as known.
-struct TokenCounts: Sendable, Equatable {
-    var input = 0
-    var output = 0
-    var cachedInput = 0
-}
-
 /// Where calls leave their records: usage ledger, metrics, request log and tracer — one set per gateway.
 struct CallRecords: Sendable {
     let usage: UsageLedger
@@ -112,16 +105,24 @@ final class CallRecorder: Sendable {
     /// Ends a call whose answer began on `attempt`: usage, cost, metrics, log line and span. Returns the cost.
     @discardableResult
     func end(_ outcome: CallOutcome, _ attempt: Attempt, _ tokens: TokenCounts) -> Double {
-        let cost = attempt.model.pricing.cost(
-            input: tokens.input, output: tokens.output, cachedInput: tokens.cachedInput)
+        let cost = attempt.model.pricing.cost(tokens)
         guard claimEnd() else { return cost }
         let provider = attempt.route.provider.name
         records.usage.record(
-            model: attempt.model.name, provider: provider, key: context.keyID, input: tokens.input,
-            output: tokens.output, cost: cost)
+            model: attempt.model.name, provider: provider, key: context.keyID, tokens: tokens, cost: cost)
         let labels = [attempt.model.name, provider]
         records.metrics.registry.add("gateway_tokens_total", labels + ["prompt"], Double(tokens.input))
         records.metrics.registry.add("gateway_tokens_total", labels + ["completion"], Double(tokens.output))
+        // The breakdown of those: cache reads and writes (of the prompt), reasoning (of the completion).
+        if tokens.cachedInput > 0 {
+            records.metrics.registry.add("gateway_tokens_total", labels + ["cache_read"], Double(tokens.cachedInput))
+        }
+        if tokens.cacheWrite > 0 {
+            records.metrics.registry.add("gateway_tokens_total", labels + ["cache_write"], Double(tokens.cacheWrite))
+        }
+        if let reasoning = tokens.reasoning, reasoning > 0 {
+            records.metrics.registry.add("gateway_tokens_total", labels + ["reasoning"], Double(reasoning))
+        }
         records.metrics.registry.add("gateway_cost_usd_total", labels, cost)
         records.logger.request(
             method: label, context: context, model: attempt.model.name, provider: provider,

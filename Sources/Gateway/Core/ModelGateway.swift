@@ -208,16 +208,22 @@ public final class ModelGateway: Sendable {
                 try await attempt.route.provider.complete(ProviderCall(attempt, settings, request))
             }
             recorder.answerBegan(attempt)
-            let cost = recorder.end(
-                .answered, attempt,
-                TokenCounts(input: answer.tokensInput, output: answer.tokensOutput, cachedInput: answer.cachedInput))
-            return GenerateResponse(
+            let tokens = TokenCounts(
+                input: answer.tokensInput, output: answer.tokensOutput, cachedInput: answer.cachedInput,
+                cacheWrite: answer.cacheWrite, reasoning: answer.reasoningTokens)
+            let cost = recorder.end(.answered, attempt, tokens)
+            var response = GenerateResponse(
                 id: RequestID.generation(), model: attempt.model.name, provider: attempt.route.provider.name,
                 content: answer.content, tokensInput: answer.tokensInput, tokensOutput: answer.tokensOutput,
                 latencyMs: context.timing.elapsedMilliseconds, finishReason: answer.finishReason,
                 metadata: request.metadata, costUSD: cost,
                 requestedModel: attempt.model.name == requested.name ? nil : requested.name,
                 toolCalls: answer.toolCalls)
+            response.breakdown = tokens.breakdown
+            response.stop = answer.stop
+            // Reasoning is counted either way, returned only when asked for (contract §10).
+            if request.reasoning?.include == true { response.reasoning = answer.reasoning }
+            return response
         }
     }
 

@@ -32,6 +32,11 @@ enum RequestValidation {
             throw .invalid("top_p", "must be between 0.0 and 1.0")
         }
         guard request.stopSequences.count <= 16 else { throw .invalid("stop_sequences", "at most 16 are allowed") }
+        if let topK = request.topK, !(1...1000).contains(topK) { throw .invalid("top_k", "must be between 1 and 1000") }
+        if let budget = request.reasoning?.budgetTokens, !(1024..<request.effectiveMaxTokens).contains(budget) {
+            throw .invalid(
+                "reasoning.budget_tokens", "must be at least 1024 and below max_tokens (\(request.effectiveMaxTokens))")
+        }
         for (index, message) in request.messages.enumerated() where !chatRoles.contains(message.role) {
             throw .invalid("messages[\(index)].role", "must be system, user, assistant or tool")
         }

@@ -31,6 +31,9 @@ final class StreamRelay: @unchecked Sendable {
     /// Text pieces relayed: the output count when the stream is cut before the provider reports usage.
     private var deltas = 0
     private var finishReason: FinishReason = .stop
+    private var stop = StopDetails()
+    /// Reasoning goes to the client only when asked for; then it is the start of the answer.
+    private var includeReasoning: Bool { request.reasoning?.include == true }
 
     init(
         events: ProviderEventStream, attempt: Attempt, requested: ModelEntry, request: GenerateRequest,
@@ -55,6 +58,7 @@ final class StreamRelay: @unchecked Sendable {
             held.append(event)
             switch event {
             case .delta, .toolCall: return  // a tool call is content: the stream never fails over after it
+            case .reasoning where includeReasoning: return  // reasoning sent is the start of the answer
             default: continue
             }
         }
@@ -95,6 +99,16 @@ final class StreamRelay: @unchecked Sendable {
                     var call = chunk("")
                     call.toolCalls = [piece]
                     return call
+                case .reasoning(let piece):
+                    guard includeReasoning else { continue }
+                    var reasoning = chunk("")
+                    reasoning.reasoning = piece
+                    return reasoning
+                case .breakdown(let reasoning, let cacheWrite):
+                    tokens.reasoning = reasoning ?? tokens.reasoning
+                    tokens.cacheWrite = cacheWrite ?? tokens.cacheWrite
+                case .stopDetails(let details):
+                    stop = details
                 case .usage(let input, let output, let cached):
                     tokens.input = input ?? tokens.input
                     if let output {
@@ -117,6 +131,8 @@ final class StreamRelay: @unchecked Sendable {
         last.finishReason = finishReason
         last.tokensInput = tokens.input
         last.tokensOutput = tokens.output
+        last.breakdown = tokens.breakdown
+        last.stop = stop
         last.latencyMs = recorder.context.timing.elapsedMilliseconds
         last.costUSD = cost
         last.metadata = request.metadata

@@ -8,11 +8,17 @@ public final class UsageLedger: Sendable {
         public var tokensOutput = 0
         public var costUSD = 0.0
         public var requests = 0
+        public var tokensCacheRead = 0
+        public var tokensCacheWrite = 0
+        public var tokensReasoning = 0
 
         /// Saturates rather than traps: the counts come from providers, which may report anything.
-        mutating func add(input: Int, output: Int, cost: Double) {
-            tokensInput = Self.saturating(tokensInput, input)
-            tokensOutput = Self.saturating(tokensOutput, output)
+        mutating func add(_ tokens: TokenCounts, cost: Double) {
+            tokensInput = Self.saturating(tokensInput, tokens.input)
+            tokensOutput = Self.saturating(tokensOutput, tokens.output)
+            tokensCacheRead = Self.saturating(tokensCacheRead, tokens.cachedInput)
+            tokensCacheWrite = Self.saturating(tokensCacheWrite, tokens.cacheWrite)
+            tokensReasoning = Self.saturating(tokensReasoning, tokens.reasoning ?? 0)
             costUSD += cost.isFinite ? cost : 0
             requests = Self.saturating(requests, 1)
         }
@@ -49,14 +55,14 @@ public final class UsageLedger: Sendable {
     static let maxKeyRows = 1000
 
     /// Counts one finished request; `key` is the client's label (a named key's name, or its key's id).
-    public func record(model: String, provider: String, key: String?, input: Int, output: Int, cost: Double) {
+    public func record(model: String, provider: String, key: String?, tokens: TokenCounts, cost: Double) {
         var keyID = key ?? "anonymous"
         state.withLock { state in
             if state.byKey[keyID] == nil, state.byKey.count >= Self.maxKeyRows { keyID = "other" }
-            state.totals.add(input: input, output: output, cost: cost)
-            state.byModel[model, default: Totals()].add(input: input, output: output, cost: cost)
-            state.byProvider[provider, default: Totals()].add(input: input, output: output, cost: cost)
-            state.byKey[keyID, default: Totals()].add(input: input, output: output, cost: cost)
+            state.totals.add(tokens, cost: cost)
+            state.byModel[model, default: Totals()].add(tokens, cost: cost)
+            state.byProvider[provider, default: Totals()].add(tokens, cost: cost)
+            state.byKey[keyID, default: Totals()].add(tokens, cost: cost)
         }
     }
 

@@ -27,6 +27,11 @@ public struct ChatMessage: Sendable, Equatable {
         return text
     }
 
+    /// The reasoning an assistant turn sends back, in order.
+    public var reasoning: [ReasoningPart] {
+        parts.compactMap { if case .reasoning(let part) = $0 { part } else { nil } }
+    }
+
     /// The message's images, in order.
     public var images: [Image] {
         parts.compactMap { if case .image(let image) = $0 { image } else { nil } }
@@ -62,13 +67,20 @@ public struct GenerateRequest: Sendable, Equatable {
     public var toolChoice: ToolChoice?
     /// Nil: free text.
     public var responseFormat: ResponseFormat?
+    /// Nil: the provider's default.
+    public var reasoning: ReasoningConfig?
+    public var seed: Int64?
+    public var topK: Int?
 
     public init(
         model: String, prompt: String = "", systemPrompt: String = "", temperature: Double? = nil,
         maxTokens: Int? = nil, stopSequences: [String] = [], metadata: [String: String] = [:], topP: Double? = nil,
         messages: [ChatMessage] = [], tools: [Tool] = [], toolChoice: ToolChoice? = nil,
-        responseFormat: ResponseFormat? = nil
+        responseFormat: ResponseFormat? = nil, reasoning: ReasoningConfig? = nil, seed: Int64? = nil, topK: Int? = nil
     ) {
+        self.reasoning = reasoning
+        self.seed = seed
+        self.topK = topK
         self.tools = tools
         self.toolChoice = toolChoice
         self.responseFormat = responseFormat
@@ -126,6 +138,12 @@ public struct GenerateResponse: Sendable, Equatable {
     public var requestedModel: String?
     /// The calls the model made (finish reason `tool_use`).
     public var toolCalls: [ToolCall]
+    /// The reasoning, when the request asked for it to be included.
+    public var reasoning: [ReasoningPart] = []
+    /// How much of the answer (counted in `tokensOutput`) and of the prompt (in `tokensInput`) was what.
+    public var breakdown = TokenBreakdown()
+    /// The stop sequence that ended the answer, and the provider's own finish value.
+    public var stop = StopDetails()
 
     public init(
         id: String, model: String, provider: String, content: String, tokensInput: Int, tokensOutput: Int,
@@ -163,6 +181,11 @@ public struct GenerateChunk: Sendable, Equatable {
     public var metadata: [String: String]
     /// Pieces of tool calls, in order.
     public var toolCalls: [ToolCallDelta]
+    /// A piece of reasoning (its block's signature arrives on the last one).
+    public var reasoning: ReasoningPart?
+    /// Last chunk: the breakdown of the counts, the stop sequence and the provider's finish value.
+    public var breakdown = TokenBreakdown()
+    public var stop = StopDetails()
 
     public init(
         id: String, model: String, provider: String, content: String, done: Bool = false,
@@ -183,5 +206,30 @@ public struct GenerateChunk: Sendable, Equatable {
         self.costUSD = costUSD
         self.requestedModel = requestedModel
         self.metadata = metadata
+    }
+}
+
+/// What the token counts hold beyond plain text: reasoning (in the output), cache reads and writes (in the
+/// input). `reasoning` is nil when the provider did not say.
+public struct TokenBreakdown: Sendable, Equatable {
+    public var reasoning: Int?
+    public var cacheRead = 0
+    public var cacheWrite = 0
+
+    public init(reasoning: Int? = nil, cacheRead: Int = 0, cacheWrite: Int = 0) {
+        self.reasoning = reasoning
+        self.cacheRead = cacheRead
+        self.cacheWrite = cacheWrite
+    }
+}
+
+/// Why an answer stopped, as the provider said it: the stop sequence that matched, and its raw finish value.
+public struct StopDetails: Sendable, Equatable {
+    public var sequence = ""
+    public var providerReason = ""
+
+    public init(sequence: String = "", providerReason: String = "") {
+        self.sequence = sequence
+        self.providerReason = providerReason
     }
 }

@@ -45,18 +45,29 @@ public struct Pricing: Sendable, Equatable {
     public var outputPerMtok: Double
     /// Price of input tokens the provider served from its prompt cache; the input price when not set.
     public var cachedInputPerMtok: Double?
+    /// Price of input tokens written to the provider's prompt cache; the input price when not set.
+    public var cacheWritePerMtok: Double?
 
-    public init(inputPerMtok: Double = 0, outputPerMtok: Double = 0, cachedInputPerMtok: Double? = nil) {
+    public init(
+        inputPerMtok: Double = 0, outputPerMtok: Double = 0, cachedInputPerMtok: Double? = nil,
+        cacheWritePerMtok: Double? = nil
+    ) {
         self.inputPerMtok = inputPerMtok
         self.outputPerMtok = outputPerMtok
         self.cachedInputPerMtok = cachedInputPerMtok
+        self.cacheWritePerMtok = cacheWritePerMtok
     }
 
-    /// The cost of one call.
-    public func cost(input: Int, output: Int, cachedInput: Int = 0) -> Double {
-        let uncached = Double(max(0, input - cachedInput)) * inputPerMtok
+    /// The cost of one call: cache reads and writes priced apart when the pricing says so.
+    public func cost(input: Int, output: Int, cachedInput: Int = 0, cacheWrite: Int = 0) -> Double {
+        let plain = Double(max(0, input - cachedInput - cacheWrite)) * inputPerMtok
         let cached = Double(cachedInput) * (cachedInputPerMtok ?? inputPerMtok)
-        return (uncached + cached + Double(output) * outputPerMtok) / 1_000_000
+        let written = Double(cacheWrite) * (cacheWritePerMtok ?? inputPerMtok)
+        return (plain + cached + written + Double(output) * outputPerMtok) / 1_000_000
+    }
+
+    public func cost(_ tokens: TokenCounts) -> Double {
+        cost(input: tokens.input, output: tokens.output, cachedInput: tokens.cachedInput, cacheWrite: tokens.cacheWrite)
     }
 }
 

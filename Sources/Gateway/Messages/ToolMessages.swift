@@ -97,8 +97,9 @@ public struct Image: Sendable, Equatable {
     }
 }
 
-/// A piece of a message: text or an image.
+/// A piece of a message: text, an image, or an assistant turn's reasoning sent back.
 public enum ContentPart: Sendable, Equatable {
     case text(String)
     case image(Image)
+    case reasoning(ReasoningPart)
 }

@@ -55,6 +55,44 @@ enum AnthropicMessagesFormat {
         }
     }
 
+    /// The thinking budget a request asks of Anthropic, if it asks for thinking: its `budget_tokens`, else
+    /// one for its effort (low 1,024, medium 4,096, high 16,384), kept below `max_tokens`. Thinking cannot
+    /// be combined with a forced tool (nor with JSON output, which is one): 422.
+    static func thinkingBudget(_ request: GenerateRequest) throws(GatewayError) -> Int? {
+        guard let reasoning = request.reasoning, reasoning.isOn else { return nil }
+        if let mode = request.toolChoice?.mode, mode == .tool || mode == .required {
+            throw .invalid("tool_choice", "Anthropic does not force a tool while thinking")
+        }
+        if jsonTool(request) != nil {
+            throw .invalid("response_format", "Anthropic's JSON output forces a tool, which thinking does not allow")
+        }
+        if let budget = reasoning.budgetTokens { return budget }
+        let wanted =
+            switch reasoning.effort {
+            case .low?: 1024
+            case .high?: 16384
+            default: 4096
+            }
+        let budget = min(wanted, request.effectiveMaxTokens - 1)
+        guard budget >= 1024 else {
+            throw .invalid("max_tokens", "thinking on Anthropic needs max_tokens above 1024")
+        }
+        return budget
+    }
+
+    /// The reasoning of a whole answer: `thinking` blocks with their signatures, `redacted_thinking` data.
+    static func reasoning(_ content: JSON?) -> [ReasoningPart] {
+        (content?.arrayValue ?? []).compactMap { block in
+            switch block["type"]?.stringValue {
+            case "thinking"?:
+                ReasoningPart(
+                    text: block["thinking"]?.stringValue ?? "", signature: block["signature"]?.stringValue ?? "")
+            case "redacted_thinking"?: ReasoningPart(redactedData: Array((block["data"]?.stringValue ?? "").utf8))
+            default: nil
+            }
+        }
+    }
+
     static func tool(_ tool: Tool) -> JSON {
         ["name": .string(tool.name), "description": .string(tool.description), "input_schema": tool.parameters]
     }
@@ -63,7 +101,8 @@ enum AnthropicMessagesFormat {
         if turn.role == "tool" {
             return [["type": "tool_result", "tool_use_id": .string(turn.toolCallID), "content": .string(turn.text)]]
         }
-        var blocks: [JSON] = []
+        // Thinking goes back first and unchanged: with tools, the API checks its signature.
+        var blocks: [JSON] = turn.reasoning.map(thinking)
         if turn.parts.isEmpty {
             if !turn.content.isEmpty { blocks.append(["type": "text", "text": .string(turn.content)]) }
         } else {
@@ -71,6 +110,7 @@ enum AnthropicMessagesFormat {
                 switch part {
                 case .text(let text): blocks.append(["type": "text", "text": .string(text)])
                 case .image(let image): blocks.append(self.image(image))
+                case .reasoning: break
                 }
             }
         }
@@ -79,6 +119,14 @@ enum AnthropicMessagesFormat {
             blocks.append(["type": "tool_use", "id": .string(call.id), "name": .string(call.name), "input": input])
         }
         return blocks.isEmpty ? [["type": "text", "text": ""]] : blocks
+    }
+
+    /// A `thinking` block with its signature, or a `redacted_thinking` block with its opaque data.
+    static func thinking(_ part: ReasoningPart) -> JSON {
+        guard part.redactedData.isEmpty else {
+            return ["type": "redacted_thinking", "data": .string(String(decoding: part.redactedData, as: UTF8.self))]
+        }
+        return ["type": "thinking", "thinking": .string(part.text), "signature": .string(part.signature)]
     }
 
     static func image(_ image: Image) -> JSON {

@@ -27,11 +27,19 @@ struct AnthropicProvider: Provider {
         var json: JSONObject = [
             "model": .string(call.upstreamModel),
             "max_tokens": .number(Double(request.effectiveMaxTokens)),
-            // Anthropic's temperature range is 0–1; the gateway's is 0–2.
-            "temperature": .number(min(request.effectiveTemperature, 1.0)),
         ]
         try AnthropicMessagesFormat.add(request, to: &json)
-        if let topP = request.topP { json["top_p"] = .number(topP) }
+        // With thinking on, Anthropic takes no temperature but 1, no top_k and no top_p below 0.95: those
+        // are left out (no seed either: the API has none).
+        if let budget = try AnthropicMessagesFormat.thinkingBudget(request) {
+            json["thinking"] = ["type": "enabled", "budget_tokens": .number(Double(budget))]
+            if let topP = request.topP, topP >= 0.95 { json["top_p"] = .number(topP) }
+        } else {
+            // Anthropic's temperature range is 0–1; the gateway's is 0–2.
+            json["temperature"] = .number(min(request.effectiveTemperature, 1.0))
+            if let topP = request.topP { json["top_p"] = .number(topP) }
+            if let topK = request.topK { json["top_k"] = .number(Double(topK)) }
+        }
         if !request.stopSequences.isEmpty { json["stop_sequences"] = .array(request.stopSequences.map(JSON.string)) }
         if stream { json["stream"] = true }
         return .object(json)
@@ -58,14 +66,18 @@ struct AnthropicProvider: Provider {
         let (text, calls) = AnthropicMessagesFormat.answer(answer["content"], jsonTool: jsonTool)
         let usage = answer["usage"]
         let cached = usage?["cache_read_input_tokens"]?.countValue ?? 0
+        let written = usage?["cache_creation_input_tokens"]?.countValue ?? 0
         return ProviderCompletion(
             content: text,
-            tokensInput: (usage?["input_tokens"]?.countValue ?? 0) + cached,
+            tokensInput: (usage?["input_tokens"]?.countValue ?? 0) + cached + written,
             tokensOutput: usage?["output_tokens"]?.countValue ?? 0,
             cachedInput: cached,
             finishReason: AnthropicStreamTranslator.finishReason(
                 answer["stop_reason"]?.stringValue, jsonOutput: jsonTool != nil),
-            toolCalls: calls)
+            toolCalls: calls, reasoning: AnthropicMessagesFormat.reasoning(answer["content"]), cacheWrite: written,
+            stop: StopDetails(
+                sequence: answer["stop_sequence"]?.stringValue ?? "",
+                providerReason: answer["stop_reason"]?.stringValue ?? ""))
     }
 
     func stream(_ call: ProviderCall) async throws -> ProviderEventStream {
@@ -141,11 +153,17 @@ struct AnthropicStreamTranslator: StreamTranslator {
             case "message_start":
                 let usage = payload["message"]?["usage"]
                 cachedInput = usage?["cache_read_input_tokens"]?.countValue ?? 0
+                let written = usage?["cache_creation_input_tokens"]?.countValue ?? 0
                 events.append(
                     .usage(
-                        input: (usage?["input_tokens"]?.countValue ?? 0) + cachedInput, output: nil,
+                        input: (usage?["input_tokens"]?.countValue ?? 0) + cachedInput + written, output: nil,
                         cachedInput: cachedInput))
+                events.append(.breakdown(reasoning: nil, cacheWrite: written))
             case "content_block_start":
+                if let block = payload["content_block"], block["type"]?.stringValue == "redacted_thinking" {
+                    events.append(
+                        .reasoning(ReasoningPart(redactedData: Array((block["data"]?.stringValue ?? "").utf8))))
+                }
                 if let block = payload["content_block"], block["type"]?.stringValue == "tool_use" {
                     let index = payload["index"]?.countValue ?? 0
                     callIndex[index] = calls
@@ -161,6 +179,12 @@ struct AnthropicStreamTranslator: StreamTranslator {
             case "content_block_delta":
                 let delta = payload["delta"]
                 if let text = delta?["text"]?.stringValue, !text.isEmpty { events.append(.delta(text)) }
+                if let thinking = delta?["thinking"]?.stringValue, !thinking.isEmpty {
+                    events.append(.reasoning(ReasoningPart(text: thinking)))
+                }
+                if let signature = delta?["signature"]?.stringValue, !signature.isEmpty {
+                    events.append(.reasoning(ReasoningPart(signature: signature)))
+                }
                 if let piece = delta?["partial_json"]?.stringValue, !piece.isEmpty,
                     let index = payload["index"]?.countValue, let call = callIndex[index]
                 {
@@ -178,6 +202,11 @@ struct AnthropicStreamTranslator: StreamTranslator {
                     events.append(.usage(input: nil, output: output, cachedInput: nil))
                 }
                 if let reason = payload["delta"]?["stop_reason"]?.stringValue {
+                    events.append(
+                        .stopDetails(
+                            StopDetails(
+                                sequence: payload["delta"]?["stop_sequence"]?.stringValue ?? "", providerReason: reason)
+                        ))
                     events.append(.finish(Self.finishReason(reason, jsonOutput: jsonOutput)))
                 }
             case "message_stop":

@@ -23,9 +23,19 @@ final class OllamaProvider: Provider {
         ]
         if let topP = request.topP { options["top_p"] = .number(topP) }
         if !request.stopSequences.isEmpty { options["stop"] = .array(request.stopSequences.map(JSON.string)) }
+        if let seed = request.seed { options["seed"] = .number(Double(seed)) }
+        if let topK = request.topK { options["top_k"] = .number(Double(topK)) }
         var json: JSONObject = [
             "model": .string(call.upstreamModel), "stream": .bool(stream), "options": .object(options),
         ]
+        // `think`: off for effort none, a level where one is given (gpt-oss takes levels), else on.
+        if let reasoning = request.reasoning {
+            switch reasoning.effort {
+            case .none?: json["think"] = false
+            case let effort?: json["think"] = .string(effort.rawValue)
+            case nil: json["think"] = true
+            }
+        }
         if let format = request.responseFormat {
             switch format.type {
             case .text: break
@@ -63,6 +73,7 @@ final class OllamaProvider: Provider {
         let calls = OllamaChatFormat.toolCalls(answer["message"]?["tool_calls"], numberedFrom: 0).map {
             ToolCall(id: $0.id, name: $0.name, arguments: $0.arguments)
         }
+        let thinking = answer["thinking"]?.stringValue ?? answer["message"]?["thinking"]?.stringValue ?? ""
         return ProviderCompletion(
             content: answer["response"]?.stringValue ?? answer["message"]?["content"]?.stringValue ?? "",
             tokensInput: answer["prompt_eval_count"]?.countValue ?? 0,
@@ -70,7 +81,8 @@ final class OllamaProvider: Provider {
             cachedInput: 0,
             finishReason: calls.isEmpty
                 ? OllamaStreamTranslator.finishReason(answer["done_reason"]?.stringValue) : .toolUse,
-            toolCalls: calls)
+            toolCalls: calls, reasoning: thinking.isEmpty ? [] : [ReasoningPart(text: thinking)],
+            stop: StopDetails(providerReason: answer["done_reason"]?.stringValue ?? ""))
     }
 
     func stream(_ call: ProviderCall) async throws -> ProviderEventStream {
@@ -175,6 +187,10 @@ struct OllamaStreamTranslator: StreamTranslator {
             throw GatewayError(.providerError, "provider \(provider) failed mid-stream: \(message)")
         }
         var events: [ProviderEvent] = []
+        if let thinking = line["thinking"]?.stringValue ?? line["message"]?["thinking"]?.stringValue, !thinking.isEmpty
+        {
+            events.append(.reasoning(ReasoningPart(text: thinking)))
+        }
         let text = line["response"]?.stringValue ?? line["message"]?["content"]?.stringValue ?? ""
         if !text.isEmpty { events.append(.delta(text)) }
         for call in OllamaChatFormat.toolCalls(line["message"]?["tool_calls"], numberedFrom: calls) {
@@ -187,6 +203,7 @@ struct OllamaStreamTranslator: StreamTranslator {
                 .usage(
                     input: line["prompt_eval_count"]?.countValue, output: line["eval_count"]?.countValue,
                     cachedInput: nil))
+            events.append(.stopDetails(StopDetails(providerReason: line["done_reason"]?.stringValue ?? "")))
             events.append(.finish(calls > 0 ? .toolUse : Self.finishReason(line["done_reason"]?.stringValue)))
         }
         return events

@@ -7,7 +7,7 @@ enum OpenAIChatFormat {
         if turn.parts.isEmpty || turn.images.isEmpty {
             json["content"] = turn.text.isEmpty && !turn.toolCalls.isEmpty ? .null : .string(turn.text)
         } else {
-            json["content"] = .array(turn.parts.map(part))
+            json["content"] = .array(turn.parts.compactMap(part))
         }
         if !turn.toolCalls.isEmpty {
             json["tool_calls"] = .array(
@@ -21,10 +21,12 @@ enum OpenAIChatFormat {
         return .object(json)
     }
 
-    static func part(_ part: ContentPart) -> JSON {
+    /// A content part as OpenAI takes it; reasoning sent back is not (the API does not take it as input).
+    static func part(_ part: ContentPart) -> JSON? {
         switch part {
         case .text(let text): ["type": "text", "text": .string(text)]
         case .image(let image): ["type": "image_url", "image_url": ["url": .string(url(image))]]
+        case .reasoning: nil
         }
     }
 

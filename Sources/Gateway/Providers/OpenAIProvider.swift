@@ -21,6 +21,9 @@ struct OpenAIProvider: Provider {
             "stream": .bool(stream),
         ]
         if let topP = request.topP { json["top_p"] = .number(topP) }
+        if let effort = request.reasoning?.effort { json["reasoning_effort"] = .string(effort.rawValue) }
+        if let seed = request.seed { json["seed"] = .number(Double(seed)) }
+        if let topK = request.topK { json["top_k"] = .number(Double(topK)) }  // vLLM's sampling extra
         if !request.stopSequences.isEmpty { json["stop"] = .array(request.stopSequences.map(JSON.string)) }
         if stream { json["stream_options"] = ["include_usage": true] }
         switch call.api {
@@ -65,7 +68,10 @@ struct OpenAIProvider: Provider {
             tokensOutput: usage?["completion_tokens"]?.countValue ?? 0,
             cachedInput: usage?["prompt_tokens_details"]?["cached_tokens"]?.countValue ?? 0,
             finishReason: OpenAIStreamTranslator.finishReason(choice["finish_reason"]?.stringValue),
-            toolCalls: OpenAIChatFormat.toolCalls(choice["message"]?["tool_calls"]))
+            toolCalls: OpenAIChatFormat.toolCalls(choice["message"]?["tool_calls"]),
+            reasoning: OpenAIStreamTranslator.reasoningText(choice["message"]).map { [ReasoningPart(text: $0)] } ?? [],
+            reasoningTokens: usage?["completion_tokens_details"]?["reasoning_tokens"]?.countValue,
+            stop: OpenAIStreamTranslator.stopDetails(choice))
     }
 
     func stream(_ call: ProviderCall) async throws -> ProviderEventStream {
@@ -114,6 +120,21 @@ struct OpenAIStreamTranslator: StreamTranslator {
 
     private static let doneMarker = Array("[DONE]".utf8)
 
+    /// The reasoning of a message or delta: `reasoning_content` (vLLM's reasoning parsers, DeepSeek) or
+    /// `reasoning` (gpt-oss).
+    static func reasoningText(_ json: JSON?) -> String? {
+        guard let text = json?["reasoning_content"]?.stringValue ?? json?["reasoning"]?.stringValue, !text.isEmpty
+        else { return nil }
+        return text
+    }
+
+    /// The raw finish value, and vLLM's `stop_reason` when it names the stop string that matched.
+    static func stopDetails(_ choice: JSON) -> StopDetails {
+        StopDetails(
+            sequence: choice["stop_reason"]?.stringValue ?? "",
+            providerReason: choice["finish_reason"]?.stringValue ?? "")
+    }
+
     static func finishReason(_ reason: String?) -> FinishReason {
         switch reason {
         case "length": .length
@@ -140,6 +161,9 @@ struct OpenAIStreamTranslator: StreamTranslator {
                 throw GatewayError(.providerError, "provider \(provider) failed mid-stream: \(message)")
             }
             if let choice = chunk["choices"]?.arrayValue?.first {
+                if let reasoning = Self.reasoningText(choice["delta"]) {
+                    events.append(.reasoning(ReasoningPart(text: reasoning)))
+                }
                 let text = choice["delta"]?["content"]?.stringValue ?? choice["text"]?.stringValue ?? ""
                 if !text.isEmpty { events.append(.delta(text)) }
                 for piece in OpenAIChatFormat.toolCallDeltas(choice["delta"]?["tool_calls"]) {
@@ -147,6 +171,7 @@ struct OpenAIStreamTranslator: StreamTranslator {
                 }
                 if let reason = choice["finish_reason"]?.stringValue {
                     finished = true
+                    events.append(.stopDetails(Self.stopDetails(choice)))
                     events.append(.finish(Self.finishReason(reason)))
                 }
             }
@@ -155,6 +180,9 @@ struct OpenAIStreamTranslator: StreamTranslator {
                     .usage(
                         input: usage["prompt_tokens"]?.countValue, output: usage["completion_tokens"]?.countValue,
                         cachedInput: usage["prompt_tokens_details"]?["cached_tokens"]?.countValue))
+                if let reasoning = usage["completion_tokens_details"]?["reasoning_tokens"]?.countValue {
+                    events.append(.breakdown(reasoning: reasoning, cacheWrite: nil))
+                }
             }
         }
         return events

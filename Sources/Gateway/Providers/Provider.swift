@@ -4,6 +4,13 @@ public enum ProviderEvent: Sendable, Equatable {
     case delta(String)
     /// A piece of a tool call (the first of a call carries its id and name).
     case toolCall(ToolCallDelta)
+    /// A piece of reasoning (or a block's signature, or a redacted block).
+    case reasoning(ReasoningPart)
+    /// Counts beyond input and output, as the provider reports them: reasoning (part of the output) and
+    /// input written to a cache (part of the input).
+    case breakdown(reasoning: Int?, cacheWrite: Int?)
+    /// The provider's own finish value and the stop sequence that matched, if it said.
+    case stopDetails(StopDetails)
     /// Token counts as the provider reports them; nil parts are not known (yet).
     case usage(input: Int?, output: Int?, cachedInput: Int?)
     case finish(FinishReason)
@@ -42,6 +49,11 @@ public struct ProviderCompletion: Sendable, Equatable {
     public var cachedInput: Int
     public var finishReason: FinishReason
     public var toolCalls: [ToolCall] = []
+    public var reasoning: [ReasoningPart] = []
+    /// Reasoning tokens (of the output) and cache writes (of the input); cache reads are `cachedInput`.
+    public var reasoningTokens: Int?
+    public var cacheWrite = 0
+    public var stop = StopDetails()
 }
 
 /// Embedding vectors, one per input.

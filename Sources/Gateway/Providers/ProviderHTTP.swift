@@ -97,7 +97,7 @@ final class TranslatedStream<T: StreamTranslator>: @unchecked Sendable {
         }
         defer { index += 1 }
         switch pending[index] {
-        case .delta, .toolCall: body.contentStarted()
+        case .delta, .toolCall, .reasoning: body.contentStarted()  // reasoning shows the model at work
         default: break
         }
         return pending[index]

@@ -18,7 +18,9 @@ import Testing
     @Test func usageTotalsSaturateInsteadOfTrapping() {
         let ledger = UsageLedger()
         for _ in 0..<3 {
-            ledger.record(model: "m", provider: "p", key: nil, input: .max / 2, output: .max, cost: .infinity)
+            ledger.record(
+                model: "m", provider: "p", key: nil, tokens: TokenCounts(input: .max / 2, output: .max), cost: .infinity
+            )
         }
         let report = ledger.report()
         #expect(report.totals.tokensInput == .max)

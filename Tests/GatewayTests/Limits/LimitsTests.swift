@@ -35,7 +35,9 @@ import Testing
     @Test func usageKeepsABoundedNumberOfKeyRows() {
         let ledger = UsageLedger()
         for index in 0..<(UsageLedger.maxKeyRows + 50) {
-            ledger.record(model: "m", provider: "p", key: UsageLedger.keyID("k\(index)"), input: 1, output: 1, cost: 0)
+            ledger.record(
+                model: "m", provider: "p", key: UsageLedger.keyID("k\(index)"),
+                tokens: TokenCounts(input: 1, output: 1), cost: 0)
         }
         let rows = ledger.report().byKey
         #expect(rows.count == UsageLedger.maxKeyRows + 1)

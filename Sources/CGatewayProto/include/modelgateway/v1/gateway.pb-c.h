@@ -17,6 +17,8 @@ PROTOBUF_C__BEGIN_DECLS
 
 typedef struct Modelgateway__V1__ChatMessage Modelgateway__V1__ChatMessage;
 typedef struct Modelgateway__V1__ContentPart Modelgateway__V1__ContentPart;
+typedef struct Modelgateway__V1__ReasoningConfig Modelgateway__V1__ReasoningConfig;
+typedef struct Modelgateway__V1__ReasoningPart Modelgateway__V1__ReasoningPart;
 typedef struct Modelgateway__V1__Image Modelgateway__V1__Image;
 typedef struct Modelgateway__V1__Tool Modelgateway__V1__Tool;
 typedef struct Modelgateway__V1__ToolChoice Modelgateway__V1__ToolChoice;
@@ -88,12 +90,13 @@ struct  Modelgateway__V1__ChatMessage
 typedef enum {
   MODELGATEWAY__V1__CONTENT_PART__PART__NOT_SET = 0,
   MODELGATEWAY__V1__CONTENT_PART__PART_TEXT = 1,
-  MODELGATEWAY__V1__CONTENT_PART__PART_IMAGE = 2
+  MODELGATEWAY__V1__CONTENT_PART__PART_IMAGE = 2,
+  MODELGATEWAY__V1__CONTENT_PART__PART_REASONING = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MODELGATEWAY__V1__CONTENT_PART__PART__CASE)
 } Modelgateway__V1__ContentPart__PartCase;
 
 /*
- * A piece of a message: text or an image.
+ * A piece of a message: text, an image, or (an assistant turn sent back) its reasoning.
  */
 struct  Modelgateway__V1__ContentPart
 {
@@ -102,11 +105,57 @@ struct  Modelgateway__V1__ContentPart
   union {
     char *text;
     Modelgateway__V1__Image *image;
+    Modelgateway__V1__ReasoningPart *reasoning;
   };
 };
 #define MODELGATEWAY__V1__CONTENT_PART__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__content_part__descriptor) \
     , MODELGATEWAY__V1__CONTENT_PART__PART__NOT_SET, {0} }
+
+
+typedef enum {
+  MODELGATEWAY__V1__REASONING_CONFIG___BUDGET_TOKENS__NOT_SET = 0,
+  MODELGATEWAY__V1__REASONING_CONFIG___BUDGET_TOKENS_BUDGET_TOKENS = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MODELGATEWAY__V1__REASONING_CONFIG___BUDGET_TOKENS__CASE)
+} Modelgateway__V1__ReasoningConfig__BudgetTokensCase;
+
+/*
+ * Whether and how much the model reasons before it answers.
+ */
+struct  Modelgateway__V1__ReasoningConfig
+{
+  ProtobufCMessage base;
+  /*
+   * "", none, low, medium or high
+   */
+  char *effort;
+  /*
+   * return the reasoning (it is counted either way)
+   */
+  protobuf_c_boolean include;
+  Modelgateway__V1__ReasoningConfig__BudgetTokensCase _budget_tokens_case;
+  union {
+    int32_t budget_tokens;
+  };
+};
+#define MODELGATEWAY__V1__REASONING_CONFIG__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__reasoning_config__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, MODELGATEWAY__V1__REASONING_CONFIG___BUDGET_TOKENS__NOT_SET, {0} }
+
+
+/*
+ * Reasoning text, or a piece of it; `signature` and `redacted_data` are opaque and go back unchanged.
+ */
+struct  Modelgateway__V1__ReasoningPart
+{
+  ProtobufCMessage base;
+  char *text;
+  char *signature;
+  ProtobufCBinaryData redacted_data;
+};
+#define MODELGATEWAY__V1__REASONING_PART__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__reasoning_part__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL} }
 
 
 /*
@@ -253,6 +302,18 @@ typedef enum {
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MODELGATEWAY__V1__GENERATE_REQUEST___TOP_P__CASE)
 } Modelgateway__V1__GenerateRequest__TopPCase;
 
+typedef enum {
+  MODELGATEWAY__V1__GENERATE_REQUEST___SEED__NOT_SET = 0,
+  MODELGATEWAY__V1__GENERATE_REQUEST___SEED_SEED = 14
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MODELGATEWAY__V1__GENERATE_REQUEST___SEED__CASE)
+} Modelgateway__V1__GenerateRequest__SeedCase;
+
+typedef enum {
+  MODELGATEWAY__V1__GENERATE_REQUEST___TOP_K__NOT_SET = 0,
+  MODELGATEWAY__V1__GENERATE_REQUEST___TOP_K_TOP_K = 15
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MODELGATEWAY__V1__GENERATE_REQUEST___TOP_K__CASE)
+} Modelgateway__V1__GenerateRequest__TopKCase;
+
 struct  Modelgateway__V1__GenerateRequest
 {
   ProtobufCMessage base;
@@ -284,6 +345,7 @@ struct  Modelgateway__V1__GenerateRequest
    * default: text
    */
   Modelgateway__V1__ResponseFormat *response_format;
+  Modelgateway__V1__ReasoningConfig *reasoning;
   Modelgateway__V1__GenerateRequest__TemperatureCase _temperature_case;
   union {
     float temperature;
@@ -296,10 +358,18 @@ struct  Modelgateway__V1__GenerateRequest
   union {
     float top_p;
   };
+  Modelgateway__V1__GenerateRequest__SeedCase _seed_case;
+  union {
+    int64_t seed;
+  };
+  Modelgateway__V1__GenerateRequest__TopKCase _top_k_case;
+  union {
+    int32_t top_k;
+  };
 };
 #define MODELGATEWAY__V1__GENERATE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__generate_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, NULL, NULL, MODELGATEWAY__V1__GENERATE_REQUEST___TEMPERATURE__NOT_SET, {0}, MODELGATEWAY__V1__GENERATE_REQUEST___MAX_TOKENS__NOT_SET, {0}, MODELGATEWAY__V1__GENERATE_REQUEST___TOP_P__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, NULL, NULL, NULL, MODELGATEWAY__V1__GENERATE_REQUEST___TEMPERATURE__NOT_SET, {0}, MODELGATEWAY__V1__GENERATE_REQUEST___MAX_TOKENS__NOT_SET, {0}, MODELGATEWAY__V1__GENERATE_REQUEST___TOP_P__NOT_SET, {0}, MODELGATEWAY__V1__GENERATE_REQUEST___SEED__NOT_SET, {0}, MODELGATEWAY__V1__GENERATE_REQUEST___TOP_K__NOT_SET, {0} }
 
 
 struct  Modelgateway__V1__GenerateResponse__MetadataEntry
@@ -312,6 +382,12 @@ struct  Modelgateway__V1__GenerateResponse__MetadataEntry
  { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__generate_response__metadata_entry__descriptor) \
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
+
+typedef enum {
+  MODELGATEWAY__V1__GENERATE_RESPONSE___TOKENS_REASONING__NOT_SET = 0,
+  MODELGATEWAY__V1__GENERATE_RESPONSE___TOKENS_REASONING_TOKENS_REASONING = 14
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MODELGATEWAY__V1__GENERATE_RESPONSE___TOKENS_REASONING__CASE)
+} Modelgateway__V1__GenerateResponse__TokensReasoningCase;
 
 struct  Modelgateway__V1__GenerateResponse
 {
@@ -348,10 +424,35 @@ struct  Modelgateway__V1__GenerateResponse
    */
   size_t n_tool_calls;
   Modelgateway__V1__ToolCall **tool_calls;
+  /*
+   * with reasoning.include
+   */
+  size_t n_reasoning;
+  Modelgateway__V1__ReasoningPart **reasoning;
+  /*
+   * of tokens_input
+   */
+  int32_t tokens_cache_read;
+  /*
+   * of tokens_input
+   */
+  int32_t tokens_cache_write;
+  /*
+   * the stop sequence that ended the answer, if one did
+   */
+  char *stop_sequence;
+  /*
+   * the provider's own finish value
+   */
+  char *provider_finish_reason;
+  Modelgateway__V1__GenerateResponse__TokensReasoningCase _tokens_reasoning_case;
+  union {
+    int32_t tokens_reasoning;
+  };
 };
 #define MODELGATEWAY__V1__GENERATE_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__generate_response__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, 0,NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, MODELGATEWAY__V1__GENERATE_RESPONSE___TOKENS_REASONING__NOT_SET, {0} }
 
 
 struct  Modelgateway__V1__GenerateChunk__MetadataEntry
@@ -364,6 +465,12 @@ struct  Modelgateway__V1__GenerateChunk__MetadataEntry
  { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__generate_chunk__metadata_entry__descriptor) \
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
+
+typedef enum {
+  MODELGATEWAY__V1__GENERATE_CHUNK___TOKENS_REASONING__NOT_SET = 0,
+  MODELGATEWAY__V1__GENERATE_CHUNK___TOKENS_REASONING_TOKENS_REASONING = 15
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MODELGATEWAY__V1__GENERATE_CHUNK___TOKENS_REASONING__CASE)
+} Modelgateway__V1__GenerateChunk__TokensReasoningCase;
 
 struct  Modelgateway__V1__GenerateChunk
 {
@@ -413,10 +520,34 @@ struct  Modelgateway__V1__GenerateChunk
    */
   size_t n_tool_calls;
   Modelgateway__V1__ToolCallDelta **tool_calls;
+  /*
+   * a reasoning delta (a block's signature on its last one)
+   */
+  Modelgateway__V1__ReasoningPart *reasoning;
+  /*
+   * last chunk
+   */
+  int32_t tokens_cache_read;
+  /*
+   * last chunk
+   */
+  int32_t tokens_cache_write;
+  /*
+   * last chunk
+   */
+  char *stop_sequence;
+  /*
+   * last chunk
+   */
+  char *provider_finish_reason;
+  Modelgateway__V1__GenerateChunk__TokensReasoningCase _tokens_reasoning_case;
+  union {
+    int32_t tokens_reasoning;
+  };
 };
 #define MODELGATEWAY__V1__GENERATE_CHUNK__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__generate_chunk__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, MODELGATEWAY__V1__GENERATE_CHUNK___TOKENS_REASONING__NOT_SET, {0} }
 
 
 struct  Modelgateway__V1__ListModelsRequest
@@ -487,10 +618,14 @@ struct  Modelgateway__V1__Pricing
    * USD per million cached input tokens (0 = input price)
    */
   double cached_input_per_mtok;
+  /*
+   * USD per million input tokens written to a cache (0 = input price)
+   */
+  double cache_write_per_mtok;
 };
 #define MODELGATEWAY__V1__PRICING__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__pricing__descriptor) \
-    , 0, 0, 0 }
+    , 0, 0, 0, 0 }
 
 
 struct  Modelgateway__V1__ModelInfo
@@ -645,10 +780,13 @@ struct  Modelgateway__V1__UsageTotals
   int64_t tokens_output;
   double cost_usd;
   int64_t requests;
+  int64_t tokens_cache_read;
+  int64_t tokens_cache_write;
+  int64_t tokens_reasoning;
 };
 #define MODELGATEWAY__V1__USAGE_TOTALS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__usage_totals__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0 }
 
 
 struct  Modelgateway__V1__UsageResponse
@@ -708,6 +846,44 @@ Modelgateway__V1__ContentPart *
                       const uint8_t       *data);
 void   modelgateway__v1__content_part__free_unpacked
                      (Modelgateway__V1__ContentPart *message,
+                      ProtobufCAllocator *allocator);
+/* Modelgateway__V1__ReasoningConfig methods */
+void   modelgateway__v1__reasoning_config__init
+                     (Modelgateway__V1__ReasoningConfig         *message);
+size_t modelgateway__v1__reasoning_config__get_packed_size
+                     (const Modelgateway__V1__ReasoningConfig   *message);
+size_t modelgateway__v1__reasoning_config__pack
+                     (const Modelgateway__V1__ReasoningConfig   *message,
+                      uint8_t             *out);
+size_t modelgateway__v1__reasoning_config__pack_to_buffer
+                     (const Modelgateway__V1__ReasoningConfig   *message,
+                      ProtobufCBuffer     *buffer);
+Modelgateway__V1__ReasoningConfig *
+       modelgateway__v1__reasoning_config__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   modelgateway__v1__reasoning_config__free_unpacked
+                     (Modelgateway__V1__ReasoningConfig *message,
+                      ProtobufCAllocator *allocator);
+/* Modelgateway__V1__ReasoningPart methods */
+void   modelgateway__v1__reasoning_part__init
+                     (Modelgateway__V1__ReasoningPart         *message);
+size_t modelgateway__v1__reasoning_part__get_packed_size
+                     (const Modelgateway__V1__ReasoningPart   *message);
+size_t modelgateway__v1__reasoning_part__pack
+                     (const Modelgateway__V1__ReasoningPart   *message,
+                      uint8_t             *out);
+size_t modelgateway__v1__reasoning_part__pack_to_buffer
+                     (const Modelgateway__V1__ReasoningPart   *message,
+                      ProtobufCBuffer     *buffer);
+Modelgateway__V1__ReasoningPart *
+       modelgateway__v1__reasoning_part__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   modelgateway__v1__reasoning_part__free_unpacked
+                     (Modelgateway__V1__ReasoningPart *message,
                       ProtobufCAllocator *allocator);
 /* Modelgateway__V1__Image methods */
 void   modelgateway__v1__image__init
@@ -1166,6 +1342,12 @@ typedef void (*Modelgateway__V1__ChatMessage_Closure)
 typedef void (*Modelgateway__V1__ContentPart_Closure)
                  (const Modelgateway__V1__ContentPart *message,
                   void *closure_data);
+typedef void (*Modelgateway__V1__ReasoningConfig_Closure)
+                 (const Modelgateway__V1__ReasoningConfig *message,
+                  void *closure_data);
+typedef void (*Modelgateway__V1__ReasoningPart_Closure)
+                 (const Modelgateway__V1__ReasoningPart *message,
+                  void *closure_data);
 typedef void (*Modelgateway__V1__Image_Closure)
                  (const Modelgateway__V1__Image *message,
                   void *closure_data);
@@ -1330,6 +1512,8 @@ void modelgateway__v1__model_gateway__get_usage(ProtobufCService *service,
 
 extern const ProtobufCMessageDescriptor modelgateway__v1__chat_message__descriptor;
 extern const ProtobufCMessageDescriptor modelgateway__v1__content_part__descriptor;
+extern const ProtobufCMessageDescriptor modelgateway__v1__reasoning_config__descriptor;
+extern const ProtobufCMessageDescriptor modelgateway__v1__reasoning_part__descriptor;
 extern const ProtobufCMessageDescriptor modelgateway__v1__image__descriptor;
 extern const ProtobufCMessageDescriptor modelgateway__v1__tool__descriptor;
 extern const ProtobufCMessageDescriptor modelgateway__v1__tool_choice__descriptor;
