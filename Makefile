@@ -17,7 +17,9 @@ APT_PACKAGES := libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler protobuf-co
 PROTOS       := rpctest/v1/test_service.proto:CRPCTestProto \
                 modelgateway/v1/gateway.proto:CGatewayProto \
                 grpc/health/v1/health.proto:CGatewayProto \
-                grpc/reflection/v1/reflection.proto:CGatewayProto
+                grpc/reflection/v1/reflection.proto:CGatewayProto \
+                google/rpc/status.proto:CGatewayProto google/rpc/error_details.proto:CGatewayProto \
+                google/protobuf/any.proto:CGatewayProto google/protobuf/duration.proto:CGatewayProto
 # protos served by the gateway's reflection service (v1alpha's messages are v1's on the wire: no C code)
 REFLECTED    := modelgateway/v1/gateway.proto grpc/health/v1/health.proto grpc/reflection/v1/reflection.proto \
                 grpc/reflection/v1alpha/reflection.proto

@@ -6,6 +6,7 @@ extension GatewayError: GRPCStatusConvertible {
     public var grpcStatus: GRPCStatus {
         var trailers = HTTPFields()
         if let seconds = retryAfterSeconds { trailers.append("retry-after", String(seconds)) }
+        trailers.append("grpc-status-details-bin", GRPCErrorDetails.trailer(self, code: kind.grpcCode))
         return GRPCStatus(kind.grpcCode, message, trailers: trailers)
     }
 }

@@ -222,3 +222,53 @@ def test_the_sdks_see_reasoning_in_their_own_shapes(gw):
         final = stream.get_final_message()
     assert final.content[0].type == "thinking" and final.content[0].thinking == "Thinking about why?."
     assert final.content[0].signature.startswith("sig-")
+
+
+# ---- typed gRPC error details -------------------------------------------------------------------------
+
+
+def details_of(failure):
+    from google.rpc import error_details_pb2
+    from grpc_status import rpc_status
+    status = rpc_status.from_call(failure.value)
+    assert status is not None, "no grpc-status-details-bin trailer"
+    found = {}
+    for detail in status.details:
+        for kind in (error_details_pb2.ErrorInfo, error_details_pb2.RetryInfo, error_details_pb2.BadRequest):
+            if detail.Is(kind.DESCRIPTOR):
+                message = kind()
+                detail.Unpack(message)
+                found[kind.__name__] = message
+    return status, found
+
+
+def test_grpc_errors_carry_google_rpc_status_details(gw, gateway_api):
+    pb, rpc = gateway_api
+    with grpc.insecure_channel(gw.address) as channel:
+        stub = rpc.ModelGatewayStub(channel)
+        with pytest.raises(grpc.RpcError) as failure:
+            stub.Generate(pb.GenerateRequest(model="g", prompt="x", temperature=5), timeout=10)
+        status, found = details_of(failure)
+        assert status.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+        assert found["ErrorInfo"].reason == "INVALID_ARGUMENT" and found["ErrorInfo"].domain == "modelgateway.v1"
+        violation = found["BadRequest"].field_violations[0]
+        assert violation.field == "temperature" and "between" in violation.description
+
+        with pytest.raises(grpc.RpcError) as failure:
+            stub.Generate(pb.GenerateRequest(model="g", prompt="x fault:http429"), timeout=10)
+        status, found = details_of(failure)
+        assert failure.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert found["ErrorInfo"].reason == "RATE_LIMITED"
+        assert dict(found["ErrorInfo"].metadata) == {"model": "openai/gpt-oss-20b", "provider": "vllm"}
+        assert found["RetryInfo"].retry_delay.seconds == 7
+        assert dict(failure.value.trailing_metadata())["retry-after"] == "7"
+
+        with pytest.raises(grpc.RpcError) as failure:
+            stub.Generate(pb.GenerateRequest(model="g", prompt="x fault:http500"), timeout=10)
+        _, found = details_of(failure)
+        assert found["ErrorInfo"].reason == "PROVIDER_ERROR" and found["ErrorInfo"].metadata["provider"] == "vllm"
+
+        with pytest.raises(grpc.RpcError) as failure:
+            stub.Generate(pb.GenerateRequest(model="nope", prompt="x"), timeout=10)
+        _, found = details_of(failure)
+        assert found["ErrorInfo"].reason == "NOT_FOUND" and "RetryInfo" not in found

@@ -104,7 +104,9 @@ struct FailoverExecutor: Sendable {
                 judged = true
                 span?.end(attributes)
                 return result
-            } catch let error as GatewayError where error.allowsFailover {
+            } catch var error as GatewayError where error.allowsFailover {
+                error.model = error.model ?? attempt.model.name
+                error.provider = error.provider ?? provider.name
                 if error.kind != .rateLimited {
                     breaker.recordFailure(provider.name)
                     judged = true

@@ -33,6 +33,9 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
     public var retryAfterSeconds: Int?
     /// A provider refused the gateway's own credentials (401/403): a provider error, reported as such.
     public var isProviderAuthenticationFailure = false
+    /// The model and provider the error came from, where known (for typed error details, not equality).
+    public var model: String?
+    public var provider: String?
 
     public init(_ kind: Kind, _ message: String, retryAfterSeconds: Int? = nil) {
         self.kind = kind
@@ -41,6 +44,20 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
     }
 
     public var description: String { "\(kind.rawValue): \(message)" }
+
+    public static func == (lhs: GatewayError, rhs: GatewayError) -> Bool {
+        lhs.kind == rhs.kind && lhs.message == rhs.message && lhs.retryAfterSeconds == rhs.retryAfterSeconds
+            && lhs.isProviderAuthenticationFailure == rhs.isProviderAuthenticationFailure
+    }
+
+    /// The invalid field an `invalid(_:_:)` error names (its message's prefix before ": ").
+    public var field: String? {
+        guard kind == .invalidRequest || kind == .malformedRequest, let colon = message.range(of: ": ") else {
+            return nil
+        }
+        let field = message[..<colon.lowerBound]
+        return field.isEmpty || field.contains(" ") ? nil : String(field)
+    }
 
     /// Errors worth trying on another model or provider; client errors are not.
     public var allowsFailover: Bool {

@@ -168,6 +168,10 @@ public final class ModelGateway: Sendable {
         do {
             try checkScope(context.client, asked: model, requested)
             return try await body(recorder, requested)
+        } catch var error as GatewayError {
+            error.model = error.model ?? requested?.name
+            recorder.failed(error)
+            throw error
         } catch {
             recorder.failed(error)
             throw error
