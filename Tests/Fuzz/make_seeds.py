@@ -191,7 +191,17 @@ def streams():
                     b'{"done":true,"done_reason":"stop"}\n')
     return [b"\x00" + openai, b"\x01" + anthropic, b"\x02" + ollama, b"\x04" + openai, b"\x05" + anthropic,
             b"\x06" + ollama, b"\x00" + openai_tools, b"\x01" + anthropic_tools, b"\x03" + anthropic_tools,
-            b"\x02" + ollama_tools, b'\x00data: {"error":{"message":"overloaded"}}\n\n', b"\x02" + b"a" * 5000,
+            b"\x02" + ollama_tools,
+            b'\x00data: {"choices":[{"index":0,"delta":{"reasoning_content":"a","reasoning":"b"}}]}\n\n'
+            b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop","stop_reason":"x"}]}\n\n'
+            b'data: {"choices":[],"usage":{"completion_tokens_details":{"reasoning_tokens":3}}}\n\ndata: [DONE]\n\n',
+            b'\x01event: message_start\ndata: {"type":"message_start","message":{"usage":{"input_tokens":1,'
+            b'"cache_creation_input_tokens":9}}}\n\nevent: content_block_start\ndata: {"type":"content_block_start",'
+            b'"index":0,"content_block":{"type":"redacted_thinking","data":"x"}}\n\nevent: content_block_delta\n'
+            b'data: {"type":"content_block_delta","index":1,"delta":{"type":"thinking_delta","thinking":"t"}}\n\n'
+            b'event: content_block_delta\ndata: {"type":"content_block_delta","index":1,"delta":'
+            b'{"type":"signature_delta","signature":"s"}}\n\n',
+            b'\x02{"message":{"content":"","thinking":"t"},"done":false}\n{"thinking":"u","done":true}\n', b'\x00data: {"error":{"message":"overloaded"}}\n\n', b"\x02" + b"a" * 5000,
             b'\x01event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"busy"}}\n\n']
 
 

@@ -11,7 +11,7 @@ import openai
 import pytest
 
 from conftest import GatewayUnderTest
-from test_gateway_rest import curl
+from test_gateway_rest import check, curl
 
 pytestmark = pytest.mark.contract
 
@@ -69,6 +69,7 @@ def test_reasoning_is_returned_apart_from_the_content(gw, model):
     status, answer = generate(gw, {"model": model, "messages": [{"role": "user", "content": "why?"}],
                                    "reasoning": {"effort": "low", "include": True}})
     assert status == 200, answer
+    check("GenerateResponse", answer)
     assert answer["content"] == "Echo: why?", "reasoning leaked into the content"
     assert "".join(part["text"] for part in answer["reasoning"]) == "Thinking about why?."
     if KINDS[model] == "anthropic":
@@ -90,6 +91,8 @@ def test_reasoning_not_included_is_counted_but_not_returned(gw, model):
 def test_streamed_reasoning_comes_first_and_apart(gw, model):
     chunks = stream(gw, {"model": model, "messages": [{"role": "user", "content": "why?"}],
                          "reasoning": {"effort": "high", "include": True}})
+    for chunk in chunks:
+        check("GenerateChunk", chunk)
     reasoning = [c["reasoning"] for c in chunks if "reasoning" in c]
     assert "".join(r["text"] for r in reasoning) == "Thinking about why?."
     first_content = next(i for i, c in enumerate(chunks) if c["content"])

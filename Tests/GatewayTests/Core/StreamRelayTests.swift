@@ -24,12 +24,14 @@ import Testing
     }
 
     /// A relay over `events` for model `m`, with its call's record started.
-    func relay(_ events: ProviderEventStream) -> (StreamRelay, CallRecorder) {
+    func relay(_ events: ProviderEventStream, request: GenerateRequest = GenerateRequest(model: "m", prompt: "p"))
+        -> (StreamRelay, CallRecorder)
+    {
         let entry = gateway.registry.resolve("m")!
         let attempt = gateway.failover.planner.plan(for: entry, needing: .stream)[0]
         let recorder = gateway.records.start(.streamGenerate, model: "m", context: CallContext(requestID: "t"))
         let relay = StreamRelay(
-            events: events, attempt: attempt, requested: entry, request: GenerateRequest(model: "m", prompt: "p"),
+            events: events, attempt: attempt, requested: entry, request: request,
             recorder: recorder, permit: nil)
         return (relay, recorder)
     }
