@@ -2,15 +2,19 @@ import Gateway
 
 /// Tools, tool choice, response format, message parts and tool calls in REST's JSON (contract §7): the
 /// proto's JSON form, except that schemas are JSON objects and image data is base64.
-enum ToolJSON {
-    static func tools(_ json: JSONRequestReader) throws(GatewayError) -> [Tool] {
+package enum ToolJSON {
+    /// `tools`, each with `name`, `description` and its schema in `schemaField` (Anthropic calls it
+    /// `input_schema`).
+    package static func tools(_ json: JSONRequestReader, schemaField: String = "parameters") throws(GatewayError)
+        -> [Tool]
+    {
         var tools: [Tool] = []
         for (path, item) in try json.objects("tools") ?? [] {
             tools.append(
                 try JSONRequestReader.nested(path) { () throws(GatewayError) in
                     Tool(
                         name: try item.string("name") ?? "", description: try item.string("description") ?? "",
-                        parameters: item.raw("parameters") ?? ["type": "object"])
+                        parameters: item.raw(schemaField) ?? ["type": "object"])
                 })
         }
         return tools

@@ -25,34 +25,24 @@ def test_readme_curl_examples(gateway):
         assert not result.stdout.startswith('{"error"'), (command, result.stdout)
 
 
-def test_readme_grpc_example(gateway, stubs, tmp_path):
-    code = blocks("python")[0].replace("localhost:8000", f"127.0.0.1:{gateway.port}")
-    script = tmp_path / "example.py"
+def run_python_block(index, gateway, tmp_path, env=None):
+    """Runs the README's `index`th Python block against the test gateway; returns its standard output."""
+    code = blocks("python")[index].replace("localhost:8000", f"127.0.0.1:{gateway.port}")
+    script = tmp_path / f"example{index}.py"
     script.write_text(code)
-    stub_dir = pathlib.Path(stubs.module("modelgateway.v1.gateway_pb2").__file__).parents[2]
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30,
-                            env={"PYTHONPATH": str(stub_dir)})
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "Hello over gRPC\none two three\n"
+    return result.stdout
 
 
-def test_readme_grpc_tool_example(gateway, stubs, tmp_path):
-    code = blocks("python")[1].replace("localhost:8000", f"127.0.0.1:{gateway.port}")
-    script = tmp_path / "tools.py"
-    script.write_text(code)
+@pytest.mark.parametrize("index,expected", [
+    (0, "Hello over gRPC\none two three\n"), (1, "tool_use [('get_weather', '{}')]\n")])
+def test_readme_grpc_examples(gateway, stubs, tmp_path, index, expected):
     stub_dir = pathlib.Path(stubs.module("modelgateway.v1.gateway_pb2").__file__).parents[2]
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30,
-                            env={"PYTHONPATH": str(stub_dir)})
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == "tool_use [('get_weather', '{}')]\n"
+    assert run_python_block(index, gateway, tmp_path, env={"PYTHONPATH": str(stub_dir)}) == expected
 
 
 @pytest.mark.parametrize("index,expected", [
     (2, "Hello OpenAI SDK\none two\n"), (3, "Hello Anthropic SDK\none two\n")])
 def test_readme_sdk_examples(gateway, index, expected, tmp_path):
-    code = blocks("python")[index].replace("localhost:8000", f"127.0.0.1:{gateway.port}")
-    script = tmp_path / "sdk.py"
-    script.write_text(code)
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == expected
+    assert run_python_block(index, gateway, tmp_path) == expected

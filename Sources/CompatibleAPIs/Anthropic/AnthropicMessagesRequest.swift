@@ -26,15 +26,7 @@ struct AnthropicMessagesRequest {
         for (path, item) in try json.objects("messages") ?? [] {
             messages += try JSONRequestReader.nested(path) { () throws(GatewayError) in try Self.turn(item) }
         }
-        var tools: [Tool] = []
-        for (path, item) in try json.objects("tools") ?? [] {
-            tools.append(
-                try JSONRequestReader.nested(path) { () throws(GatewayError) in
-                    Tool(
-                        name: try item.string("name") ?? "", description: try item.string("description") ?? "",
-                        parameters: item.raw("input_schema") ?? ["type": "object"])
-                })
-        }
+        let tools = try ToolJSON.tools(json, schemaField: "input_schema")
         request = GenerateRequest(
             model: try json.string("model") ?? "", systemPrompt: system, temperature: try json.number("temperature"),
             maxTokens: maxTokens, stopSequences: try json.strings("stop_sequences") ?? [],

@@ -76,8 +76,9 @@ private func feedSplit<T: StreamTranslator>(_ text: String, at offsets: [Int], _
         let whole = try feedSplit(RecordedStreams.anthropic, at: []) { AnthropicStreamTranslator(provider: "a") }
         #expect(
             whole == [
-                .usage(input: 25, output: nil, cachedInput: 0), .delta("Héllo ☕"), .delta(" wörld 😀"),
-                .usage(input: nil, output: 15, cachedInput: nil), .finish(.stop),
+                .usage(input: 25, output: nil, cachedInput: 0), .breakdown(reasoning: nil, cacheWrite: 0),
+                .delta("Héllo ☕"), .delta(" wörld 😀"), .usage(input: nil, output: 15, cachedInput: nil),
+                .stopDetails(StopDetails(providerReason: "end_turn")), .finish(.stop),
             ])
         for offset in 0...RecordedStreams.anthropic.utf8.count {
             #expect(
@@ -93,7 +94,10 @@ private func feedSplit<T: StreamTranslator>(_ text: String, at offsets: [Int], _
     @Test func openAIStreamIsTheSameSplitAtEveryOffset() throws {
         let whole = try feedSplit(RecordedStreams.openAI, at: []) { OpenAIStreamTranslator(provider: "o") }
         #expect(
-            whole == [.delta("日本"), .delta("語 ok"), .finish(.length), .usage(input: 9, output: 2, cachedInput: nil)])
+            whole == [
+                .delta("日本"), .delta("語 ok"), .stopDetails(StopDetails(providerReason: "length")), .finish(.length),
+                .usage(input: 9, output: 2, cachedInput: nil),
+            ])
         for offset in 0...RecordedStreams.openAI.utf8.count {
             #expect(
                 try feedSplit(RecordedStreams.openAI, at: [offset]) { OpenAIStreamTranslator(provider: "o") } == whole)
@@ -103,7 +107,10 @@ private func feedSplit<T: StreamTranslator>(_ text: String, at offsets: [Int], _
     @Test func ollamaStreamIsTheSameSplitAtEveryOffset() throws {
         let whole = try feedSplit(RecordedStreams.ollama, at: []) { OllamaStreamTranslator(provider: "l") }
         #expect(
-            whole == [.delta("Zürich"), .delta(" ☃"), .usage(input: 26, output: 2, cachedInput: nil), .finish(.stop)])
+            whole == [
+                .delta("Zürich"), .delta(" ☃"), .usage(input: 26, output: 2, cachedInput: nil),
+                .stopDetails(StopDetails(providerReason: "stop")), .finish(.stop),
+            ])
         for offset in 0...RecordedStreams.ollama.utf8.count {
             #expect(
                 try feedSplit(RecordedStreams.ollama, at: [offset]) { OllamaStreamTranslator(provider: "l") } == whole)
