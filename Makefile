@@ -12,7 +12,7 @@ BUILD_FLAGS  ?= -Xswiftc -warnings-as-errors
 # (idle RSS 26 MiB instead of 32 with the shared libraries), and the binary runs without the toolchain.
 RELEASE_FLAGS := -c release --static-swift-stdlib
 APT_PACKAGES := libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libcurl4-openssl-dev \
-                libhttp-parser-dev zlib1g-dev nghttp2-client curl python3-venv pkg-config redis-server
+                libhttp-parser-dev zlib1g-dev nghttp2-client curl python3-venv pkg-config redis-server docker-compose
 # proto file -> C target that holds its generated protobuf-c code
 PROTOS       := rpctest/v1/test_service.proto:CRPCTestProto \
                 modelgateway/v1/gateway.proto:CGatewayProto \
@@ -25,7 +25,7 @@ REFLECTED    := modelgateway/v1/gateway.proto grpc/health/v1/health.proto grpc/r
                 grpc/reflection/v1alpha/reflection.proto
 DESCRIPTORS  := ModelGatewayGRPC/ProtoDescriptors.swift
 
-.PHONY: help install build release run test test-unit test-e2e lint format contract-test bench clean proto proto-check venv \
+.PHONY: help install build release run run-docker run-full test test-unit test-e2e lint format contract-test bench clean proto proto-check venv \
         fuzz fuzz-build test-asan test-asan-unit test-tsan soak
 
 help:
@@ -63,13 +63,20 @@ release: install
 run: release
 	.build/release/model-gateway --config $(CONFIG) --port $(PORT)
 
+## Containers (deploy/): the gateway alone, or with Redis (shared state) and Jaeger (traces) wired in.
+run-docker:
+	docker compose -f deploy/compose.yaml up --build gateway
+run-full:
+	REDIS_URL=redis://redis:6379 OTEL_EXPORTER_OTLP_ENDPOINT=http://jaeger:4318 \
+	  docker compose -f deploy/compose.yaml --profile full up --build
+
 test: install proto-check lint test-unit test-e2e test-asan-unit  # test-e2e includes the contract tests
 
 test-unit: install
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build
 
-test-e2e: install venv
+test-e2e: install venv release
 	$(SWIFT) build $(BUILD_FLAGS)
 	$(PY) -m pytest -q Tests/e2e
 

@@ -50,13 +50,13 @@ struct ModelGatewayCommand: ParsableCommand {
             FileHandleOutput.stderr("model-gateway: \(error)")
             throw ExitCode(1)
         }
-        let probes = gateway.gateway.startProbing()
         let product = gateway.gateway
+        product.startProbing()
         let exporter = Task { await product.exportTraces() }
         print("listening on \(listenHost):\(gateway.server.port)")
         fflush(nil)
-        _ = TerminationSignals.wait()
-        probes.cancel()
+        while TerminationSignals.wait() == SIGHUP { ConfigReload.run(path: config, on: product) }
+        product.stopProbing()
         gateway.server.shutdown(drainTimeoutSeconds: loaded.drainTimeoutS)
         exporter.cancel()
         let flushed = ShutdownLatch()
@@ -65,6 +65,29 @@ struct ModelGatewayCommand: ParsableCommand {
             flushed.signal()
         }
         flushed.wait(seconds: 5)
+    }
+}
+
+/// SIGHUP: the configuration file read and validated again; a valid one is swapped in, a broken one changes
+/// nothing. Either way the result is logged (with the file, key path and reason) and counted.
+enum ConfigReload {
+    static func run(path: String, on gateway: ModelGateway) {
+        let logger = RequestLogger()
+        do {
+            let config = try ConfigLoader.load(path: path)
+            gateway.reload(config)
+            logger.log(
+                .info, "configuration reloaded",
+                [
+                    "file": .string(path), "providers": .number(Double(config.providers.count)),
+                    "models": .number(Double(config.models.count)),
+                ])
+        } catch {
+            gateway.reloadRefused()
+            logger.log(
+                .error, "configuration reload refused; the running configuration stays", ["reason": .string("\(error)")]
+            )
+        }
     }
 }
 

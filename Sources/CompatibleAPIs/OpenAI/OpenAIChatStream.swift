@@ -57,4 +57,16 @@ enum OpenAIChatStream {
         }
         try? await writer.finish(head: nil, trailers: HTTPFields())
     }
+
+    /// `data: ` and a content chunk's object up to its text (the same serializer writes it as a whole chunk).
+    static func contentPrefix(id: String, model: String, created: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        CompatibleEndpoint.event(
+            OpenAIChatResponse.chunk(id: id, model: model, created: created, delta: ["content": "\u{0}"]), into: &out)
+        let marker = Array(#""\u0000""#.utf8)
+        guard let at = out.firstRange(of: marker) else { return out }
+        return Array(out[..<at.lowerBound])
+    }
+
+    static let contentSuffix = Array(#"},"logprobs":null,"finish_reason":null}]}"#.utf8) + [0x0A, 0x0A]
 }

@@ -6,67 +6,79 @@ import Reactor
 public final class ModelGateway: Sendable {
     public static let version = "0.1.0"
 
-    let config: GatewayConfig
-    let registry: ModelRegistry
     let usage = UsageLedger()
     let metrics = GatewayMetrics()
-    let breaker: CircuitBreaker
     let tracer = Tracer()
     let records: CallRecords
-    let admitter: Admitter
-    let failover: FailoverExecutor
-    let prober: ProviderProber
+    let client: HTTPClient
+    /// The current configuration's parts; swapped whole by `reload`.
+    private let current: Locked<GatewayGeneration>
+    /// The running probe task, restarted for each generation.
+    private let probing = Locked<Task<Void, Never>?>(nil)
     private let startedAt = MonotonicInstant.now()
     /// When the gateway started, for usage reports.
     let startedAtRFC3339 = WallClock.rfc3339()
+
+    /// The generation new calls start on.
+    var generation: GatewayGeneration { current.withLock { $0 } }
+    var config: GatewayConfig { generation.config }
+    var registry: ModelRegistry { generation.registry }
+    var breaker: CircuitBreaker { generation.breaker }
+    var failover: FailoverExecutor { generation.failover }
+    var prober: ProviderProber { generation.prober }
 
     public init(
         config: GatewayConfig, client: HTTPClient = HTTPClient(),
         rateLimits: (any RateLimitStore)? = nil
     ) {
-        self.config = config
-        let providers = config.providers.map { ProviderFactory.make($0, client: client) }
-        registry = ModelRegistry(config: config, providers: providers)
-        admitter = Admitter(
-            authenticator: Authenticator(keys: config.apiKeys, named: config.namedKeys),
-            maxRequestBytes: config.maxRequestBytes)
-        breaker = CircuitBreaker(
-            threshold: config.breakerThreshold, cooldown: .milliseconds(Int(config.breakerCooldownS * 1000)))
+        self.client = client
         records = CallRecords(usage: usage, metrics: metrics, logger: RequestLogger(), tracer: tracer)
-        var concurrency: [String: ConcurrencyLimiter] = [:]
-        for provider in config.providers {
-            if let limit = provider.maxConcurrency { concurrency[provider.name] = ConcurrencyLimiter(limit: limit) }
-        }
-        failover = FailoverExecutor(
-            registry: registry, planner: FailoverPlanner(registry: registry, strategies: config.failoverStrategies),
-            limiter: RateLimiter(store: rateLimits ?? Self.rateLimitStore(config, metrics: metrics.registry)),
-            breaker: breaker,
-            concurrency: concurrency, metrics: metrics, tracer: tracer,
-            keyLimit: config.keyRateLimit, maxRetries: config.retries)
-        prober = ProviderProber(registry: registry, interval: config.probeIntervalS, breaker: breaker)
+        current = Locked(
+            GatewayGeneration(config: config, client: client, rateLimits: rateLimits, metrics: metrics, tracer: tracer))
     }
 
     /// The admission step every front door takes first (see `Admission`).
     public func admit(_ call: ArrivingCall) -> Admission {
-        admitter.admit(call)
+        generation.admitter.admit(call)
     }
 
-    /// Redis when `rate_limits.redis_url` is set (shared by every replica), else process memory.
-    static func rateLimitStore(_ config: GatewayConfig, metrics: MetricsRegistry) -> any RateLimitStore {
-        if !config.redisURL.isEmpty,
-            let redis = RedisRateLimitStore(
-                url: config.redisURL, timeout: .milliseconds(config.redisTimeoutMs), metrics: metrics)
-        {
-            return redis
+    /// Swaps in a new configuration (already validated): new calls use its models, aliases, providers,
+    /// limits and keys at once; calls in flight finish on the old one. Usage, metrics and traces carry on;
+    /// rate-limit counts too while `rate_limits` is unchanged; provider connections are kept.
+    public func reload(_ config: GatewayConfig) {
+        let old = generation
+        let sameStore = old.config.redisURL == config.redisURL && old.config.redisTimeoutMs == config.redisTimeoutMs
+        let next = GatewayGeneration(
+            config: config, client: client, rateLimits: sameStore ? old.rateLimits : nil, metrics: metrics,
+            tracer: tracer)
+        current.withLock { $0 = next }
+        metrics.registry.add("gateway_config_reloads_total", ["ok"])
+        probing.withLock { task in
+            guard task != nil else { return }
+            task?.cancel()
+            task = Task { await next.prober.run() }
         }
-        return InProcessRateLimitStore()
     }
 
-    /// Starts the periodic provider probes; the returned task runs until cancelled.
-    @discardableResult
-    public func startProbing() -> Task<Void, Never> {
+    /// Counts a reload whose file was refused (the configuration in force stays).
+    public func reloadRefused() {
+        metrics.registry.add("gateway_config_reloads_total", ["error"])
+    }
+
+    /// Starts the periodic provider probes (of each generation in turn) until `stopProbing`.
+    public func startProbing() {
         let prober = self.prober
-        return Task { await prober.run() }
+        probing.withLock { task in
+            task?.cancel()
+            task = Task { await prober.run() }
+        }
+    }
+
+    public func stopProbing() {
+        probing.withLock { task in
+            task?.cancel()
+            task = nil
+        }
     }
 
     /// Probes every provider once and waits for the answers.
@@ -92,6 +104,7 @@ public final class ModelGateway: Sendable {
     // MARK: models
 
     public func listModels(provider: String? = nil) -> ListModelsResponse {
+        let registry = self.registry
         let models = registry.entries().map(registry.info).filter { info in
             provider.map { info.providers.contains($0) } ?? true
         }
@@ -99,7 +112,8 @@ public final class ModelGateway: Sendable {
     }
 
     public func model(named name: String) throws(GatewayError) -> ModelInfo {
-        registry.info(try Self.found(registry.resolve(name), name))
+        let registry = self.registry
+        return registry.info(try Self.found(registry.resolve(name), name))
     }
 
     /// The model a request named, or 404.
@@ -111,9 +125,9 @@ public final class ModelGateway: Sendable {
     // MARK: health
 
     /// A provider's state as reported: its probe result, or down while its circuit is open.
-    private func reportedStatus(_ provider: any Provider) -> ProviderStatus {
-        var status = registry.status(of: provider.name)
-        if status.state == .up, breaker.isOpen(provider.name) {
+    private func reportedStatus(_ provider: any Provider, in generation: GatewayGeneration) -> ProviderStatus {
+        var status = generation.registry.status(of: provider.name)
+        if status.state == .up, generation.breaker.isOpen(provider.name) {
             status = ProviderStatus(
                 state: .down, latencyMs: status.latencyMs, error: "circuit open after repeated failures")
         }
@@ -121,9 +135,10 @@ public final class ModelGateway: Sendable {
     }
 
     public func health(detailed: Bool) async -> HealthResponse {
-        if detailed { await prober.probeAllShared() }
-        let providers = registry.providers.map { provider in
-            let status = reportedStatus(provider)
+        let generation = self.generation
+        if detailed { await generation.prober.probeAllShared() }
+        let providers = generation.registry.providers.map { provider in
+            let status = reportedStatus(provider, in: generation)
             return ProviderHealth(
                 name: provider.name, type: provider.config.kind.rawValue,
                 endpoint: Self.redacted(provider.config.endpoint),
@@ -149,8 +164,10 @@ public final class ModelGateway: Sendable {
 
     /// The Prometheus exposition, with provider gauges read at scrape time.
     public func renderMetrics() -> String {
-        for provider in registry.providers {
-            metrics.registry.set("gateway_provider_up", [provider.name], reportedStatus(provider).state == .up ? 1 : 0)
+        let generation = self.generation
+        for provider in generation.registry.providers {
+            metrics.registry.set(
+                "gateway_provider_up", [provider.name], reportedStatus(provider, in: generation).state == .up ? 1 : 0)
         }
         return metrics.registry.render()
     }
@@ -161,13 +178,14 @@ public final class ModelGateway: Sendable {
     /// later); a call that fails before that is ended here as failed.
     private func recorded<T>(
         _ method: CallMethod, model: String, context: CallContext,
-        _ body: (CallRecorder, ModelEntry?) async throws -> T
+        _ body: (CallRecorder, ModelEntry?, GatewayGeneration) async throws -> T
     ) async throws -> T {
-        let requested = registry.resolve(model)
+        let generation = self.generation  // the whole call runs on the configuration it started on
+        let requested = generation.registry.resolve(model)
         let recorder = records.start(method, model: requested?.name ?? "unknown", context: context)
         do {
-            try checkScope(context.client, asked: model, requested)
-            return try await body(recorder, requested)
+            try checkScope(context.client, asked: model, requested, generation.registry)
+            return try await body(recorder, requested, generation)
         } catch var error as GatewayError {
             error.model = error.model ?? requested?.name
             recorder.failed(error)
@@ -180,11 +198,11 @@ public final class ModelGateway: Sendable {
 
     /// A generation request checked (and its images' media types completed), its model, and what it needs
     /// of a model beyond text: a model known to lack that is refused here, and failover skips such models.
-    private func prepared(_ request: GenerateRequest, _ entry: ModelEntry?) throws(GatewayError) -> (
-        GenerateRequest, ModelEntry, [Capability]
-    ) {
+    private func prepared(_ request: GenerateRequest, _ entry: ModelEntry?, _ generation: GatewayGeneration)
+        throws(GatewayError) -> (GenerateRequest, ModelEntry, [Capability])
+    {
         var request = request
-        try RequestValidation.validate(&request, maxImageBytes: config.server.maxImageBytes)
+        try RequestValidation.validate(&request, maxImageBytes: generation.config.server.maxImageBytes)
         let requested = try Self.found(entry, request.model)
         let needs = request.neededCapabilities
         if let missing = needs.first(where: requested.lacks) {
@@ -194,9 +212,9 @@ public final class ModelGateway: Sendable {
     }
 
     /// A named key limited to some models may ask only for those (by name or alias): else 403.
-    private func checkScope(_ client: Authenticator.Client?, asked: String, _ requested: ModelEntry?)
-        throws(GatewayError)
-    {
+    private func checkScope(
+        _ client: Authenticator.Client?, asked: String, _ requested: ModelEntry?, _ registry: ModelRegistry
+    ) throws(GatewayError) {
         guard let allowed = client?.models, let requested else { return }
         guard !allowed.contains(where: { $0 == asked || registry.resolve($0)?.name == requested.name }) else { return }
         throw GatewayError(
@@ -204,9 +222,9 @@ public final class ModelGateway: Sendable {
     }
 
     public func generate(_ request: GenerateRequest, context: CallContext) async throws -> GenerateResponse {
-        try await recorded(.generate, model: request.model, context: context) { recorder, entry in
-            let (request, requested, needs) = try prepared(request, entry)
-            let (answer, attempt) = try await failover.run(
+        try await recorded(.generate, model: request.model, context: context) { recorder, entry, generation in
+            let (request, requested, needs) = try prepared(request, entry, generation)
+            let (answer, attempt) = try await generation.failover.run(
                 requested, needing: .generate, also: needs, context: context, trace: recorder.trace
             ) { attempt, settings in
                 try await attempt.route.provider.complete(ProviderCall(attempt, settings, request))
@@ -235,9 +253,9 @@ public final class ModelGateway: Sendable {
     /// that); the stream then never switches models, and an upstream failure ends it with an error. The
     /// caller closes the stream when it stops reading.
     public func streamGenerate(_ request: GenerateRequest, context: CallContext) async throws -> GenerationStream {
-        try await recorded(.streamGenerate, model: request.model, context: context) { recorder, entry in
-            let (request, requested, needs) = try prepared(request, entry)
-            let (relay, _) = try await failover.run(
+        try await recorded(.streamGenerate, model: request.model, context: context) { recorder, entry, generation in
+            let (request, requested, needs) = try prepared(request, entry, generation)
+            let (relay, _) = try await generation.failover.run(
                 requested, needing: .stream, also: needs, context: context, trace: recorder.trace
             ) { attempt, settings in
                 let events = try await attempt.route.provider.stream(ProviderCall(attempt, settings, request))
@@ -254,13 +272,13 @@ public final class ModelGateway: Sendable {
     // MARK: embeddings
 
     public func embed(_ request: EmbedRequest, context: CallContext) async throws -> EmbedResponse {
-        try await recorded(.embed, model: request.model, context: context) { recorder, entry in
+        try await recorded(.embed, model: request.model, context: context) { recorder, entry, generation in
             try RequestValidation.validate(request)
             let requested = try Self.found(entry, request.model)
             guard requested.hasCapability(.embedding) else {
                 throw GatewayError.invalid("model", "\(requested.name) has no embedding capability")
             }
-            let (answer, attempt) = try await failover.run(
+            let (answer, attempt) = try await generation.failover.run(
                 requested, needing: .embedding, context: context, trace: recorder.trace
             ) { attempt, settings in
                 try await attempt.route.provider.embed(

@@ -195,6 +195,8 @@ public struct GatewayMetrics: Sendable {
             "gateway_provider_up", help: "1 when the provider answered its last probe.", labels: ["provider"])
         registry.counter(
             "gateway_failovers_total", help: "Moves from a failed model to the next candidate.", labels: ["from", "to"])
+        registry.counter(
+            "gateway_config_reloads_total", help: "Configuration reloads (SIGHUP) by result.", labels: ["result"])
         registry.histogram(
             "gateway_overhead_seconds", help: "Request time not spent waiting on providers: the gateway's own cost.",
             labels: ["method"])

@@ -1,6 +1,7 @@
 import Glibc
 
-/// SIGTERM / SIGINT as a blocking wait, so shutdown runs as ordinary code on the main thread.
+/// SIGTERM / SIGINT (stop) and SIGHUP (reload) as a blocking wait, so shutdown and reloads run as ordinary
+/// code on the main thread.
 ///
 /// `block()` must run before any other thread starts (threads inherit the mask); the signals are then
 /// only ever delivered to `wait()`'s `sigwait`, never to an arbitrary thread.
@@ -10,6 +11,7 @@ public enum TerminationSignals {
         sigemptyset(&signals)
         sigaddset(&signals, SIGTERM)
         sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGHUP)
         return signals
     }
 
@@ -19,7 +21,7 @@ public enum TerminationSignals {
         signal(SIGPIPE, SIG_IGN)
     }
 
-    /// Blocks until SIGTERM or SIGINT arrives; returns the signal number.
+    /// Blocks until SIGTERM, SIGINT or SIGHUP arrives; returns the signal number.
     public static func wait() -> Int32 {
         var signals = set()
         var received: Int32 = 0
