@@ -17,7 +17,7 @@ extension GatewayError.Kind {
         case .malformedRequest, .invalidRequest: .invalidArgument
         case .notFound: .notFound
         case .methodNotAllowed, .unimplemented: .unimplemented
-        case .payloadTooLarge, .rateLimited: .resourceExhausted
+        case .payloadTooLarge, .rateLimited, .budgetExceeded: .resourceExhausted
         case .unauthenticated: .unauthenticated
         case .modelNotAllowed: .permissionDenied
         case .providerError, .internalError: .internalError

@@ -11,7 +11,7 @@ enum AnthropicErrors {
         case .notFound: "not_found_error"
         case .unauthenticated: "authentication_error"
         case .modelNotAllowed: "permission_error"
-        case .rateLimited: "rate_limit_error"
+        case .rateLimited, .budgetExceeded: "rate_limit_error"
         case .payloadTooLarge: "request_too_large"
         case .noProviderAvailable: "overloaded_error"
         case .malformedRequest, .invalidRequest, .methodNotAllowed: "invalid_request_error"

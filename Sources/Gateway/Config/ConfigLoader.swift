@@ -91,16 +91,27 @@ public enum ConfigLoader {
     private static func namedKeys(_ list: ConfigNode) throws(ConfigError) -> [NamedKey] {
         var keys: [NamedKey] = []
         for item in try list.sequence() {
-            let fields = try item.mapping(allowed: ["name", "key", "models", "rate_limit"])
+            let fields = try item.mapping(allowed: ["name", "key", "models", "rate_limit", "budget"])
             guard let name = try fields["name"]?.string(), !name.isEmpty else { throw item.error("name is required") }
             guard let key = try fields["key"]?.string(), !key.isEmpty else { throw item.error("key is required") }
             guard !keys.contains(where: { $0.name == name }) else { throw item.error("key name \(name) is used twice") }
             keys.append(
                 NamedKey(
                     name: name, key: key, models: try fields["models"]?.stringList(),
-                    rateLimit: try fields["rate_limit"].map(rateLimit)))
+                    rateLimit: try fields["rate_limit"].map(rateLimit), budget: try fields["budget"].map(budget)))
         }
         return keys
+    }
+
+    private static func budget(_ node: ConfigNode) throws(ConfigError) -> Budget {
+        let fields = try node.mapping(allowed: ["usd_per_day", "tokens_per_month"])
+        let budget = Budget(
+            usdPerDay: try fields["usd_per_day"]?.double(in: 0...1_000_000_000),
+            tokensPerMonth: try fields["tokens_per_month"]?.int(in: 0...(1 << 50)))
+        guard budget.usdPerDay != nil || budget.tokensPerMonth != nil else {
+            throw node.error("a budget needs usd_per_day or tokens_per_month")
+        }
+        return budget
     }
 
     private static func seconds(_ node: ConfigNode?) throws(ConfigError) -> Double? {

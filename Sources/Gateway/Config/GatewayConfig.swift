@@ -91,8 +91,12 @@ public struct NamedKey: Sendable, Equatable {
     public var models: [String]?
     /// The key's own request rate, instead of `rate_limits.per_key`.
     public var rateLimit: RateLimit?
+    public var budget: Budget?
 
-    public init(name: String, key: String, models: [String]? = nil, rateLimit: RateLimit? = nil) {
+    public init(
+        name: String, key: String, models: [String]? = nil, rateLimit: RateLimit? = nil, budget: Budget? = nil
+    ) {
+        self.budget = budget
         self.name = name
         self.key = key
         self.models = models

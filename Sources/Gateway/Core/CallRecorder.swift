@@ -37,8 +37,10 @@ struct CallRecords: Sendable {
 
     /// Starts the record of a call for `model` (a configured model's name, or "unknown": label values come
     /// from the configuration, not from clients, or the label set grows without bound).
-    func start(_ method: CallMethod, model: String, context: CallContext) -> CallRecorder {
-        CallRecorder(self, method, model: model, context: context)
+    func start(
+        _ method: CallMethod, model: String, context: CallContext, budgets: (any BudgetStore)? = nil
+    ) -> CallRecorder {
+        CallRecorder(self, method, model: model, context: context, budgets: budgets)
     }
 }
 
@@ -55,11 +57,17 @@ final class CallRecorder: Sendable {
     /// The trace context provider calls continue: this call's span, else the client's.
     let trace: TraceContext?
     private let records: CallRecords
+    /// Where a named key's spending is settled, if it has a budget.
+    private let budgets: (any BudgetStore)?
     private let span: Tracer.ActiveSpan?
     private let ended = Atomic<Bool>(false)
 
-    fileprivate init(_ records: CallRecords, _ method: CallMethod, model: String, context: CallContext) {
+    fileprivate init(
+        _ records: CallRecords, _ method: CallMethod, model: String, context: CallContext,
+        budgets: (any BudgetStore)?
+    ) {
         self.records = records
+        self.budgets = context.client?.budget == nil ? nil : budgets
         self.method = method
         label = context.api.label(method)
         self.model = model
@@ -110,6 +118,12 @@ final class CallRecorder: Sendable {
         let provider = attempt.route.provider.name
         records.usage.record(
             model: attempt.model.name, provider: provider, key: context.keyID, tokens: tokens, cost: cost)
+        if let budgets, let key = context.keyID {
+            // Settled with the real usage, streams cut short included; off the request's path.
+            let period = BudgetPeriod.now().key
+            let spentTokens = tokens.input + tokens.output
+            Task { await budgets.add(key, in: period, usd: cost, tokens: spentTokens) }
+        }
         let labels = [attempt.model.name, provider]
         records.metrics.registry.add("gateway_tokens_total", labels + ["prompt"], Double(tokens.input))
         records.metrics.registry.add("gateway_tokens_total", labels + ["completion"], Double(tokens.output))

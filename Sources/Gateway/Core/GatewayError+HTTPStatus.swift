@@ -9,7 +9,7 @@ extension GatewayError.Kind {
         case .payloadTooLarge: 413
         case .unauthenticated: 401
         case .modelNotAllowed: 403
-        case .rateLimited: 429
+        case .rateLimited, .budgetExceeded: 429
         case .providerError: 502
         case .noProviderAvailable: 503
         case .providerTimeout, .deadlineExceeded: 504

@@ -14,6 +14,8 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
         /// The client's key may not use the model it asked for (`auth.keys[].models`).
         case modelNotAllowed = "model_not_allowed"
         case rateLimited = "rate_limited"
+        /// A named key spent its budget for the day (US dollars) or the month (tokens).
+        case budgetExceeded = "budget_exceeded"
         /// The provider answered with an error (including its own auth failures: never a client 401).
         case providerError = "provider_error"
         /// No provider could take the request: all down, circuits open, or inactive.

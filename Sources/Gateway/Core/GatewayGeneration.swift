@@ -9,12 +9,13 @@ final class GatewayGeneration: Sendable {
     let failover: FailoverExecutor
     let prober: ProviderProber
     let rateLimits: any RateLimitStore
+    let budgets: any BudgetStore
 
     /// `rateLimits`: the store to keep (a reload that leaves `rate_limits` alone keeps its counts), else one
     /// made from the configuration. Provider connections are the HTTP client's, kept across generations.
     init(
         config: GatewayConfig, client: HTTPClient, rateLimits: (any RateLimitStore)?, metrics: GatewayMetrics,
-        tracer: Tracer
+        tracer: Tracer, budgets: (any BudgetStore)? = nil
     ) {
         self.config = config
         let providers = config.providers.map { ProviderFactory.make($0, client: client) }
@@ -29,11 +30,23 @@ final class GatewayGeneration: Sendable {
             if let limit = provider.maxConcurrency { concurrency[provider.name] = ConcurrencyLimiter(limit: limit) }
         }
         self.rateLimits = rateLimits ?? Self.rateLimitStore(config, metrics: metrics.registry)
+        self.budgets = budgets ?? Self.budgetStore(config, metrics: metrics.registry)
         failover = FailoverExecutor(
             registry: registry, planner: FailoverPlanner(registry: registry, strategies: config.failoverStrategies),
             limiter: RateLimiter(store: self.rateLimits), breaker: breaker, concurrency: concurrency, metrics: metrics,
             tracer: tracer, keyLimit: config.keyRateLimit, maxRetries: config.retries)
         prober = ProviderProber(registry: registry, interval: config.probeIntervalS, breaker: breaker)
+    }
+
+    /// Budgets in Redis with `rate_limits.redis_url` (the fleet's), else in process memory.
+    static func budgetStore(_ config: GatewayConfig, metrics: MetricsRegistry) -> any BudgetStore {
+        if !config.redisURL.isEmpty,
+            let redis = RedisBudgetStore(
+                url: config.redisURL, timeout: .milliseconds(config.redisTimeoutMs), metrics: metrics)
+        {
+            return redis
+        }
+        return InProcessBudgetStore()
     }
 
     /// Redis when `rate_limits.redis_url` is set (shared by every replica), else process memory.

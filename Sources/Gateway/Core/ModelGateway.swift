@@ -50,7 +50,7 @@ public final class ModelGateway: Sendable {
         let sameStore = old.config.redisURL == config.redisURL && old.config.redisTimeoutMs == config.redisTimeoutMs
         let next = GatewayGeneration(
             config: config, client: client, rateLimits: sameStore ? old.rateLimits : nil, metrics: metrics,
-            tracer: tracer)
+            tracer: tracer, budgets: sameStore ? old.budgets : nil)
         current.withLock { $0 = next }
         metrics.registry.add("gateway_config_reloads_total", ["ok"])
         probing.withLock { task in
@@ -182,9 +182,11 @@ public final class ModelGateway: Sendable {
     ) async throws -> T {
         let generation = self.generation  // the whole call runs on the configuration it started on
         let requested = generation.registry.resolve(model)
-        let recorder = records.start(method, model: requested?.name ?? "unknown", context: context)
+        let recorder = records.start(
+            method, model: requested?.name ?? "unknown", context: context, budgets: generation.budgets)
         do {
             try checkScope(context.client, asked: model, requested, generation.registry)
+            try await checkBudget(context.client, generation.budgets)
             return try await body(recorder, requested, generation)
         } catch var error as GatewayError {
             error.model = error.model ?? requested?.name
@@ -219,6 +221,24 @@ public final class ModelGateway: Sendable {
         guard !allowed.contains(where: { $0 == asked || registry.resolve($0)?.name == requested.name }) else { return }
         throw GatewayError(
             .modelNotAllowed, "the key \(client?.name ?? "") may not use model \"\(asked)\"")
+    }
+
+    /// A named key with a budget spent for the day (US dollars) or the month (tokens): 429 until the period
+    /// ends. Checked before the provider is called; a store that cannot say lets the request through.
+    private func checkBudget(_ client: Authenticator.Client?, _ store: any BudgetStore) async throws(GatewayError) {
+        guard let client, let budget = client.budget else { return }
+        let period = BudgetPeriod.now()
+        guard let spent = await store.spent(client.label, in: period.key) else { return }
+        if let limit = budget.usdPerDay, spent.usd >= limit {
+            throw GatewayError(
+                .budgetExceeded, "the key \(client.label) spent its budget of $\(limit) for today (UTC)",
+                retryAfterSeconds: period.secondsLeftInDay)
+        }
+        if let limit = budget.tokensPerMonth, spent.tokens >= limit {
+            throw GatewayError(
+                .budgetExceeded, "the key \(client.label) spent its budget of \(limit) tokens for this month",
+                retryAfterSeconds: period.secondsLeftInMonth)
+        }
     }
 
     public func generate(_ request: GenerateRequest, context: CallContext) async throws -> GenerateResponse {

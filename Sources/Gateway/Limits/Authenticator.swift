@@ -9,6 +9,7 @@ public struct Authenticator: Sendable {
         /// Model names or aliases the key may ask for; nil for all.
         public var models: [String]?
         public var rateLimit: RateLimit?
+        public var budget: Budget?
 
         /// How usage, logs and traces name the client: its key's name, or a short id of the key.
         public var label: String { name ?? UsageLedger.keyID(key) }
@@ -20,7 +21,10 @@ public struct Authenticator: Sendable {
         self.keys =
             keys.map { (Array($0.utf8), Client(key: $0)) }
             + named.map {
-                (Array($0.key.utf8), Client(key: $0.key, name: $0.name, models: $0.models, rateLimit: $0.rateLimit))
+                (
+                    Array($0.key.utf8),
+                    Client(key: $0.key, name: $0.name, models: $0.models, rateLimit: $0.rateLimit, budget: $0.budget)
+                )
             }
     }
 

@@ -120,3 +120,36 @@ import Testing
         }
     }
 }
+
+/// Budgets of named keys, counted in process.
+@Suite struct BudgetTests {
+    @Test func aTokenBudgetIsSpentAndThenRefused() async throws {
+        let gateway = ModelGateway(
+            config: try ConfigLoader.parse(
+                """
+                auth: {keys: [{name: tight, key: sk-t, budget: {tokens_per_month: 5}}]}
+                providers: [{name: builtin, type: builtin}]
+                """, file: "t"))
+        let context = try gateway.admit(ArrivingCall(header: { $0 == "authorization" ? "Bearer sk-t" : nil }))
+            .admitted()
+        #expect(context.client?.budget == Budget(tokensPerMonth: 5))
+        _ = try await gateway.generate(GenerateRequest(model: "echo", prompt: "one two three"), context: context)
+        var refused: GatewayError?
+        for _ in 0..<100 where refused == nil {
+            do {
+                _ = try await gateway.generate(GenerateRequest(model: "echo", prompt: "a"), context: context)
+                try await Task.sleep(for: .milliseconds(5))
+            } catch let error as GatewayError {
+                refused = error
+            }
+        }
+        #expect(refused?.kind == .budgetExceeded && (refused?.retryAfterSeconds ?? 0) > 0)
+    }
+
+    @Test func periodsEndAtUTCMidnightAndTheFirstOfTheMonth() {
+        // 2026-12-31T23:59:30Z
+        let period = BudgetPeriod.now(1_798_761_570)
+        #expect(period.key == BudgetPeriodKey(day: "2026-12-31", month: "2026-12"))
+        #expect(period.secondsLeftInDay == 30 && period.secondsLeftInMonth == 30)
+    }
+}
