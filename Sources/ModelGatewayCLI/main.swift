@@ -52,6 +52,7 @@ struct ModelGatewayCommand: ParsableCommand {
         }
         let product = gateway.gateway
         product.startProbing()
+        product.startFleetSync()
         let exporter = Task { await product.exportTraces() }
         print("listening on \(listenHost):\(gateway.server.port)")
         fflush(nil)
@@ -61,7 +62,8 @@ struct ModelGatewayCommand: ParsableCommand {
         exporter.cancel()
         let flushed = ShutdownLatch()
         Task {
-            await product.flushTraces()  // the spans of the requests that just drained
+            await product.flushUsage()  // the fleet's share of the requests that just drained
+            await product.flushTraces()  // and their spans
             flushed.signal()
         }
         flushed.wait(seconds: 5)

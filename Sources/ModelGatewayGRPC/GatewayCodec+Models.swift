@@ -178,6 +178,7 @@ extension UsageResponse: GRPCResponseMessage {
             (c.n_by_model, c.by_model) = rows(report.byModel)
             (c.n_by_provider, c.by_provider) = rows(report.byProvider)
             (c.n_by_key, c.by_key) = rows(report.byKey)
+            if let replica { c.replica = totals("replica", replica) }
         }
         return protobufPack(
             c, size: modelgateway__v1__usage_response__get_packed_size, pack: modelgateway__v1__usage_response__pack)

@@ -70,7 +70,7 @@ public struct ModelGatewayService: Sendable {
                 try await service.answering(context) { try await gateway.embed(request, context: $0) }
             },
             .unary(prefix + "GetUsage") { (_: UsageRequest, context) in
-                try await service.answering(context) { _ in gateway.usageReport() }
+                try await service.answering(context) { _ in await gateway.usageReport() }
             },
         ]
     }

@@ -103,11 +103,13 @@ enum JSONResponses {
             if let name { object["name"] = .string(name) }
             return .object(object)
         }
-        return [
+        var object: JSONObject = [
             "since": .string(usage.since), "totals": totals(report.totals),
             "by_model": .array(report.byModel.map { totals($0.1, name: $0.0) }),
             "by_provider": .array(report.byProvider.map { totals($0.1, name: $0.0) }),
             "by_key": .array(report.byKey.map { totals($0.1, name: $0.0) }),
         ]
+        if let replica = usage.replica { object["replica"] = totals(replica) }
+        return .object(object)
     }
 }

@@ -100,7 +100,7 @@ public struct RESTShim: Sendable {
         router.add(
             "GET", "/api/v1/usage",
             endpoint { _, _, _ in
-                JSONResponses.usage(gateway.usageReport())
+                JSONResponses.usage(await gateway.usageReport())
             })
         router.add("GET", "/metrics") { [self] request, writer, _ in
             let context = admission(request, open: true).context

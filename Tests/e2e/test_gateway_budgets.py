@@ -64,9 +64,9 @@ def test_a_token_budget_refuses_the_key_until_the_month_ends(gw, gateway_api):
     assert body["error"]["code"] == "budget_exceeded"
     assert 0 < int(headers["retry-after"]) <= 31 * 86400
     assert call(gw, "sk-free")[0] == 200, "other keys are not affected"
-    before = len([e for e in gw.fakes["ollama"].log() if e.get("event") == "request"])
+    before = len([e for e in gw.fakes["ollama"].log() if e.get("path") == "/api/generate"])
     assert call(gw, "sk-tight")[0] == 429
-    after = len([e for e in gw.fakes["ollama"].log() if e.get("event") == "request"])
+    after = len([e for e in gw.fakes["ollama"].log() if e.get("path") == "/api/generate"])
     assert after == before, "a refused request must not reach the provider"
     pb, rpc = gateway_api
     with grpc.insecure_channel(gw.address) as channel:

@@ -42,7 +42,7 @@ def rewrite(gw, text):
     gw.server.process.send_signal(signal.SIGHUP)
 
 
-def wait_for(condition, seconds=5):
+def wait_for(condition, seconds=15):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
@@ -72,7 +72,7 @@ def test_sighup_swaps_aliases_models_and_keys_and_in_flight_streams_finish(gw):
 
     streaming = threading.Thread(target=long_stream)
     streaming.start()
-    assert wait_for(lambda: any(e.get("event") == "request" for e in gw.fakes["ollama"].log()))
+    assert wait_for(lambda: any(e.get("path") == "/api/generate" for e in gw.fakes["ollama"].log()))
 
     # A new alias, a removed model.
     rewrite(gw, config(alias="mini", extra=""))

@@ -3783,7 +3783,7 @@ const ProtobufCMessageDescriptor modelgateway__v1__usage_totals__descriptor =
   (ProtobufCMessageInit) modelgateway__v1__usage_totals__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor modelgateway__v1__usage_response__field_descriptors[5] =
+static const ProtobufCFieldDescriptor modelgateway__v1__usage_response__field_descriptors[6] =
 {
   {
     "since",
@@ -3845,18 +3845,31 @@ static const ProtobufCFieldDescriptor modelgateway__v1__usage_response__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "replica",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Modelgateway__V1__UsageResponse, replica),
+    &modelgateway__v1__usage_totals__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned modelgateway__v1__usage_response__field_indices_by_name[] = {
   4,   /* field[4] = by_key */
   2,   /* field[2] = by_model */
   3,   /* field[3] = by_provider */
+  5,   /* field[5] = replica */
   0,   /* field[0] = since */
   1,   /* field[1] = totals */
 };
 static const ProtobufCIntRange modelgateway__v1__usage_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor modelgateway__v1__usage_response__descriptor =
 {
@@ -3866,7 +3879,7 @@ const ProtobufCMessageDescriptor modelgateway__v1__usage_response__descriptor =
   "Modelgateway__V1__UsageResponse",
   "modelgateway.v1",
   sizeof(Modelgateway__V1__UsageResponse),
-  5,
+  6,
   modelgateway__v1__usage_response__field_descriptors,
   modelgateway__v1__usage_response__field_indices_by_name,
   1,  modelgateway__v1__usage_response__number_ranges,

@@ -38,9 +38,10 @@ struct CallRecords: Sendable {
     /// Starts the record of a call for `model` (a configured model's name, or "unknown": label values come
     /// from the configuration, not from clients, or the label set grows without bound).
     func start(
-        _ method: CallMethod, model: String, context: CallContext, budgets: (any BudgetStore)? = nil
+        _ method: CallMethod, model: String, context: CallContext, budgets: (any BudgetStore)? = nil,
+        fleet: FleetUsage? = nil
     ) -> CallRecorder {
-        CallRecorder(self, method, model: model, context: context, budgets: budgets)
+        CallRecorder(self, method, model: model, context: context, budgets: budgets, fleet: fleet)
     }
 }
 
@@ -59,14 +60,17 @@ final class CallRecorder: Sendable {
     private let records: CallRecords
     /// Where a named key's spending is settled, if it has a budget.
     private let budgets: (any BudgetStore)?
+    /// Where the fleet's usage is batched, with a shared Redis.
+    private let fleet: FleetUsage?
     private let span: Tracer.ActiveSpan?
     private let ended = Atomic<Bool>(false)
 
     fileprivate init(
         _ records: CallRecords, _ method: CallMethod, model: String, context: CallContext,
-        budgets: (any BudgetStore)?
+        budgets: (any BudgetStore)?, fleet: FleetUsage?
     ) {
         self.records = records
+        self.fleet = fleet
         self.budgets = context.client?.budget == nil ? nil : budgets
         self.method = method
         label = context.api.label(method)
@@ -118,6 +122,9 @@ final class CallRecorder: Sendable {
         let provider = attempt.route.provider.name
         records.usage.record(
             model: attempt.model.name, provider: provider, key: context.keyID, tokens: tokens, cost: cost)
+        fleet?.record(
+            model: attempt.model.name, provider: provider, key: context.keyID ?? "anonymous", tokens: tokens, cost: cost
+        )
         if let budgets, let key = context.keyID {
             // Settled with the real usage, streams cut short included; off the request's path.
             let period = BudgetPeriod.now().key

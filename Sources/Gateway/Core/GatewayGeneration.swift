@@ -10,12 +10,14 @@ final class GatewayGeneration: Sendable {
     let prober: ProviderProber
     let rateLimits: any RateLimitStore
     let budgets: any BudgetStore
+    /// Usage shared with the other replicas (with `rate_limits.redis_url`).
+    let fleet: FleetUsage?
 
     /// `rateLimits`: the store to keep (a reload that leaves `rate_limits` alone keeps its counts), else one
     /// made from the configuration. Provider connections are the HTTP client's, kept across generations.
     init(
         config: GatewayConfig, client: HTTPClient, rateLimits: (any RateLimitStore)?, metrics: GatewayMetrics,
-        tracer: Tracer, budgets: (any BudgetStore)? = nil
+        tracer: Tracer, budgets: (any BudgetStore)? = nil, fleet: FleetUsage?? = nil
     ) {
         self.config = config
         let providers = config.providers.map { ProviderFactory.make($0, client: client) }
@@ -31,6 +33,10 @@ final class GatewayGeneration: Sendable {
         }
         self.rateLimits = rateLimits ?? Self.rateLimitStore(config, metrics: metrics.registry)
         self.budgets = budgets ?? Self.budgetStore(config, metrics: metrics.registry)
+        self.fleet =
+            fleet
+            ?? (config.redisURL.isEmpty
+                ? nil : FleetUsage(url: config.redisURL, metrics: metrics.registry))
         failover = FailoverExecutor(
             registry: registry, planner: FailoverPlanner(registry: registry, strategies: config.failoverStrategies),
             limiter: RateLimiter(store: self.rateLimits), breaker: breaker, concurrency: concurrency, metrics: metrics,

@@ -15,6 +15,8 @@ public final class ModelGateway: Sendable {
     private let current: Locked<GatewayGeneration>
     /// The running probe task, restarted for each generation.
     private let probing = Locked<Task<Void, Never>?>(nil)
+    /// The task writing usage to Redis each second, when the fleet shares usage.
+    private let fleetSync = Locked<Task<Void, Never>?>(nil)
     private let startedAt = MonotonicInstant.now()
     /// When the gateway started, for usage reports.
     let startedAtRFC3339 = WallClock.rfc3339()
@@ -50,8 +52,14 @@ public final class ModelGateway: Sendable {
         let sameStore = old.config.redisURL == config.redisURL && old.config.redisTimeoutMs == config.redisTimeoutMs
         let next = GatewayGeneration(
             config: config, client: client, rateLimits: sameStore ? old.rateLimits : nil, metrics: metrics,
-            tracer: tracer, budgets: sameStore ? old.budgets : nil)
+            tracer: tracer, budgets: sameStore ? old.budgets : nil, fleet: sameStore ? .some(old.fleet) : nil)
         current.withLock { $0 = next }
+        if !sameStore, let fleet = old.fleet { Task { await fleet.flush() } }  // the old Redis gets its last batch
+        fleetSync.withLock { task in
+            guard task != nil else { return }
+            task?.cancel()
+            task = next.fleet.map { fleet in Task { await fleet.run() } }
+        }
         metrics.registry.add("gateway_config_reloads_total", ["ok"])
         probing.withLock { task in
             guard task != nil else { return }
@@ -96,9 +104,37 @@ public final class ModelGateway: Sendable {
         await tracer.flush()
     }
 
-    /// Usage since the gateway started.
-    public func usageReport() -> UsageResponse {
-        UsageResponse(report: usage.report(), since: startedAtRFC3339)
+    /// Starts writing this process's usage to Redis each second (with `rate_limits.redis_url`).
+    public func startFleetSync() {
+        guard let fleet = generation.fleet else { return }
+        fleetSync.withLock { task in
+            task?.cancel()
+            task = Task { await fleet.run() }
+        }
+    }
+
+    /// Stops the usage writer and writes what is pending (at shutdown: no usage is lost on SIGTERM).
+    public func flushUsage() async {
+        fleetSync.withLock { task in
+            task?.cancel()
+            task = nil
+        }
+        await generation.fleet?.flush()
+    }
+
+    /// Usage since the gateway started: the fleet's when replicas share Redis (with this process's totals
+    /// beside it), else this process's.
+    public func usageReport() async -> UsageResponse {
+        let local = usage.report()
+        guard let fleet = generation.fleet else { return UsageResponse(report: local, since: startedAtRFC3339) }
+        await fleet.flush()  // this replica's latest requests count in the fleet's figures at once
+        guard let shared = await fleet.report() else {
+            return UsageResponse(report: local, since: startedAtRFC3339, replica: local.totals)
+        }
+        let report = UsageLedger.Report(
+            since: local.since, totals: shared.totals, byModel: shared.rows["model"] ?? [],
+            byProvider: shared.rows["provider"] ?? [], byKey: shared.rows["key"] ?? [])
+        return UsageResponse(report: report, since: startedAtRFC3339, replica: local.totals)
     }
 
     // MARK: models
@@ -183,7 +219,8 @@ public final class ModelGateway: Sendable {
         let generation = self.generation  // the whole call runs on the configuration it started on
         let requested = generation.registry.resolve(model)
         let recorder = records.start(
-            method, model: requested?.name ?? "unknown", context: context, budgets: generation.budgets)
+            method, model: requested?.name ?? "unknown", context: context, budgets: generation.budgets,
+            fleet: generation.fleet)
         do {
             try checkScope(context.client, asked: model, requested, generation.registry)
             try await checkBudget(context.client, generation.budgets)

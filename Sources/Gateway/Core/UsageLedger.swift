@@ -23,6 +23,32 @@ public final class UsageLedger: Sendable {
             requests = Self.saturating(requests, 1)
         }
 
+        /// Adds another row's counts (a batch Redis did not take, going back to pending).
+        mutating func merge(_ other: Totals) {
+            tokensInput = Self.saturating(tokensInput, other.tokensInput)
+            tokensOutput = Self.saturating(tokensOutput, other.tokensOutput)
+            tokensCacheRead = Self.saturating(tokensCacheRead, other.tokensCacheRead)
+            tokensCacheWrite = Self.saturating(tokensCacheWrite, other.tokensCacheWrite)
+            tokensReasoning = Self.saturating(tokensReasoning, other.tokensReasoning)
+            costUSD += other.costUSD
+            requests = Self.saturating(requests, other.requests)
+        }
+
+        /// Sets a field read back from Redis (numbers out of range are read as 0).
+        mutating func set(_ field: String, _ value: String) {
+            let count = Int(value).map { max(0, $0) } ?? 0
+            switch field {
+            case "tokens_input": tokensInput = count
+            case "tokens_output": tokensOutput = count
+            case "cost_usd": costUSD = Double(value).flatMap { $0.isFinite ? $0 : nil } ?? 0
+            case "requests": requests = count
+            case "tokens_cache_read": tokensCacheRead = count
+            case "tokens_cache_write": tokensCacheWrite = count
+            case "tokens_reasoning": tokensReasoning = count
+            default: break
+            }
+        }
+
         private static func saturating(_ a: Int, _ b: Int) -> Int {
             let (sum, overflow) = a.addingReportingOverflow(b)
             return overflow ? (b < 0 ? .min : .max) : sum

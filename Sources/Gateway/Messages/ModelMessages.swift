@@ -159,4 +159,12 @@ public struct UsageResponse: Sendable {
     public var report: UsageLedger.Report
     /// When counting began (RFC 3339).
     public var since: String
+    /// With a shared Redis the report is the fleet's; these are this process's totals.
+    public var replica: UsageLedger.Totals?
+
+    public init(report: UsageLedger.Report, since: String, replica: UsageLedger.Totals? = nil) {
+        self.report = report
+        self.since = since
+        self.replica = replica
+    }
 }

@@ -803,10 +803,14 @@ struct  Modelgateway__V1__UsageResponse
   Modelgateway__V1__UsageTotals **by_provider;
   size_t n_by_key;
   Modelgateway__V1__UsageTotals **by_key;
+  /*
+   * with a shared Redis: this process's totals (the rest is the fleet's)
+   */
+  Modelgateway__V1__UsageTotals *replica;
 };
 #define MODELGATEWAY__V1__USAGE_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&modelgateway__v1__usage_response__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, 0,NULL, 0,NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, NULL, 0,NULL, 0,NULL, 0,NULL, NULL }
 
 
 /* Modelgateway__V1__ChatMessage methods */
