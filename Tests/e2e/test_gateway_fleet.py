@@ -12,6 +12,7 @@ import pytest
 
 from conftest import GatewayUnderTest
 from test_gateway_redis_limits import free_port
+from test_gateway_rest import check
 
 CONFIG = """
 server: {{port: 0}}
@@ -91,19 +92,21 @@ def replica(tmp_path_factory, redis, name):
 
 
 def test_the_fleets_usage_is_the_sum_of_its_replicas(redis, tmp_path_factory):
-    first, second = replica(tmp_path_factory, redis, "a"), replica(tmp_path_factory, redis, "b")
+    first, second, third = (replica(tmp_path_factory, redis, name) for name in "abf")
     try:
         answers = [generate(first) for _ in range(3)] + [generate(second) for _ in range(2)]
+        answers.append(generate(third, "a b"))
         tokens = sum(a["tokens_input"] for a in answers)
-        report = eventually(lambda: (lambda u: u if u["totals"]["requests"] == 5 else None)(usage(first)))
+        report = eventually(lambda: (lambda u: u if u["totals"]["requests"] == 6 else None)(usage(first)))
         assert report, usage(first)
+        check("UsageResponse", report)
         assert report["totals"]["tokens_input"] == tokens
         assert report["replica"]["requests"] == 3, "this replica's own totals beside the fleet's"
-        assert {row["name"]: row["requests"] for row in report["by_model"]} == {"gemma3:4b": 5}
+        assert {row["name"]: row["requests"] for row in report["by_model"]} == {"gemma3:4b": 6}
         assert usage(second)["replica"]["requests"] == 2
     finally:
-        first.stop()
-        second.stop()
+        for gw in (first, second, third):
+            gw.stop()
 
 
 def test_an_outage_of_redis_loses_no_usage(redis, tmp_path_factory):

@@ -1,3 +1,5 @@
+import Reactor
+
 /// Budgets counted in Redis, for every replica alike: one key per key and UTC day (US dollars) and per key
 /// and month (tokens), expiring after their period. A check is one bounded round trip (MGET); settling is
 /// one script, off the request's path. When Redis cannot answer, checks let the request through (counted in
@@ -12,6 +14,8 @@ public final class RedisBudgetStore: BudgetStore {
 
     private let client: RESPClient
     private let metrics: MetricsRegistry?
+    private let logger = RequestLogger()
+    private let lastWarning = Locked<ContinuousClock.Instant?>(nil)
 
     public init?(url: String, timeout: Duration = .milliseconds(100), metrics: MetricsRegistry? = nil) {
         guard let client = RESPClient(url: url, timeout: timeout) else { return nil }
@@ -29,7 +33,7 @@ public final class RedisBudgetStore: BudgetStore {
     public func spent(_ key: String, in period: BudgetPeriodKey) async -> BudgetSpent? {
         let (day, month) = Self.keys(key, period)
         guard case .array(let values?)? = try? await client.send(["MGET", day, month]), values.count == 2 else {
-            metrics?.add("gateway_budget_store_failures_total", ["check"])
+            failed("check")
             return nil
         }
         func number(_ reply: RESPReply) -> Double {
@@ -47,6 +51,20 @@ public final class RedisBudgetStore: BudgetStore {
             "EVAL", Self.script, "2", day, month, String(usd.isFinite ? usd : 0), String(tokens),
         ])
         if case .integer? = reply { return }
-        metrics?.add("gateway_budget_store_failures_total", ["settle"])
+        failed("settle")
+    }
+
+    /// Counts a failure, and warns at most every ten seconds.
+    private func failed(_ op: String) {
+        metrics?.add("gateway_budget_store_failures_total", [op])
+        let now = ContinuousClock.now
+        let due = lastWarning.withLock { last -> Bool in
+            guard last.map({ now - $0 >= .seconds(10) }) ?? true else { return false }
+            last = now
+            return true
+        }
+        if due {
+            logger.log(.warn, "budget store unavailable; budgets are not enforced meanwhile", ["op": .string(op)])
+        }
     }
 }
