@@ -54,14 +54,7 @@ extension GenerateResponse: GRPCResponseMessage {
             (c.n_tool_calls, c.tool_calls) = ToolCodec.toolCalls(toolCalls, arena)
             let parts = reasoning.map { Optional(ReasoningCodec.message($0, arena)) }
             (c.n_reasoning, c.reasoning) = (parts.count, arena.array(parts))
-            if let tokens = breakdown.reasoning {
-                c._tokens_reasoning_case = MODELGATEWAY__V1__GENERATE_RESPONSE___TOKENS_REASONING_TOKENS_REASONING
-                c.tokens_reasoning = Int32(clamping: tokens)
-            }
-            c.tokens_cache_read = Int32(clamping: breakdown.cacheRead)
-            c.tokens_cache_write = Int32(clamping: breakdown.cacheWrite)
-            c.stop_sequence = arena.string(stop.sequence)
-            c.provider_finish_reason = arena.string(stop.providerReason)
+            c.fill(breakdown, stop, arena)
         }
         return protobufPack(
             c, size: modelgateway__v1__generate_response__get_packed_size,
@@ -88,19 +81,46 @@ extension GenerateChunk: GRPCResponseMessage {
                 metadata, arena, modelgateway__v1__generate_chunk__metadata_entry__init)
             if !toolCalls.isEmpty { (c.n_tool_calls, c.tool_calls) = ToolCodec.toolCallDeltas(toolCalls, arena) }
             if let reasoning { c.reasoning = ReasoningCodec.message(reasoning, arena) }
-            if done {
-                if let tokens = breakdown.reasoning {
-                    c._tokens_reasoning_case = MODELGATEWAY__V1__GENERATE_CHUNK___TOKENS_REASONING_TOKENS_REASONING
-                    c.tokens_reasoning = Int32(clamping: tokens)
-                }
-                c.tokens_cache_read = Int32(clamping: breakdown.cacheRead)
-                c.tokens_cache_write = Int32(clamping: breakdown.cacheWrite)
-                c.stop_sequence = arena.string(stop.sequence)
-                c.provider_finish_reason = arena.string(stop.providerReason)
-            }
+            if done { c.fill(breakdown, stop, arena) }
         }
         return protobufPack(
             c, size: modelgateway__v1__generate_chunk__get_packed_size, pack: modelgateway__v1__generate_chunk__pack)
+    }
+}
+
+/// The generated response and chunk structs, which carry the same token breakdown and stop fields.
+protocol BreakdownFields {
+    var tokens_reasoning: Int32 { get set }
+    var tokens_cache_read: Int32 { get set }
+    var tokens_cache_write: Int32 { get set }
+    var stop_sequence: UnsafeMutablePointer<CChar>! { get set }
+    var provider_finish_reason: UnsafeMutablePointer<CChar>! { get set }
+    /// Marks the optional `tokens_reasoning` as set.
+    mutating func setReasoningPresent()
+}
+
+extension BreakdownFields {
+    mutating func fill(_ breakdown: TokenBreakdown, _ stop: StopDetails, _ arena: ProtobufCArena) {
+        if let tokens = breakdown.reasoning {
+            setReasoningPresent()
+            tokens_reasoning = Int32(clamping: tokens)
+        }
+        tokens_cache_read = Int32(clamping: breakdown.cacheRead)
+        tokens_cache_write = Int32(clamping: breakdown.cacheWrite)
+        stop_sequence = arena.string(stop.sequence)
+        provider_finish_reason = arena.string(stop.providerReason)
+    }
+}
+
+extension Modelgateway__V1__GenerateResponse: BreakdownFields {
+    mutating func setReasoningPresent() {
+        _tokens_reasoning_case = MODELGATEWAY__V1__GENERATE_RESPONSE___TOKENS_REASONING_TOKENS_REASONING
+    }
+}
+
+extension Modelgateway__V1__GenerateChunk: BreakdownFields {
+    mutating func setReasoningPresent() {
+        _tokens_reasoning_case = MODELGATEWAY__V1__GENERATE_CHUNK___TOKENS_REASONING_TOKENS_REASONING
     }
 }
 
