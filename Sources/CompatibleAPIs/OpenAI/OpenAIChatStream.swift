@@ -17,10 +17,22 @@ enum OpenAIChatStream {
         }
         var first = true
         var out: [UInt8] = []
+        var prefix: [UInt8] = []
         do {
+            var id = ""  // the stream's chatcmpl id, made once
             for try await chunk in chunks {
-                let id = OpenAIChatResponse.id(chunk.id)
+                if id.isEmpty { id = OpenAIChatResponse.id(chunk.id) }
                 out.removeAll(keepingCapacity: true)
+                // Most chunks are a piece of text: the same object around a new string, written from bytes
+                // made once per stream rather than a JSON tree per chunk.
+                if !first, !chunk.done, chunk.toolCalls.isEmpty, chunk.reasoning == nil, !chunk.content.isEmpty {
+                    if prefix.isEmpty { prefix = Self.contentPrefix(id: id, model: chunk.model, created: created) }
+                    out.append(contentsOf: prefix)
+                    JSONSerializer.writeString(chunk.content, into: &out)
+                    out.append(contentsOf: Self.contentSuffix)
+                    try await writer.writeBody(out)
+                    continue
+                }
                 let reasoned = !(chunk.reasoning?.text.isEmpty ?? true)
                 if !chunk.content.isEmpty || !chunk.toolCalls.isEmpty || reasoned || (first && !chunk.done) {
                     CompatibleEndpoint.event(
