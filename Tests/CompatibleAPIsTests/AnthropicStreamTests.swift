@@ -26,7 +26,7 @@ import Testing
         var last = GenerateChunk(id: "g", model: "m", provider: "p", content: "", done: true, finishReason: .toolUse)
         last.tokensOutput = 3
         stream.relay(last)
-        let out = stream.takeForTests()
+        let out = stream.take()
         #expect(
             Self.names(out) == [
                 "message_start", "ping", "content_block_start", "content_block_delta", "content_block_delta",

@@ -50,12 +50,11 @@ struct AnthropicMessagesStream {
         CompatibleEndpoint.event(payload, name: name, into: &out)
     }
 
-    private mutating func take() -> [UInt8] {
+    /// The events written since the last call.
+    mutating func take() -> [UInt8] {
         defer { out.removeAll(keepingCapacity: true) }
         return out
     }
-
-    mutating func takeForTests() -> [UInt8] { take() }
 
     mutating func start(id: String, model: String) {
         event(
