@@ -49,7 +49,7 @@ public struct ModelGatewayService: Sendable {
                 }
                 defer { chunks.close() }
                 do {
-                    for try await chunk in chunks { try await stream.send(chunk) }
+                    while let batch = try await chunks.nextBatch() { try await stream.send(contentsOf: batch) }
                 } catch {
                     throw GRPCStatus.answering(error)
                 }

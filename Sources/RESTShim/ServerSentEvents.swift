@@ -24,9 +24,13 @@ enum ServerSentEvents {
         } catch {
             return  // the client is gone
         }
+        var out: [UInt8] = []
+        var text = TextChunks()
         do {
-            for try await chunk in chunks {
-                try await writer.writeBody(event(JSONResponses.chunk(chunk)))
+            while let batch = try await chunks.nextBatch() {
+                out.removeAll(keepingCapacity: true)
+                for chunk in batch { text.write(chunk, into: &out) }
+                try await writer.writeBody(out)
             }
         } catch is ResponseWriteError {
             return  // the client went away mid-stream
@@ -36,5 +40,28 @@ enum ServerSentEvents {
                 event(RESTResponses.errorBody(domain, requestID: context.requestID), name: "error"))
         }
         try? await writer.finish(head: nil, trailers: HTTPFields())
+    }
+}
+
+/// Writes a stream's events; most are a piece of text in the same object, written from bytes made once per
+/// stream rather than a JSON tree per chunk.
+struct TextChunks {
+    private var template: JSONStringTemplate?
+    private var madeFor: (id: String, model: String, provider: String)?
+
+    mutating func write(_ chunk: GenerateChunk, into out: inout [UInt8]) {
+        guard !chunk.done, chunk.toolCalls.isEmpty, chunk.reasoning == nil else {
+            return out.append(contentsOf: ServerSentEvents.event(JSONResponses.chunk(chunk)))
+        }
+        if madeFor?.id != chunk.id || madeFor?.model != chunk.model || madeFor?.provider != chunk.provider {
+            var slot = chunk
+            slot.content = "\u{0}"
+            template = JSONStringTemplate(JSONResponses.chunk(slot))
+            madeFor = (chunk.id, chunk.model, chunk.provider)
+        }
+        guard let template else { return out.append(contentsOf: ServerSentEvents.event(JSONResponses.chunk(chunk))) }
+        out.append(contentsOf: "data: ".utf8)
+        template.write(chunk.content, into: &out)
+        out.append(contentsOf: "\n\n".utf8)
     }
 }

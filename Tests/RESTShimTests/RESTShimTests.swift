@@ -157,3 +157,19 @@ import Testing
         #expect(event == "event: error\ndata: {\"a\":\"line\\nbreak\"}\n\n")
     }
 }
+
+/// Text chunks written from the stream's template are the very bytes of the whole event.
+@Suite struct TextChunkTests {
+    @Test(arguments: ["plain", "quote \" and \\ and\nnewline", "ünïcødé 😀", ""])
+    func theTemplateWritesWhatTheTreeWould(text: String) {
+        var chunks = TextChunks()
+        for model in ["m/x:1", "other"] {
+            let chunk = GenerateChunk(id: "gen-1", model: model, provider: "p", content: text)
+            var fast: [UInt8] = []
+            chunks.write(chunk, into: &fast)
+            #expect(
+                String(decoding: fast, as: UTF8.self)
+                    == String(decoding: ServerSentEvents.event(JSONResponses.chunk(chunk)), as: UTF8.self))
+        }
+    }
+}

@@ -28,12 +28,14 @@ struct AnthropicMessagesStream {
         var stream = AnthropicMessagesStream()
         var started = false
         do {
-            for try await chunk in chunks {
-                if !started {
-                    stream.start(id: AnthropicMessagesResponse.id(chunk.id), model: chunk.model)
-                    started = true
+            while let batch = try await chunks.nextBatch() {
+                for chunk in batch {
+                    if !started {
+                        stream.start(id: AnthropicMessagesResponse.id(chunk.id), model: chunk.model)
+                        started = true
+                    }
+                    stream.relay(chunk)
                 }
-                stream.relay(chunk)
                 try await writer.writeBody(stream.take())
             }
         } catch is ResponseWriteError {

@@ -15,49 +15,12 @@ enum OpenAIChatStream {
         } catch {
             return
         }
-        var first = true
         var out: [UInt8] = []
-        var prefix: [UInt8] = []
+        var events = Events(created: created, includeUsage: includeUsage)
         do {
-            var id = ""  // the stream's chatcmpl id, made once
-            for try await chunk in chunks {
-                if id.isEmpty { id = OpenAIChatResponse.id(chunk.id) }
+            while let batch = try await chunks.nextBatch() {
                 out.removeAll(keepingCapacity: true)
-                // Most chunks are a piece of text: the same object around a new string, written from bytes
-                // made once per stream rather than a JSON tree per chunk.
-                if !first, !chunk.done, chunk.toolCalls.isEmpty, chunk.reasoning == nil, !chunk.content.isEmpty {
-                    if prefix.isEmpty { prefix = Self.contentPrefix(id: id, model: chunk.model, created: created) }
-                    out.append(contentsOf: prefix)
-                    JSONSerializer.writeString(chunk.content, into: &out)
-                    out.append(contentsOf: Self.contentSuffix)
-                    try await writer.writeBody(out)
-                    continue
-                }
-                let reasoned = !(chunk.reasoning?.text.isEmpty ?? true)
-                if !chunk.content.isEmpty || !chunk.toolCalls.isEmpty || reasoned || (first && !chunk.done) {
-                    CompatibleEndpoint.event(
-                        OpenAIChatResponse.chunk(
-                            id: id, model: chunk.model, created: created,
-                            delta: OpenAIChatResponse.delta(chunk, first: first)),
-                        into: &out)
-                    first = false
-                }
-                if chunk.done {
-                    CompatibleEndpoint.event(
-                        OpenAIChatResponse.chunk(
-                            id: id, model: chunk.model, created: created, delta: [:],
-                            finish: chunk.finishReason ?? .stop),
-                        into: &out)
-                    if includeUsage {
-                        CompatibleEndpoint.event(
-                            OpenAIChatResponse.chunk(
-                                id: id, model: chunk.model, created: created, delta: nil,
-                                usage: OpenAIChatResponse.usage(
-                                    input: chunk.tokensInput, output: chunk.tokensOutput, chunk.breakdown)),
-                            into: &out)
-                    }
-                    out.append(contentsOf: "data: [DONE]\n\n".utf8)
-                }
+                for chunk in batch { events.write(chunk, into: &out) }
                 try await writer.writeBody(out)
             }
         } catch is ResponseWriteError {
@@ -70,15 +33,57 @@ enum OpenAIChatStream {
         try? await writer.finish(head: nil, trailers: HTTPFields())
     }
 
-    /// `data: ` and a content chunk's object up to its text (the same serializer writes it as a whole chunk).
-    static func contentPrefix(id: String, model: String, created: Int) -> [UInt8] {
-        var out: [UInt8] = []
-        CompatibleEndpoint.event(
-            OpenAIChatResponse.chunk(id: id, model: model, created: created, delta: ["content": "\u{0}"]), into: &out)
-        let marker = Array(#""\u0000""#.utf8)
-        guard let at = out.firstRange(of: marker) else { return out }
-        return Array(out[..<at.lowerBound])
+    /// The events of one stream, chunk by chunk.
+    private struct Events {
+        let created: Int
+        let includeUsage: Bool
+        var first = true
+        var id = ""  // the stream's chatcmpl id, made once
+        var template: JSONStringTemplate?
+
+        mutating func write(_ chunk: GenerateChunk, into out: inout [UInt8]) {
+            if id.isEmpty { id = OpenAIChatResponse.id(chunk.id) }
+            // Most chunks are a piece of text: the same object around a new string, written from bytes made
+            // once per stream rather than a JSON tree per chunk.
+            if !first, !chunk.done, chunk.toolCalls.isEmpty, chunk.reasoning == nil, !chunk.content.isEmpty {
+                template = template ?? OpenAIChatStream.contentTemplate(id: id, model: chunk.model, created: created)
+                if let template {
+                    out.append(contentsOf: "data: ".utf8)
+                    template.write(chunk.content, into: &out)
+                    out.append(contentsOf: "\n\n".utf8)
+                    return
+                }
+            }
+            let reasoned = !(chunk.reasoning?.text.isEmpty ?? true)
+            if !chunk.content.isEmpty || !chunk.toolCalls.isEmpty || reasoned || (first && !chunk.done) {
+                CompatibleEndpoint.event(
+                    OpenAIChatResponse.chunk(
+                        id: id, model: chunk.model, created: created,
+                        delta: OpenAIChatResponse.delta(chunk, first: first)),
+                    into: &out)
+                first = false
+            }
+            guard chunk.done else { return }
+            CompatibleEndpoint.event(
+                OpenAIChatResponse.chunk(
+                    id: id, model: chunk.model, created: created, delta: [:], finish: chunk.finishReason ?? .stop),
+                into: &out)
+            if includeUsage {
+                CompatibleEndpoint.event(
+                    OpenAIChatResponse.chunk(
+                        id: id, model: chunk.model, created: created, delta: nil,
+                        usage: OpenAIChatResponse.usage(
+                            input: chunk.tokensInput, output: chunk.tokensOutput, chunk.breakdown)),
+                    into: &out)
+            }
+            out.append(contentsOf: "data: [DONE]\n\n".utf8)
+        }
     }
 
-    static let contentSuffix = Array(#"},"logprobs":null,"finish_reason":null}]}"#.utf8) + [0x0A, 0x0A]
+    /// A content chunk with its text left open (the same serializer writes it as a whole chunk).
+    static func contentTemplate(id: String, model: String, created: Int) -> JSONStringTemplate? {
+        JSONStringTemplate(
+            OpenAIChatResponse.chunk(
+                id: id, model: model, created: created, delta: ["content": JSONStringTemplate.slot]))
+    }
 }

@@ -17,7 +17,7 @@ final class StreamRelay: @unchecked Sendable {
 
     private(set) var state = State.holding
     /// Nil once ended, so a stream closed early cancels its upstream call at once.
-    private var iterator: ProviderEventStream.AsyncIterator?
+    private var events: ProviderEventStream?
     private let attempt: Attempt
     private let requested: ModelEntry
     private let request: GenerateRequest
@@ -25,7 +25,12 @@ final class StreamRelay: @unchecked Sendable {
     /// Held until the stream ends: the provider's concurrency slot.
     private var permit: ConcurrencyLimiter.Permit?
     private let id = RequestID.generation()
-    private var held: [ProviderEvent] = []
+    /// Events read and not yet turned into chunks (up to the first content, the ones held).
+    private var pending: [ProviderEvent] = []
+    private var pendingIndex = 0
+    /// Chunks made and not yet taken by a one-at-a-time reader.
+    private var ready: [GenerateChunk] = []
+    private var readyIndex = 0
     private var tokens = TokenCounts()
     private var outputReported = false
     /// Text pieces relayed: the output count when the stream is cut before the provider reports usage.
@@ -39,7 +44,7 @@ final class StreamRelay: @unchecked Sendable {
         events: ProviderEventStream, attempt: Attempt, requested: ModelEntry, request: GenerateRequest,
         recorder: CallRecorder, permit: ConcurrencyLimiter.Permit?
     ) {
-        iterator = events.makeAsyncIterator()
+        self.events = events
         self.attempt = attempt
         self.requested = requested
         self.request = request
@@ -54,12 +59,14 @@ final class StreamRelay: @unchecked Sendable {
 
     /// Reads until the first text (or the end); errors here are still eligible for failover.
     func awaitFirstContent() async throws {
-        while let event = try await iterator?.next() {
-            held.append(event)
-            switch event {
-            case .delta, .toolCall: return  // a tool call is content: the stream never fails over after it
-            case .reasoning where includeReasoning: return  // reasoning sent is the start of the answer
-            default: continue
+        while let batch = try await events?.next() {
+            pending.append(contentsOf: batch)
+            for event in batch {
+                switch event {
+                case .delta, .toolCall: return  // a tool call is content: the stream never fails over after it
+                case .reasoning where includeReasoning: return  // reasoning sent is the start of the answer
+                default: continue
+                }
             }
         }
     }
@@ -81,50 +88,89 @@ final class StreamRelay: @unchecked Sendable {
         GenerateChunk(id: id, model: attempt.model.name, provider: attempt.route.provider.name, content: content)
     }
 
-    private func nextEvent() async throws -> ProviderEvent? {
-        if !held.isEmpty { return held.removeFirst() }
-        return try await recorder.context.timing.measure { try await iterator?.next() }
+    /// The next chunk, for readers that take one at a time.
+    func nextChunk() async throws -> GenerateChunk? {
+        if readyIndex == ready.count {
+            guard let chunks = try await nextChunks() else { return nil }
+            ready = chunks
+            readyIndex = 0
+        }
+        defer { readyIndex += 1 }
+        return ready[readyIndex]
     }
 
-    func nextChunk() async throws -> GenerateChunk? {
+    /// The chunks of the events that arrived together (at least one; the last one ends the stream); nil once
+    /// the stream ended. Front doors write them in one go.
+    func nextChunks() async throws -> [GenerateChunk]? {
+        if readyIndex < ready.count {
+            let rest = Array(ready[readyIndex...])
+            ready.removeAll(keepingCapacity: true)
+            readyIndex = 0
+            return rest
+        }
         guard state == .relaying else { return nil }
+        var chunks: [GenerateChunk] = []
         do {
-            while let event = try await nextEvent() {
-                switch event {
-                case .delta(let text):
-                    deltas += 1
-                    return chunk(text)
-                case .toolCall(let piece):
-                    deltas += 1
-                    var call = chunk("")
-                    call.toolCalls = [piece]
-                    return call
-                case .reasoning(let piece):
-                    guard includeReasoning else { continue }
-                    var reasoning = chunk("")
-                    reasoning.reasoning = piece
-                    return reasoning
-                case .breakdown(let reasoning, let cacheWrite):
-                    tokens.reasoning = reasoning ?? tokens.reasoning
-                    tokens.cacheWrite = cacheWrite ?? tokens.cacheWrite
-                case .stopDetails(let details):
-                    stop = details
-                case .usage(let input, let output, let cached):
-                    tokens.input = input ?? tokens.input
-                    if let output {
-                        tokens.output = output
-                        outputReported = true
+            while chunks.isEmpty {
+                if pendingIndex == pending.count {
+                    let events = self.events
+                    guard let batch = try await recorder.context.timing.measure({ try await events?.next() }) else {
+                        break
                     }
-                    tokens.cachedInput = cached ?? tokens.cachedInput
-                case .finish(let reason):
-                    finishReason = reason
+                    pending = batch
+                    pendingIndex = 0
+                }
+                while pendingIndex < pending.count {
+                    let event = pending[pendingIndex]
+                    pendingIndex += 1
+                    if let chunk = take(event) { chunks.append(chunk) }
                 }
             }
         } catch {
             end(CallOutcome(error))
             throw error
         }
+        if !chunks.isEmpty { return chunks }
         guard state == .relaying else { return nil }  // closed while waiting
+        return [lastChunk()]
+    }
+
+    /// The chunk an event makes, if any; counts and finish details are kept for the last chunk.
+    private func take(_ event: ProviderEvent) -> GenerateChunk? {
+        switch event {
+        case .delta(let text):
+            deltas += 1
+            return chunk(text)
+        case .toolCall(let piece):
+            deltas += 1
+            var call = chunk("")
+            call.toolCalls = [piece]
+            return call
+        case .reasoning(let piece):
+            guard includeReasoning else { return nil }
+            var reasoning = chunk("")
+            reasoning.reasoning = piece
+            return reasoning
+        case .breakdown(let reasoning, let cacheWrite):
+            tokens.reasoning = reasoning ?? tokens.reasoning
+            tokens.cacheWrite = cacheWrite ?? tokens.cacheWrite
+        case .stopDetails(let details):
+            stop = details
+        case .usage(let input, let output, let cached):
+            tokens.input = input ?? tokens.input
+            if let output {
+                tokens.output = output
+                outputReported = true
+            }
+            tokens.cachedInput = cached ?? tokens.cachedInput
+        case .finish(let reason):
+            finishReason = reason
+        }
+        return nil
+    }
+
+    /// The chunk that ends the stream: totals, cost, and how it finished.
+    private func lastChunk() -> GenerateChunk {
         let cost = end(.answered)
         var last = chunk("")
         last.done = true
@@ -143,7 +189,7 @@ final class StreamRelay: @unchecked Sendable {
     @discardableResult
     private func end(_ outcome: CallOutcome) -> Double {
         state = .ended
-        iterator = nil
+        events = nil
         permit = nil
         if !outputReported { tokens.output = deltas }
         return recorder.end(outcome, attempt, tokens)
@@ -166,6 +212,12 @@ public struct GenerationStream: AsyncSequence, Sendable {
 
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(relay: relay)
+    }
+
+    /// The chunks that arrived together (at least one); nil once the stream ended. A front door that writes
+    /// them in one go pays one write, not one per chunk, for a burst.
+    public func nextBatch() async throws -> [GenerateChunk]? {
+        try await relay.nextChunks()
     }
 
     /// Ends the stream if it has not ended: the client went away or stopped reading.

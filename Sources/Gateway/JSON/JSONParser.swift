@@ -37,6 +37,16 @@ public struct JSONParser {
         }
     }
 
+    /// Checks that `buffer` holds one JSON value that `parseRepairingUTF8` would accept, without building it:
+    /// for `JSONScanner`, which then reads only the fields its caller needs.
+    static func validateRepairingUTF8(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) {
+        var parser = JSONParser(bytes: buffer)
+        parser.skipWhitespace()
+        try parser.skipValue()
+        parser.skipWhitespace()
+        guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
+    }
+
     public static func parse(_ text: String) throws(JSONParseError) -> JSON {
         try parse(Array(text.utf8))
     }
@@ -70,6 +80,89 @@ public struct JSONParser {
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
         default: throw error("unexpected character")
         }
+    }
+
+    /// `parseValue`'s grammar without the value. Strings are not checked for UTF-8: invalid bytes in them
+    /// read as U+FFFD later, as `parseRepairingUTF8` reads them.
+    private mutating func skipValue() throws(JSONParseError) {
+        guard index < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let isObject = bytes[index] == UInt8(ascii: "{")
+            let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
+            try enter()
+            defer { depth -= 1 }
+            index += 1
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == close {
+                index += 1
+                return
+            }
+            while true {
+                skipWhitespace()
+                if isObject {
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                        throw error("expected a key string")
+                    }
+                    try skipString()
+                    skipWhitespace()
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+                    index += 1
+                    skipWhitespace()
+                }
+                try skipValue()
+                skipWhitespace()
+                guard index < bytes.count else { throw error("unexpected end of input") }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                } else if bytes[index] == close {
+                    index += 1
+                    return
+                } else {
+                    throw error(isObject ? "expected ',' or '}'" : "expected ',' or ']'")
+                }
+            }
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "t"): try expectLiteral("true")
+        case UInt8(ascii: "f"): try expectLiteral("false")
+        case UInt8(ascii: "n"): try expectLiteral("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try parseNumber()
+        default: throw error("unexpected character")
+        }
+    }
+
+    private mutating func skipString() throws(JSONParseError) {
+        index += 1
+        while index < bytes.count {
+            // Plain bytes in a local loop: the index as a stored property would be written back on each one.
+            var plain = index
+            while plain < bytes.count, bytes[plain] >= 0x20, bytes[plain] != UInt8(ascii: "\""),
+                bytes[plain] != UInt8(ascii: "\\")
+            {
+                plain += 1
+            }
+            index = plain
+            guard index < bytes.count else { break }
+            let byte = bytes[index]
+            index += 1
+            if byte == UInt8(ascii: "\"") { return }
+            if byte == UInt8(ascii: "\\") {
+                guard index < bytes.count else { throw error("unexpected end of input") }
+                let escape = bytes[index]
+                index += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    continue
+                case UInt8(ascii: "u"): _ = try readUnicodeEscape()
+                default: throw error("invalid escape")
+                }
+            } else if byte < 0x20 {
+                index -= 1
+                throw error("control character in string")
+            }
+        }
+        throw error("unterminated string")
     }
 
     private mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
@@ -253,6 +346,11 @@ public struct JSONParser {
     }
 
     private mutating func appendUnicodeEscape(into out: inout [UInt8]) throws(JSONParseError) {
+        out.append(contentsOf: String(Character(Unicode.Scalar(try readUnicodeEscape())!)).utf8)
+    }
+
+    /// The scalar of a `\\u` escape (after the `u`), a surrogate pair read whole.
+    private mutating func readUnicodeEscape() throws(JSONParseError) -> UInt32 {
         var scalar = try readHex4()
         if scalar >= 0xD800, scalar <= 0xDBFF {
             guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
@@ -264,7 +362,7 @@ public struct JSONParser {
         } else if scalar >= 0xDC00, scalar <= 0xDFFF {
             throw error("unpaired surrogate")
         }
-        out.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8)
+        return scalar
     }
 
     /// `String(validating:)` instantiates generic metadata on every call (a tenth of an SSE chunk's relay

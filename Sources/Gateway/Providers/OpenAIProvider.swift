@@ -151,41 +151,102 @@ struct OpenAIStreamTranslator: StreamTranslator {
                 sawDone = true
                 continue
             }
-            let chunk: JSON
             do {
-                chunk = try JSONParser.parseRepairingUTF8(event.dataBytes)
-            } catch {
+                try JSONScanner.read(event.dataBytes) { chunk in try read(chunk, into: &events) }
+            } catch let error as JSONParseError {
                 throw GatewayError(.providerError, "provider \(provider) sent a malformed event (\(error))")
-            }
-            if let message = OpenAIProvider.errorMessage(chunk), chunk["choices"] == nil {
-                throw GatewayError(.providerError, "provider \(provider) failed mid-stream: \(message)")
-            }
-            if let choice = chunk["choices"]?.arrayValue?.first {
-                if let reasoning = Self.reasoningText(choice["delta"]) {
-                    events.append(.reasoning(ReasoningPart(text: reasoning)))
-                }
-                let text = choice["delta"]?["content"]?.stringValue ?? choice["text"]?.stringValue ?? ""
-                if !text.isEmpty { events.append(.delta(text)) }
-                for piece in OpenAIChatFormat.toolCallDeltas(choice["delta"]?["tool_calls"]) {
-                    events.append(.toolCall(piece))
-                }
-                if let reason = choice["finish_reason"]?.stringValue {
-                    finished = true
-                    events.append(.stopDetails(Self.stopDetails(choice)))
-                    events.append(.finish(Self.finishReason(reason)))
-                }
-            }
-            if let usage = chunk["usage"], !usage.isNull {
-                events.append(
-                    .usage(
-                        input: usage["prompt_tokens"]?.countValue, output: usage["completion_tokens"]?.countValue,
-                        cachedInput: usage["prompt_tokens_details"]?["cached_tokens"]?.countValue))
-                if let reasoning = usage["completion_tokens_details"]?["reasoning_tokens"]?.countValue {
-                    events.append(.breakdown(reasoning: reasoning, cacheWrite: nil))
-                }
             }
         }
         return events
+    }
+
+    /// One chunk's events, read field by field (a chunk is mostly one delta: no tree is built for it).
+    private mutating func read(_ chunk: JSONSlice, into events: inout [ProviderEvent]) throws {
+        var choices: JSONSlice?
+        var usage: JSONSlice?
+        var mayBeError = false
+        chunk.forEachMember { key, value in
+            if key == "choices" {
+                choices = value
+            } else if key == "usage" {
+                usage = value
+            } else if key == "error" || key == "message" {
+                mayBeError = true
+            }
+        }
+        if mayBeError, choices == nil, let message = OpenAIProvider.errorMessage(chunk.json) {
+            throw GatewayError(.providerError, "provider \(provider) failed mid-stream: \(message)")
+        }
+        if let choice = choices?.firstElement {
+            var delta: JSONSlice?
+            var text: JSONSlice?
+            var finish: JSONSlice?
+            var stopReason: JSONSlice?
+            choice.forEachMember { key, value in
+                if key == "delta" {
+                    delta = value
+                } else if key == "text" {
+                    text = value
+                } else if key == "finish_reason" {
+                    finish = value
+                } else if key == "stop_reason" {
+                    stopReason = value
+                }
+            }
+            var content: JSONSlice?
+            var reasoningContent: JSONSlice?
+            var reasoning: JSONSlice?
+            var toolCalls: JSONSlice?
+            delta?.forEachMember { key, value in
+                if key == "content" {
+                    content = value
+                } else if key == "reasoning_content" {
+                    reasoningContent = value
+                } else if key == "reasoning" {
+                    reasoning = value
+                } else if key == "tool_calls" {
+                    toolCalls = value
+                }
+            }
+            if let thought = reasoningContent?.stringValue ?? reasoning?.stringValue, !thought.isEmpty {
+                events.append(.reasoning(ReasoningPart(text: thought)))
+            }
+            let piece = content?.stringValue ?? text?.stringValue ?? ""
+            if !piece.isEmpty { events.append(.delta(piece)) }
+            if let toolCalls {
+                for piece in OpenAIChatFormat.toolCallDeltas(toolCalls.json) { events.append(.toolCall(piece)) }
+            }
+            if let reason = finish?.stringValue {
+                finished = true
+                events.append(
+                    .stopDetails(StopDetails(sequence: stopReason?.stringValue ?? "", providerReason: reason)))
+                events.append(.finish(Self.finishReason(reason)))
+            }
+        }
+        if let usage, !usage.isNull {
+            var prompt: JSONSlice?
+            var completion: JSONSlice?
+            var cached: JSONSlice?
+            var reasoningTokens: JSONSlice?
+            usage.forEachMember { key, value in
+                if key == "prompt_tokens" {
+                    prompt = value
+                } else if key == "completion_tokens" {
+                    completion = value
+                } else if key == "prompt_tokens_details" {
+                    cached = nil
+                    value.forEachMember { key, value in if key == "cached_tokens" { cached = value } }
+                } else if key == "completion_tokens_details" {
+                    reasoningTokens = nil
+                    value.forEachMember { key, value in if key == "reasoning_tokens" { reasoningTokens = value } }
+                }
+            }
+            events.append(
+                .usage(input: prompt?.countValue, output: completion?.countValue, cachedInput: cached?.countValue))
+            if let reasoning = reasoningTokens?.countValue {
+                events.append(.breakdown(reasoning: reasoning, cacheWrite: nil))
+            }
+        }
     }
 
     mutating func finish() throws -> [ProviderEvent] {

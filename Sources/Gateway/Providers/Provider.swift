@@ -16,8 +16,30 @@ public enum ProviderEvent: Sendable, Equatable {
     case finish(FinishReason)
 }
 
-/// A provider's streamed answer, pulled by its consumer (cancelling the consumer cancels the upstream call).
-public typealias ProviderEventStream = AsyncThrowingStream<ProviderEvent, any Error>
+/// A provider's streamed answer, pulled by its one consumer a batch at a time: the events of one read from the
+/// network come together, so a burst of chunks costs one suspension rather than one each. Letting go of the
+/// stream (or cancelling the consumer) cancels the upstream call.
+public struct ProviderEventStream: Sendable {
+    private let produce: @Sendable () async throws -> [ProviderEvent]?
+
+    /// A stream whose batches come from `produce`, which returns nil at the end.
+    public init(batches produce: @escaping @Sendable () async throws -> [ProviderEvent]?) {
+        self.produce = produce
+    }
+
+    /// A stream of one event at a time (the builtin models, tests).
+    public init(unfolding next: @escaping @Sendable () async throws -> ProviderEvent?) {
+        produce = { try await next().map { [$0] } }
+    }
+
+    /// The next events (at least one); nil once the stream ended.
+    public func next() async throws -> [ProviderEvent]? {
+        while let batch = try await produce() {
+            if !batch.isEmpty { return batch }
+        }
+        return nil
+    }
+}
 
 /// One call to one provider for one model, after alias resolution and routing.
 public struct ProviderCall: Sendable {

@@ -51,7 +51,7 @@ enum ProviderHTTP {
     /// A stream whose events come from feeding body chunks to `translator`.
     static func events<T: StreamTranslator>(_ body: UpstreamBody, _ translator: T) -> ProviderEventStream {
         let reader = TranslatedStream(body: body, translator: translator)
-        return ProviderEventStream(unfolding: { try await reader.next() })
+        return ProviderEventStream(batches: { try await reader.next() })
     }
 }
 
@@ -63,44 +63,50 @@ protocol StreamTranslator: Sendable {
     mutating func finish() throws -> [ProviderEvent]
 }
 
-/// Pulls body chunks through a translator; used by exactly one consumer task.
+/// Pulls body chunks through a translator, a batch of events per chunk; used by exactly one consumer task.
 final class TranslatedStream<T: StreamTranslator>: @unchecked Sendable {
     private let body: UpstreamBody
     private var translator: T
-    private var pending: [ProviderEvent] = []
-    private var index = 0
     private var ended = false
+    private var contentStarted = false
 
     init(body: UpstreamBody, translator: T) {
         self.body = body
         self.translator = translator
     }
 
-    func next() async throws -> ProviderEvent? {
-        while index == pending.count {
-            if ended { return nil }
-            pending.removeAll(keepingCapacity: true)
-            index = 0
-            if let chunk = try await body.next() {
-                do {
-                    pending = try translator.feed(chunk)
-                } catch let error as StreamLimitExceeded {
-                    body.cancel()
-                    throw GatewayError(
-                        .providerError,
-                        "provider \(translator.provider) sent a stream line or event over \(error.limit) bytes")
-                }
-            } else {
-                ended = true
-                pending = try translator.finish()
+    /// The events of the next body chunk (possibly none); nil after the end.
+    func next() async throws -> [ProviderEvent]? {
+        if ended { return nil }
+        let events: [ProviderEvent]
+        if let chunk = try await body.next() {
+            do {
+                events = try translator.feed(chunk)
+            } catch let error as StreamLimitExceeded {
+                body.cancel()
+                throw GatewayError(
+                    .providerError,
+                    "provider \(translator.provider) sent a stream line or event over \(error.limit) bytes")
             }
+        } else {
+            ended = true
+            events = try translator.finish()
         }
-        defer { index += 1 }
-        switch pending[index] {
-        case .delta, .toolCall, .reasoning: body.contentStarted()  // reasoning shows the model at work
-        default: break
+        if !contentStarted, events.contains(where: \.showsTheModelAtWork) {
+            contentStarted = true
+            body.contentStarted()
         }
-        return pending[index]
+        return events
+    }
+}
+
+extension ProviderEvent {
+    /// Text, a tool call or reasoning: the model is at work (its first-token timeout is met).
+    var showsTheModelAtWork: Bool {
+        switch self {
+        case .delta, .toolCall, .reasoning: true
+        default: false
+        }
     }
 }
 

@@ -66,19 +66,22 @@ public struct SSEDecoder: Sendable {
             }
         }
         // Copy each run up to the next line terminator whole; terminators go through `process`.
-        while !input.isEmpty {
-            let end = input.firstIndex(where: { $0 == 0x0A || $0 == 0x0D })
-            let run = input[..<(end ?? input.endIndex)]
-            guard line.count + data.count + run.count <= maxEventBytes else {
-                throw StreamLimitExceeded(limit: maxEventBytes)
+        try input.withUnsafeBufferPointer { (buffer) throws(StreamLimitExceeded) in
+            var start = 0
+            while start < buffer.count {
+                var end = start
+                while end < buffer.count, buffer[end] != 0x0A, buffer[end] != 0x0D { end += 1 }
+                guard line.count + data.count + (end - start) <= maxEventBytes else {
+                    throw StreamLimitExceeded(limit: maxEventBytes)
+                }
+                if end > start {
+                    lastWasCR = false
+                    line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<end]))
+                }
+                guard end < buffer.count else { break }
+                process(buffer[end], into: &events)
+                start = end + 1
             }
-            if !run.isEmpty {
-                lastWasCR = false
-                line.append(contentsOf: run)
-            }
-            guard let end else { break }
-            process(input[end], into: &events)
-            input = input[(end + 1)...]
         }
         return events
     }

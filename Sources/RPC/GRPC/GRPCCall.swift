@@ -32,17 +32,22 @@ final class GRPCCall: @unchecked Sendable {
         return head
     }
 
-    func send(_ payload: [UInt8]) async throws {
+    /// Sends messages, framed, in one write.
+    func send(_ payloads: [[UInt8]]) async throws {
         guard !finished, !expired else { throw CancellationError() }
         if !headersSent {
             headersSent = true
             try await writer.writeHead(responseHead())
         }
-        let frame =
-            compressResponses
-            ? GRPCMessageFramer.frame(GzipCodec.compress(payload), compressed: true)
-            : GRPCMessageFramer.frame(payload)
-        try await writer.writeBody(frame)
+        var frames: [UInt8] = []
+        for payload in payloads {
+            if compressResponses {
+                GRPCMessageFramer.frame(GzipCodec.compress(payload), compressed: true, into: &frames)
+            } else {
+                GRPCMessageFramer.frame(payload, into: &frames)
+            }
+        }
+        try await writer.writeBody(frames)
     }
 
     /// Called by the deadline timer, on the loop: whatever the handler does next, the call ends

@@ -15,6 +15,12 @@ public enum GRPCMessageFramer {
     public static func frame(_ payload: [UInt8], compressed: Bool = false) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(payload.count + 5)
+        frame(payload, compressed: compressed, into: &out)
+        return out
+    }
+
+    /// Appends the framed message to `out` (several messages written at once share one buffer).
+    public static func frame(_ payload: [UInt8], compressed: Bool = false, into out: inout [UInt8]) {
         let length = UInt32(payload.count)
         out.append(compressed ? 1 : 0)
         out.append(UInt8(truncatingIfNeeded: length >> 24))
@@ -22,7 +28,6 @@ public enum GRPCMessageFramer {
         out.append(UInt8(truncatingIfNeeded: length >> 8))
         out.append(UInt8(truncatingIfNeeded: length))
         out.append(contentsOf: payload)
-        return out
     }
 }
 

@@ -45,7 +45,7 @@ public struct GRPCMethod: Sendable {
         GRPCMethod(path: path) { payload, context, call in
             let request = try Request(grpcPayload: payload)
             let response = try await handler(request, context)
-            try await call.send(try response.grpcPayload())
+            try await call.send([try response.grpcPayload()])
         }
     }
 
@@ -76,6 +76,11 @@ public struct GRPCResponseStream<Message: GRPCResponseMessage>: Sendable {
     let call: GRPCCall
 
     public func send(_ message: Message) async throws {
-        try await call.send(try message.grpcPayload())
+        try await call.send([try message.grpcPayload()])
+    }
+
+    /// Sends `messages` in one write (a burst costs one wake of the connection, not one per message).
+    public func send(contentsOf messages: [Message]) async throws {
+        try await call.send(try messages.map { try $0.grpcPayload() })
     }
 }

@@ -17,7 +17,8 @@ enum JSONFuzz {
             let again = try? JSONParser.parse(JSONSerializer.serialize(value))
             fuzzCheck(again == value, "serialize/parse round trip")
         }
-        _ = try? JSONParser.parseRepairingUTF8(bytes)
+        let tree = try? JSONParser.parseRepairingUTF8(bytes)
+        scan(bytes, tree)
         if var (request, _) = try? GenerateRequest.fromJSON(bytes) {
             _ = try? RequestValidation.validate(&request, maxImageBytes: 4096)
         }
@@ -29,6 +30,31 @@ enum JSONFuzz {
         if var messages = try? AnthropicMessagesRequest(body: bytes) {
             _ = try? RequestValidation.validate(&messages.request, maxImageBytes: 4096)
         }
+    }
+}
+
+extension JSONFuzz {
+    /// The scanner accepts exactly what the repairing parser accepts, and reads each value as the tree holds it.
+    static func scan(_ bytes: [UInt8], _ tree: JSON?) {
+        let scanned: Void? = try? JSONScanner.read(bytes) { root in
+            fuzzCheck(root.json == tree, "scanned root differs from the tree")
+            fuzzCheck(root.firstElement?.json == tree?.arrayValue?.first, "first element differs")
+            fuzzCheck(root.stringValue == tree?.stringValue, "string differs")
+            fuzzCheck(root.countValue == tree?.countValue, "count differs")
+            let values = tree?.objectValue?.entries.map(\.value) ?? []
+            var members: [JSON] = []
+            root.forEachMember { _, value in
+                let json = value.json
+                fuzzCheck(value.stringValue == json.stringValue, "member string differs")
+                fuzzCheck(value.countValue == json.countValue, "member count differs")
+                fuzzCheck(value.isNull == json.isNull, "member null differs")
+                members.append(json)
+            }
+            // A repeated key is one entry in the tree; without repeats the members are the tree's, in order.
+            fuzzCheck(members.count >= values.count, "members missed")
+            fuzzCheck(members.count != values.count || members == values, "members differ from the tree")
+        }
+        fuzzCheck((scanned != nil) == (tree != nil), "scanner and parser disagree on validity")
     }
 }
 

@@ -17,10 +17,12 @@ import Testing
 
     /// A provider stream that yields `events` then ends, or fails with `error`.
     static func scripted(_ events: [ProviderEvent], then error: GatewayError? = nil) -> ProviderEventStream {
-        let (stream, continuation) = ProviderEventStream.makeStream()
-        for event in events { continuation.yield(event) }
-        continuation.finish(throwing: error)
-        return stream
+        let queue = Locked(events)
+        return ProviderEventStream(unfolding: {
+            if let event = queue.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return event }
+            if let error { throw error }
+            return nil
+        })
     }
 
     /// A relay over `events` for model `m`, with its call's record started.
@@ -121,6 +123,23 @@ import Testing
                 upstream.events.withLock { $0.isEmpty ? nil : $0.removeFirst() }
             })
         }
+    }
+
+    @Test func eventsThatArriveTogetherAreRelayedTogether() async throws {
+        let batches = Locked<[[ProviderEvent]]>([
+            [.delta("a"), .delta("b"), .usage(input: 1, output: 2, cachedInput: nil)], [],
+            [.delta("c"), .finish(.stop)],
+        ])
+        let (relay, recorder) = relay(
+            ProviderEventStream(batches: { batches.withLock { $0.isEmpty ? nil : $0.removeFirst() } }))
+        try await relay.awaitFirstContent()
+        let stream = relay.handOut()
+        #expect(try await stream.nextBatch()?.map(\.content) == ["a", "b"])
+        #expect(try await stream.nextBatch()?.map(\.content) == ["c"])
+        let last = try #require(try await stream.nextBatch())
+        #expect(last.count == 1 && last[0].done && last[0].tokensOutput == 2)
+        #expect(try await stream.nextBatch() == nil)
+        #expect(recorder.isEnded)
     }
 
     @Test func closingEndsTheRecordOnceAndReleasesTheUpstream() async throws {
