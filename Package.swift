@@ -72,6 +72,7 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Reactor"]),
         .testTarget(name: "RESTShimTests", dependencies: ["RESTShim", "Gateway", "RPC"]),
         .testTarget(name: "CompatibleAPIsTests", dependencies: ["CompatibleAPIs", "Gateway", "RPC"]),
+        .testTarget(name: "ModelGatewayGRPCTests", dependencies: ["ModelGatewayGRPC", "Gateway", "RPC"]),
     ],
     swiftLanguageModes: [.v6]
 )

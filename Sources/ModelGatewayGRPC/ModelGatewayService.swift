@@ -49,7 +49,11 @@ public struct ModelGatewayService: Sendable {
                 }
                 defer { chunks.close() }
                 do {
-                    while let batch = try await chunks.nextBatch() { try await stream.send(contentsOf: batch) }
+                    var template: GenerateChunkTemplate?
+                    while let batch = try await chunks.nextBatch() {
+                        try await stream.send(
+                            payloads: try batch.map { try GenerateChunkTemplate.payload($0, &template) })
+                    }
                 } catch {
                     throw GRPCStatus.answering(error)
                 }

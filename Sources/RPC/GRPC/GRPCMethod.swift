@@ -83,4 +83,9 @@ public struct GRPCResponseStream<Message: GRPCResponseMessage>: Sendable {
     public func send(contentsOf messages: [Message]) async throws {
         try await call.send(try messages.map { try $0.grpcPayload() })
     }
+
+    /// Sends messages their caller already encoded (as `Message.grpcPayload()` would), in one write.
+    public func send(payloads: [[UInt8]]) async throws {
+        try await call.send(payloads)
+    }
 }

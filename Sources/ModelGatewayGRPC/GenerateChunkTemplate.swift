@@ -1,0 +1,49 @@
+import Gateway
+
+/// A stream's text chunks as protobuf, packed once per stream and completed per chunk with the text: a text
+/// chunk's other fields are the stream's id, model and provider, or unset, and the text (field 4) comes
+/// after them in field order, so appending it gives the bytes the codec would write.
+struct GenerateChunkTemplate {
+    private let id: String
+    private let model: String
+    private let provider: String
+    /// The chunk packed without its text.
+    private let prefix: [UInt8]
+
+    private init(_ chunk: GenerateChunk) throws {
+        id = chunk.id
+        model = chunk.model
+        provider = chunk.provider
+        prefix = try GenerateChunk(id: id, model: model, provider: provider, content: "").grpcPayload()
+    }
+
+    /// Whether every field but id, model, provider and content is unset.
+    private static func isText(_ chunk: GenerateChunk) -> Bool {
+        !chunk.done && chunk.toolCalls.isEmpty && chunk.reasoning == nil && chunk.finishReason == nil
+            && chunk.metadata.isEmpty && chunk.requestedModel == nil && chunk.tokensInput == 0
+            && chunk.tokensOutput == 0 && chunk.latencyMs == 0 && chunk.costUSD == 0
+    }
+
+    /// `chunk` packed: from `template` when it is a text chunk (making the template for the stream's first),
+    /// else by the codec.
+    static func payload(_ chunk: GenerateChunk, _ template: inout GenerateChunkTemplate?) throws -> [UInt8] {
+        guard isText(chunk) else { return try chunk.grpcPayload() }
+        if template?.id != chunk.id || template?.model != chunk.model || template?.provider != chunk.provider {
+            template = try GenerateChunkTemplate(chunk)
+        }
+        guard let template else { return try chunk.grpcPayload() }
+        var out = template.prefix
+        let text = chunk.content.utf8
+        guard !text.isEmpty else { return out }  // proto3 leaves an empty string out
+        out.reserveCapacity(out.count + text.count + 6)
+        out.append(4 << 3 | 2)  // field 4, length-delimited
+        var length = UInt(text.count)
+        while length >= 0x80 {
+            out.append(UInt8(truncatingIfNeeded: length) | 0x80)
+            length >>= 7
+        }
+        out.append(UInt8(length))
+        out.append(contentsOf: text)
+        return out
+    }
+}

@@ -1,0 +1,32 @@
+import Gateway
+import Testing
+
+@testable import ModelGatewayGRPC
+
+/// Text chunks packed from the stream's template are the very bytes the codec writes.
+@Suite struct GenerateChunkTemplateTests {
+    @Test(arguments: [
+        "", "a", String(repeating: "x", count: 127), String(repeating: "y", count: 128),
+        String(repeating: "z", count: 20_000), "ünïcødé 😀 \" \\ \n",
+    ])
+    func textChunksMatchTheCodec(text: String) throws {
+        var template: GenerateChunkTemplate?
+        for model in ["m/x:1", "other", "other"] {
+            let chunk = GenerateChunk(id: "gen-1", model: model, provider: "p", content: text)
+            #expect(try GenerateChunkTemplate.payload(chunk, &template) == (try chunk.grpcPayload()))
+        }
+    }
+
+    @Test func otherChunksGoThroughTheCodec() throws {
+        var template: GenerateChunkTemplate?
+        var last = GenerateChunk(id: "gen-1", model: "m", provider: "p", content: "")
+        last.done = true
+        last.finishReason = .stop
+        last.tokensOutput = 3
+        var call = GenerateChunk(id: "gen-1", model: "m", provider: "p", content: "")
+        call.toolCalls = [ToolCallDelta(index: 0, id: "c1", name: "f")]
+        for chunk in [last, call] {
+            #expect(try GenerateChunkTemplate.payload(chunk, &template) == (try chunk.grpcPayload()))
+        }
+    }
+}
