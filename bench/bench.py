@@ -267,6 +267,8 @@ def instructions_per_request(bin_dir, config, env, gateway_body, upstream_port, 
                                   grpc_generate_body(), env, grpc=True)
     port = free_port()
     openai_format = callgrind_instructions(gateway_argv(port), port, "/v1/chat/completions", openai_body, env)
+    port = free_port()
+    anthropic_format = callgrind_instructions(gateway_argv(port), port, "/v1/messages", {**openai_body, "max_tokens": 64}, env)
     hop = OUT / "proxy-callgrind"
     (hop / "logs").mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -289,7 +291,8 @@ http {{
 """)
     nginx = callgrind_instructions(["nginx", "-c", str(hop / "nginx.conf"), "-p", str(hop)], port,
                                    "/v1/chat/completions", openai_body)
-    return {"gateway_rest_http1": gateway, "gateway_grpc": grpc, "gateway_openai_http1": openai_format, "nginx_hop": nginx,
+    return {"gateway_rest_http1": gateway, "gateway_grpc": grpc, "gateway_openai_http1": openai_format,
+            "gateway_anthropic_http1": anthropic_format, "nginx_hop": nginx,
             "ratio": round(gateway / nginx, 1)}
 
 
@@ -416,11 +419,14 @@ discovery: {{probe_interval_s: 3600}}
             wrk(url, json.dumps(payload), 1)
         runs = {}
         gw_openai = f"http://127.0.0.1:{gateway.port}/v1/chat/completions"
+        gw_anthropic = f"http://127.0.0.1:{gateway.port}/v1/messages"
+        anthropic_body = {**body, "max_tokens": 64}
         for round_ in range(2):  # alternate the paths, keep each one's best round
             for name, url, payload, pids in [("direct", direct_url, body, upstream.pids),
                                              ("nginx_hop", proxy_url, body, proxy.pids),
                                              ("gateway_rest_http1", gw_rest, gw_body, gateway.pids),
-                                             ("gateway_openai_http1", gw_openai, body, gateway.pids)]:
+                                             ("gateway_openai_http1", gw_openai, body, gateway.pids),
+                                             ("gateway_anthropic_http1", gw_anthropic, anthropic_body, gateway.pids)]:
                 result = measured(pids, lambda: wrk(url, json.dumps(payload), args.seconds))
                 if name not in runs or result["requests_per_s"] > runs[name]["requests_per_s"]:
                     runs[name] = result
@@ -441,6 +447,8 @@ discovery: {{probe_interval_s: 3600}}
                 gw_rest, json.dumps({**gw_body, "model": "bench-stream", "stream": True}), args.seconds)),
             "gateway_openai_sse": measured(gateway.pids, lambda: wrk(
                 gw_openai, json.dumps({**body, "model": "bench-stream", "stream": True}), args.seconds)),
+            "gateway_anthropic_sse": measured(gateway.pids, lambda: wrk(
+                gw_anthropic, json.dumps({**anthropic_body, "model": "bench-stream", "stream": True}), args.seconds)),
             "gateway_grpc_stream": measured(gateway.pids, lambda: h2load(
                 f"http://127.0.0.1:{gateway.port}/modelgateway.v1.ModelGateway/StreamGenerate", 5_000,
                 grpc_generate_body(b"bench-stream"), ["content-type: application/grpc", "te: trailers"])),
@@ -493,7 +501,8 @@ discovery: {{probe_interval_s: 3600}}
     s = results["streams_200_chunks"]
     print(f"streams (200 chunks): nginx {s['nginx_hop']['cpu_us_per_chunk']} µs/chunk, gateway SSE "
           f"{s['gateway_sse']['cpu_us_per_chunk']} µs/chunk, gateway gRPC {s['gateway_grpc_stream']['cpu_us_per_chunk']} µs/chunk, "
-          f"gateway OpenAI-format SSE {s['gateway_openai_sse']['cpu_us_per_chunk']} µs/chunk")
+          f"gateway OpenAI-format SSE {s['gateway_openai_sse']['cpu_us_per_chunk']} µs/chunk, "
+          f"gateway Anthropic-format SSE {s['gateway_anthropic_sse']['cpu_us_per_chunk']} µs/chunk")
     print(f"paced streams ({PACED_RATE} chunks/s each; one-way chunk delay, added = over the direct path):")
     for name, r in results["paced_streams"].items():
         print(f"  {name:24} {r['streams']:>5} streams {r['chunks_per_s']:>7.0f} chunks/s  first chunk p50 "
@@ -508,6 +517,7 @@ discovery: {{probe_interval_s: 3600}}
     i = results["instructions_per_unary_request"]
     print(f"instructions per unary request (callgrind; steady where CPU time is not): gateway REST "
           f"{i['gateway_rest_http1']:,}, gRPC {i['gateway_grpc']:,}, OpenAI format {i['gateway_openai_http1']:,}, "
+          f"Anthropic format {i['gateway_anthropic_http1']:,}, "
           f"nginx hop {i['nginx_hop']:,} ({i['ratio']}×)")
     for note in notes:
         print("note:", note)

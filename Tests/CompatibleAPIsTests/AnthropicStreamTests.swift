@@ -37,4 +37,16 @@ import Testing
         #expect(text_.contains("\"stop_reason\":\"tool_use\""))
         #expect(text_.contains("\"index\":2,\"content_block\":{\"type\":\"tool_use\",\"id\":\"b\""))
     }
+
+    @Test(arguments: ["plain", "quote \" and \\ and\nnewline", "ünïcødé 😀"])
+    func textDeltasFromTheTemplateAreTheTreesBytes(text: String) {
+        var stream = AnthropicMessagesStream()
+        stream.relay(GenerateChunk(id: "g", model: "m", provider: "p", content: "first"))
+        _ = stream.take()
+        stream.relay(GenerateChunk(id: "g", model: "m", provider: "p", content: text))
+        var expected: [UInt8] = []
+        CompatibleEndpoint.event(
+            AnthropicMessagesStream.textDelta(index: 0, .string(text)), name: "content_block_delta", into: &expected)
+        #expect(String(decoding: stream.take(), as: UTF8.self) == String(decoding: expected, as: UTF8.self))
+    }
 }

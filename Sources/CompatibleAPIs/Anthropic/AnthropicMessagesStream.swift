@@ -17,6 +17,8 @@ struct AnthropicMessagesStream {
     private var block = Block.none
     private var nextIndex = 0
     private var out: [UInt8] = []
+    /// The open text block's `text_delta` event with its text left open (most events are one).
+    private var textDelta: (index: Int, template: JSONStringTemplate)?
 
     static func relay(_ chunks: GenerationStream, to writer: any ResponseWriter, _ context: CallContext) async {
         defer { chunks.close() }
@@ -114,6 +116,13 @@ struct AnthropicMessagesStream {
         event("content_block_delta", ["type": "content_block_delta", "index": .number(Double(index)), "delta": delta])
     }
 
+    static func textDelta(index: Int, _ text: JSON) -> JSON {
+        [
+            "type": "content_block_delta", "index": .number(Double(index)),
+            "delta": ["type": "text_delta", "text": text],
+        ]
+    }
+
     mutating func relay(_ chunk: GenerateChunk) {
         if let reasoning = chunk.reasoning { self.reasoning(reasoning) }
         if !chunk.content.isEmpty {
@@ -124,12 +133,18 @@ struct AnthropicMessagesStream {
                 index = self.open(["type": "text", "text": ""])
                 block = .text(index)
             }
-            event(
-                "content_block_delta",
-                [
-                    "type": "content_block_delta", "index": .number(Double(index)),
-                    "delta": ["type": "text_delta", "text": .string(chunk.content)],
-                ])
+            if textDelta?.index != index {
+                textDelta = JSONStringTemplate(Self.textDelta(index: index, JSONStringTemplate.slot)).map {
+                    (index, $0)
+                }
+            }
+            if let template = textDelta?.template {
+                out.append(contentsOf: "event: content_block_delta\ndata: ".utf8)
+                template.write(chunk.content, into: &out)
+                out.append(contentsOf: "\n\n".utf8)
+            } else {
+                event("content_block_delta", Self.textDelta(index: index, .string(chunk.content)))
+            }
         }
         for piece in chunk.toolCalls {
             let index: Int
