@@ -10,9 +10,9 @@ public struct JSONParseError: Error, Equatable, CustomStringConvertible {
 /// It reads through a buffer pointer, valid for the duration of `parse` only: indexing an array re-checks
 /// the array on every byte, and this runs for every provider response and every streamed chunk.
 public struct JSONParser {
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var index = 0
-    private var depth = 0
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index = 0
+    var depth = 0
     private static let maxDepth = 128
 
     public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSON {
@@ -37,29 +37,20 @@ public struct JSONParser {
         }
     }
 
-    /// Checks that `buffer` holds one JSON value that `parseRepairingUTF8` would accept, without building it:
-    /// for `JSONScanner`, which then reads only the fields its caller needs.
-    static func validateRepairingUTF8(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) {
-        var parser = JSONParser(bytes: buffer)
-        parser.skipWhitespace()
-        try parser.skipValue()
-        parser.skipWhitespace()
-        guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
-    }
-
     public static func parse(_ text: String) throws(JSONParseError) -> JSON {
         try parse(Array(text.utf8))
     }
 
-    private init(bytes: UnsafeBufferPointer<UInt8>) {
+    init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
-    private func error(_ message: String) -> JSONParseError {
+    func error(_ message: String) -> JSONParseError {
         JSONParseError(message: message, offset: index)
     }
 
-    private mutating func skipWhitespace() {
+    @inline(__always)
+    mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x0A, 0x0D, 0x09: index += 1
@@ -82,90 +73,7 @@ public struct JSONParser {
         }
     }
 
-    /// `parseValue`'s grammar without the value. Strings are not checked for UTF-8: invalid bytes in them
-    /// read as U+FFFD later, as `parseRepairingUTF8` reads them.
-    private mutating func skipValue() throws(JSONParseError) {
-        guard index < bytes.count else { throw error("unexpected end of input") }
-        switch bytes[index] {
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-            let isObject = bytes[index] == UInt8(ascii: "{")
-            let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
-            try enter()
-            defer { depth -= 1 }
-            index += 1
-            skipWhitespace()
-            if index < bytes.count, bytes[index] == close {
-                index += 1
-                return
-            }
-            while true {
-                skipWhitespace()
-                if isObject {
-                    guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
-                        throw error("expected a key string")
-                    }
-                    try skipString()
-                    skipWhitespace()
-                    guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
-                    index += 1
-                    skipWhitespace()
-                }
-                try skipValue()
-                skipWhitespace()
-                guard index < bytes.count else { throw error("unexpected end of input") }
-                if bytes[index] == UInt8(ascii: ",") {
-                    index += 1
-                } else if bytes[index] == close {
-                    index += 1
-                    return
-                } else {
-                    throw error(isObject ? "expected ',' or '}'" : "expected ',' or ']'")
-                }
-            }
-        case UInt8(ascii: "\""): try skipString()
-        case UInt8(ascii: "t"): try expectLiteral("true")
-        case UInt8(ascii: "f"): try expectLiteral("false")
-        case UInt8(ascii: "n"): try expectLiteral("null")
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try parseNumber()
-        default: throw error("unexpected character")
-        }
-    }
-
-    private mutating func skipString() throws(JSONParseError) {
-        index += 1
-        while index < bytes.count {
-            // Plain bytes in a local loop: the index as a stored property would be written back on each one.
-            var plain = index
-            while plain < bytes.count, bytes[plain] >= 0x20, bytes[plain] != UInt8(ascii: "\""),
-                bytes[plain] != UInt8(ascii: "\\")
-            {
-                plain += 1
-            }
-            index = plain
-            guard index < bytes.count else { break }
-            let byte = bytes[index]
-            index += 1
-            if byte == UInt8(ascii: "\"") { return }
-            if byte == UInt8(ascii: "\\") {
-                guard index < bytes.count else { throw error("unexpected end of input") }
-                let escape = bytes[index]
-                index += 1
-                switch escape {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-                    continue
-                case UInt8(ascii: "u"): _ = try readUnicodeEscape()
-                default: throw error("invalid escape")
-                }
-            } else if byte < 0x20 {
-                index -= 1
-                throw error("control character in string")
-            }
-        }
-        throw error("unterminated string")
-    }
-
-    private mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
+    mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
         let count = literal.utf8CodeUnitCount
         guard index + count <= bytes.count else { throw error("unexpected end of input") }
         for offset in 0..<count where bytes[index + offset] != literal.utf8Start[offset] {
@@ -174,7 +82,7 @@ public struct JSONParser {
         index += count
     }
 
-    private mutating func enter() throws(JSONParseError) {
+    mutating func enter() throws(JSONParseError) {
         depth += 1
         guard depth <= JSONParser.maxDepth else { throw error("nesting deeper than \(JSONParser.maxDepth)") }
     }
@@ -239,7 +147,7 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseNumber() throws(JSONParseError) -> Double {
+    mutating func parseNumber() throws(JSONParseError) -> Double {
         let start = index
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         guard index < bytes.count else { throw error("invalid number") }
@@ -350,7 +258,7 @@ public struct JSONParser {
     }
 
     /// The scalar of a `\\u` escape (after the `u`), a surrogate pair read whole.
-    private mutating func readUnicodeEscape() throws(JSONParseError) -> UInt32 {
+    mutating func readUnicodeEscape() throws(JSONParseError) -> UInt32 {
         var scalar = try readHex4()
         if scalar >= 0xD800, scalar <= 0xDBFF {
             guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")

@@ -151,101 +151,82 @@ struct OpenAIStreamTranslator: StreamTranslator {
                 sawDone = true
                 continue
             }
+            let chunk: Chunk
             do {
-                try JSONScanner.read(event.dataBytes) { chunk in try read(chunk, into: &events) }
+                chunk = try JSONReader.read(event.dataBytes, Chunk.init)
             } catch let error as JSONParseError {
                 throw GatewayError(.providerError, "provider \(provider) sent a malformed event (\(error))")
             }
+            try translate(chunk, event.dataBytes, into: &events)
         }
         return events
     }
 
-    /// One chunk's events, read field by field (a chunk is mostly one delta: no tree is built for it).
-    private mutating func read(_ chunk: JSONSlice, into events: inout [ProviderEvent]) throws {
-        var choices: JSONSlice?
-        var usage: JSONSlice?
+    /// The fields of one chunk a stream needs, read in one pass (a chunk is mostly one delta: no tree is
+    /// built for it). A repeated key keeps its last value, as a tree would.
+    struct Chunk {
+        var hasChoices = false
         var mayBeError = false
-        chunk.forEachMember { key, value in
-            if key == "choices" {
-                choices = value
-            } else if key == "usage" {
-                usage = value
-            } else if key == "error" || key == "message" {
-                mayBeError = true
+        var choice: Choice?
+        var usage: Usage?
+
+        struct Choice {
+            var content: String?
+            var text: String?
+            var reasoningContent: String?
+            var reasoning: String?
+            var toolCalls: JSON?
+            var finish: String?
+            var stopReason: String?
+        }
+
+        struct Usage {
+            var prompt: Int?
+            var completion: Int?
+            var cached: Int?
+            var reasoning: Int?
+        }
+
+        init(_ reader: inout JSONReader) throws {
+            try reader.members { reader, key in
+                if key == "choices" {
+                    hasChoices = true
+                    choice = nil
+                    try reader.elements { reader, position in
+                        if position == 0 { choice = try Choice(&reader) }
+                    }
+                } else if key == "usage" {
+                    usage = reader.isNull ? nil : try Usage(&reader)
+                } else if key == "error" || key == "message" {
+                    mayBeError = true
+                }
             }
         }
-        if mayBeError, choices == nil, let message = OpenAIProvider.errorMessage(chunk.json) {
+    }
+
+    /// The events a chunk makes, in the order a consumer expects them.
+    private mutating func translate(_ chunk: Chunk, _ bytes: [UInt8], into events: inout [ProviderEvent]) throws {
+        if chunk.mayBeError, !chunk.hasChoices,
+            let message = OpenAIProvider.errorMessage((try? JSONParser.parseRepairingUTF8(bytes)) ?? .null)
+        {
             throw GatewayError(.providerError, "provider \(provider) failed mid-stream: \(message)")
         }
-        if let choice = choices?.firstElement {
-            var delta: JSONSlice?
-            var text: JSONSlice?
-            var finish: JSONSlice?
-            var stopReason: JSONSlice?
-            choice.forEachMember { key, value in
-                if key == "delta" {
-                    delta = value
-                } else if key == "text" {
-                    text = value
-                } else if key == "finish_reason" {
-                    finish = value
-                } else if key == "stop_reason" {
-                    stopReason = value
-                }
-            }
-            var content: JSONSlice?
-            var reasoningContent: JSONSlice?
-            var reasoning: JSONSlice?
-            var toolCalls: JSONSlice?
-            delta?.forEachMember { key, value in
-                if key == "content" {
-                    content = value
-                } else if key == "reasoning_content" {
-                    reasoningContent = value
-                } else if key == "reasoning" {
-                    reasoning = value
-                } else if key == "tool_calls" {
-                    toolCalls = value
-                }
-            }
-            if let thought = reasoningContent?.stringValue ?? reasoning?.stringValue, !thought.isEmpty {
+        if let choice = chunk.choice {
+            if let thought = choice.reasoningContent ?? choice.reasoning, !thought.isEmpty {
                 events.append(.reasoning(ReasoningPart(text: thought)))
             }
-            let piece = content?.stringValue ?? text?.stringValue ?? ""
+            let piece = choice.content ?? choice.text ?? ""
             if !piece.isEmpty { events.append(.delta(piece)) }
-            if let toolCalls {
-                for piece in OpenAIChatFormat.toolCallDeltas(toolCalls.json) { events.append(.toolCall(piece)) }
-            }
-            if let reason = finish?.stringValue {
+            for piece in OpenAIChatFormat.toolCallDeltas(choice.toolCalls) { events.append(.toolCall(piece)) }
+            if let reason = choice.finish {
                 finished = true
-                events.append(
-                    .stopDetails(StopDetails(sequence: stopReason?.stringValue ?? "", providerReason: reason)))
+                events.append(.stopDetails(StopDetails(sequence: choice.stopReason ?? "", providerReason: reason)))
                 events.append(.finish(Self.finishReason(reason)))
             }
         }
-        if let usage, !usage.isNull {
-            var prompt: JSONSlice?
-            var completion: JSONSlice?
-            var cached: JSONSlice?
-            var reasoningTokens: JSONSlice?
-            usage.forEachMember { key, value in
-                if key == "prompt_tokens" {
-                    prompt = value
-                } else if key == "completion_tokens" {
-                    completion = value
-                } else if key == "prompt_tokens_details" {
-                    cached = nil
-                    value.forEachMember { key, value in if key == "cached_tokens" { cached = value } }
-                } else if key == "completion_tokens_details" {
-                    reasoningTokens = nil
-                    value.forEachMember { key, value in if key == "reasoning_tokens" { reasoningTokens = value } }
-                }
-            }
-            events.append(
-                .usage(input: prompt?.countValue, output: completion?.countValue, cachedInput: cached?.countValue))
-            if let reasoning = reasoningTokens?.countValue {
-                events.append(.breakdown(reasoning: reasoning, cacheWrite: nil))
-            }
+        if let usage = chunk.usage {
+            events.append(.usage(input: usage.prompt, output: usage.completion, cachedInput: usage.cached))
+            if let reasoning = usage.reasoning { events.append(.breakdown(reasoning: reasoning, cacheWrite: nil)) }
         }
     }
 
@@ -254,5 +235,50 @@ struct OpenAIStreamTranslator: StreamTranslator {
             throw GatewayError(.providerError, "provider \(provider) ended the stream before it finished")
         }
         return []
+    }
+}
+
+extension OpenAIStreamTranslator.Chunk.Choice {
+    init(_ reader: inout JSONReader) throws {
+        try reader.members { reader, key in
+            if key == "delta" {
+                (content, reasoningContent, reasoning, toolCalls) = (nil, nil, nil, nil)
+                try reader.members { reader, key in
+                    if key == "content" {
+                        content = try reader.string()
+                    } else if key == "reasoning_content" {
+                        reasoningContent = try reader.string()
+                    } else if key == "reasoning" {
+                        reasoning = try reader.string()
+                    } else if key == "tool_calls" {
+                        toolCalls = try reader.json()
+                    }
+                }
+            } else if key == "text" {
+                text = try reader.string()
+            } else if key == "finish_reason" {
+                finish = try reader.string()
+            } else if key == "stop_reason" {
+                stopReason = try reader.string()
+            }
+        }
+    }
+}
+
+extension OpenAIStreamTranslator.Chunk.Usage {
+    init(_ reader: inout JSONReader) throws {
+        try reader.members { reader, key in
+            if key == "prompt_tokens" {
+                prompt = try reader.count()
+            } else if key == "completion_tokens" {
+                completion = try reader.count()
+            } else if key == "prompt_tokens_details" {
+                cached = nil
+                try reader.members { reader, key in if key == "cached_tokens" { cached = try reader.count() } }
+            } else if key == "completion_tokens_details" {
+                reasoning = nil
+                try reader.members { reader, key in if key == "reasoning_tokens" { reasoning = try reader.count() } }
+            }
+        }
     }
 }

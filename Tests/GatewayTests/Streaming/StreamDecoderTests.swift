@@ -192,6 +192,21 @@ private func feedSplit<T: StreamTranslator>(_ text: String, at offsets: [Int], _
         #expect(decode("\u{FEFF}data: a\n\n", every: 1) == [SSEEvent(data: "a")])
     }
 
+    /// A `data:` line and its blank line whole in one buffer take a shorter path; mixed with every other
+    /// shape, at every split, the events are the same.
+    @Test func wholeDataEventsMixWithEveryOtherShape() {
+        let text =
+            "data: a\n\nevent: x\ndata: b\n\ndata:c\n\ndata:  d\n\nid: 7\ndata: e\n\n: c\ndata: f\r\n\r\n"
+            + "data: g\ndata: h\n\ndata\n\ndata: i\n\n"
+        let expected = [
+            SSEEvent(data: "a"), SSEEvent(event: "x", data: "b"), SSEEvent(data: "c"), SSEEvent(data: " d"),
+            SSEEvent(data: "e", id: "7"), SSEEvent(data: "f", id: "7"), SSEEvent(data: "g\nh", id: "7"),
+            SSEEvent(data: "", id: "7"), SSEEvent(data: "i", id: "7"),
+        ]
+        #expect(decode(text) == expected)
+        for every in 1...7 { #expect(decode(text, every: every) == expected) }
+    }
+
     @Test func keepsMultiByteCharactersSplitAcrossChunks() {
         #expect(decode("data: 😀é☕\n\n", every: 1) == [SSEEvent(data: "😀é☕")])
     }

@@ -1,0 +1,103 @@
+import Testing
+
+@testable import Gateway
+
+/// The reader must read a document exactly as the tree parser does: every case is checked against it (the
+/// json fuzz target checks the same on arbitrary input).
+@Suite struct JSONReaderTests {
+    /// Each top-level member named a, b, c, é or choices, read whole (the last of a repeated key wins).
+    private func members(_ text: String) throws -> [String: JSON] {
+        try JSONReader.read(Array(text.utf8)) { reader in
+            var found: [String: JSON] = [:]
+            try reader.members { reader, key in
+                for name: StaticString in ["a", "b", "c", "é", "choices"] where key == name {
+                    found[name.description] = try reader.json()
+                }
+            }
+            return found
+        }
+    }
+
+    @Test(arguments: [
+        #"{"a": [1, -2.5e2, true, false, null], "b": {"c": "d", "e": [{}]}, "c": ""}"#,
+        #" { "a" : "x\"}]" , "b" : { "a" : [ "]" , "}" ] } , "c" : -0 } "#,
+        #"{"a": 1, "a": 2, "b": "\u00e9\ud83d\ude00\\", "c": null}"#,
+        #"{"\u0061": "escaped key", "\u00e9": 3, "choices": []}"#,
+        #"{}"#, #"[]"#, #""a""#, #"7"#, "true",
+    ])
+    func readsMembersAsTheParserDoes(text: String) throws {
+        let tree = try JSONParser.parse(text)
+        let expected = (tree.objectValue?.entries ?? []).reduce(into: [String: JSON]()) { found, member in
+            if ["a", "b", "c", "é", "choices"].contains(member.key) { found[member.key] = member.value }
+        }
+        #expect(try members(text) == expected)
+    }
+
+    @Test(
+        arguments: [
+            ("12", 12), ("0", 0), ("-3", 0), ("2.9", 2), ("1e3", 1000), ("99999999999999999999", JSON.largestCount),
+            ("\"5\"", nil), ("null", nil), ("[1]", nil),
+        ] as [(String, Int?)])
+    func readsCountsAsTheTreeDoes(text: String, count: Int?) throws {
+        #expect(try JSONReader.read(Array(text.utf8)) { try $0.count() } == count)
+        #expect(try JSONParser.parse(text).countValue == count)
+    }
+
+    @Test(arguments: [
+        "", " ", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", "tru", "\"abc", "\"\\x\"", "\"\\ud83d\"", "{'a':1}",
+        "[1] 2", "\"a\u{01}b\"", "NaN", "1e999", "{\"a\" 1}", "{\"a\":}", "[1 2]", "\u{FEFF}{}", "{\"a\":[1,}",
+    ])
+    func rejectsWhatTheParserRejects(text: String) {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
+        #expect(throws: JSONParseError.self) { try JSONReader.read(Array(text.utf8)) { _ in () } }
+        #expect(throws: JSONParseError.self) { try JSONReader.read(Array(text.utf8)) { try $0.json() } }
+    }
+
+    @Test func valuesLeftUnreadAreStillChecked() {
+        let text = #"{"a": "fine", "b": [1, {"c": tru}]}"#
+        #expect(throws: JSONParseError.self) {
+            try JSONReader.read(Array(text.utf8)) { reader in
+                try reader.members { reader, key in if key == "a" { _ = try reader.string() } }
+            }
+        }
+    }
+
+    @Test func rejectsDeepNestingAndReadsInvalidUTF8AsReplacement() throws {
+        let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
+        #expect(throws: JSONParseError.self) { try JSONReader.read(Array(deep.utf8)) { _ in () } }
+        let stray: [UInt8] = Array(#"{"a":"x"#.utf8) + [0xFF] + Array(#"y"}"#.utf8)
+        let text = try JSONReader.read(stray) { reader in
+            var text: String?
+            try reader.members { reader, key in if key == "a" { text = try reader.string() } }
+            return text
+        }
+        #expect(text == "x\u{FFFD}y")
+        #expect(text == (try JSONParser.parseRepairingUTF8(stray))["a"]?.stringValue)
+    }
+
+    @Test func keysCompareByWhatTheySay() throws {
+        try JSONReader.read(Array(#"{"content": 1, "\u0063ontent": 2, "contents": 3, "conten": 4}"#.utf8)) { reader in
+            var matched: [Int] = []
+            var texts: [String] = []
+            try reader.members { reader, key in
+                texts.append(key.text)
+                let count = try reader.count() ?? -1
+                if key == "content" { matched.append(count) }
+            }
+            #expect(matched == [1, 2])
+            #expect(texts == ["content", "content", "contents", "conten"])
+        }
+    }
+
+    @Test func firstElementsAndStrings() throws {
+        let text = try JSONReader.read(Array(#"[ {"a": "b\nc"}, 2 ]"#.utf8)) { reader in
+            var text: String?
+            try reader.elements { reader, position in
+                guard position == 0 else { return }
+                try reader.members { reader, key in if key == "a" { text = try reader.string() } }
+            }
+            return text
+        }
+        #expect(text == "b\nc")
+    }
+}
