@@ -33,7 +33,10 @@ struct HTTP1ParseError: Error, Equatable {
 final class HTTP1Parser {
     private let parser = UnsafeMutablePointer<http_parser>.allocate(capacity: 1)
     private let settings = UnsafeMutablePointer<http_parser_settings>.allocate(capacity: 1)
-    private weak var delegate: HTTP1ParserDelegate?
+    /// Unowned, not weak: the connection owns its parser and is the only caller of `feed`, so it outlives
+    /// every callback; and a weak reference would give the connection a side table, which makes every retain
+    /// and release of it (several per streamed chunk) take the runtime's slow path.
+    private unowned let delegate: HTTP1ParserDelegate
     private let maxHeadBytes: Int
     private let maxBodyBytes: Int
 
@@ -118,7 +121,7 @@ final class HTTP1Parser {
         inValue = false
         headBytes = 0
         body = []
-        delegate?.parserBeganMessage()
+        delegate.parserBeganMessage()
         return 0
     }
 
@@ -202,7 +205,7 @@ final class HTTP1Parser {
             keepAlive: http_should_keep_alive(parser) != 0,
             contentLength: !chunked && hasLength ? parser.pointee.content_length : nil
         )
-        delegate?.parserParsedHead(head)
+        delegate.parserParsedHead(head)
         // Refuse a declared oversize body before reading it: the delegate sees the 413 before any 100 Continue.
         if let length = head.contentLength, length > UInt64(maxBodyBytes) {
             bodyTooLarge = true
@@ -220,7 +223,7 @@ final class HTTP1Parser {
     private func messageComplete() -> Int32 {
         let complete = body
         body = []
-        delegate?.parserCompletedMessage(body: complete)
+        delegate.parserCompletedMessage(body: complete)
         return 0
     }
 }
