@@ -128,6 +128,21 @@ struct JSONReader {
         return try JSONParser.parseRepairingUTF8(Array(parser.bytes[start..<parser.index])).stringValue
     }
 
+    /// The boolean here; nil, with the value skipped, for other values.
+    mutating func bool() throws -> Bool? {
+        switch next {
+        case UInt8(ascii: "t"):
+            try parser.expectLiteral("true")
+            return true
+        case UInt8(ascii: "f"):
+            try parser.expectLiteral("false")
+            return false
+        default:
+            try parser.skipValue()
+            return nil
+        }
+    }
+
     /// The count here as `JSON.countValue` reads it; nil, with the value skipped, when it is not a number.
     mutating func count() throws -> Int? {
         guard kind == .number else {

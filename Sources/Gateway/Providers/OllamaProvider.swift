@@ -167,45 +167,94 @@ struct OllamaStreamTranslator: StreamTranslator {
     }
 
     mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent] {
-        do {
-            return try decoder.feed(bytes).flatMap { try events(for: $0) }
-        } catch let error as JSONParseError {
-            throw GatewayError(.providerError, "provider \(provider) sent a malformed stream line (\(error))")
-        }
+        var events: [ProviderEvent] = []
+        for line in try decoder.lines(bytes) { try translate(line, into: &events) }
+        return events
     }
 
     mutating func finish() throws -> [ProviderEvent] {
-        let tail = try decoder.finish().map { try events(for: $0) } ?? []
+        var tail: [ProviderEvent] = []
+        if let line = decoder.finishLine() { try translate(line, into: &tail) }
         guard done else {
             throw GatewayError(.providerError, "provider \(provider) ended the stream before it was done")
         }
         return tail
     }
 
-    private mutating func events(for line: JSON) throws -> [ProviderEvent] {
-        if let message = line["error"]?.stringValue {
+    /// One line's events; its fields are read in one pass (no tree), a repeated key keeping its last value.
+    private mutating func translate(_ bytes: [UInt8], into events: inout [ProviderEvent]) throws {
+        let line: Line
+        do {
+            line = try JSONReader.read(bytes, Line.init)
+        } catch let error as JSONParseError {
+            throw GatewayError(.providerError, "provider \(provider) sent a malformed stream line (\(error))")
+        }
+        if let message = line.error {
             throw GatewayError(.providerError, "provider \(provider) failed mid-stream: \(message)")
         }
-        var events: [ProviderEvent] = []
-        if let thinking = line["thinking"]?.stringValue ?? line["message"]?["thinking"]?.stringValue, !thinking.isEmpty
-        {
+        if let thinking = line.thinking ?? line.message.thinking, !thinking.isEmpty {
             events.append(.reasoning(ReasoningPart(text: thinking)))
         }
-        let text = line["response"]?.stringValue ?? line["message"]?["content"]?.stringValue ?? ""
+        let text = line.response ?? line.message.content ?? ""
         if !text.isEmpty { events.append(.delta(text)) }
-        for call in OllamaChatFormat.toolCalls(line["message"]?["tool_calls"], numberedFrom: calls) {
+        for call in OllamaChatFormat.toolCalls(line.message.toolCalls, numberedFrom: calls) {
             calls += 1
             events.append(.toolCall(call))
         }
-        if line["done"]?.boolValue == true {
+        if line.done == true {
             done = true
-            events.append(
-                .usage(
-                    input: line["prompt_eval_count"]?.countValue, output: line["eval_count"]?.countValue,
-                    cachedInput: nil))
-            events.append(.stopDetails(StopDetails(providerReason: line["done_reason"]?.stringValue ?? "")))
-            events.append(.finish(calls > 0 ? .toolUse : Self.finishReason(line["done_reason"]?.stringValue)))
+            events.append(.usage(input: line.promptEvalCount, output: line.evalCount, cachedInput: nil))
+            events.append(.stopDetails(StopDetails(providerReason: line.doneReason ?? "")))
+            events.append(.finish(calls > 0 ? .toolUse : Self.finishReason(line.doneReason)))
         }
-        return events
+    }
+
+    /// The fields of one stream line the translation needs.
+    private struct Line {
+        var error: String?
+        var thinking: String?
+        var response: String?
+        var message = Message()
+        var done: Bool?
+        var promptEvalCount: Int?
+        var evalCount: Int?
+        var doneReason: String?
+
+        struct Message {
+            var content: String?
+            var thinking: String?
+            var toolCalls: JSON?
+        }
+
+        init(_ reader: inout JSONReader) throws {
+            try reader.members { reader, key in
+                if key == "message" {
+                    message = Message()
+                    try reader.members { reader, key in
+                        if key == "content" {
+                            message.content = try reader.string()
+                        } else if key == "thinking" {
+                            message.thinking = try reader.string()
+                        } else if key == "tool_calls" {
+                            message.toolCalls = try reader.json()
+                        }
+                    }
+                } else if key == "response" {
+                    response = try reader.string()
+                } else if key == "done" {
+                    done = try reader.bool()
+                } else if key == "thinking" {
+                    thinking = try reader.string()
+                } else if key == "error" {
+                    error = try reader.string()
+                } else if key == "prompt_eval_count" {
+                    promptEvalCount = try reader.count()
+                } else if key == "eval_count" {
+                    evalCount = try reader.count()
+                } else if key == "done_reason" {
+                    doneReason = try reader.string()
+                }
+            }
+        }
     }
 }

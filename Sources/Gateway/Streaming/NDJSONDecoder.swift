@@ -9,17 +9,24 @@ public struct NDJSONDecoder: Sendable {
         self.maxLineBytes = maxLineBytes
     }
 
+    /// The values of the lines `bytes` complete.
     public mutating func feed<Bytes: Sequence>(_ bytes: Bytes) throws -> [JSON] where Bytes.Element == UInt8 {
+        try lines(bytes).map { try JSONParser.parseRepairingUTF8($0) }
+    }
+
+    /// The lines `bytes` complete, as bytes (for readers that take only some fields of each).
+    public mutating func lines<Bytes: Sequence>(_ bytes: Bytes) throws(StreamLimitExceeded) -> [[UInt8]]
+    where Bytes.Element == UInt8 {
         let input = bytes as? [UInt8] ?? Array(bytes)
-        var values: [JSON] = []
+        var lines: [[UInt8]] = []
         var start = 0
         while let newline = input[start...].firstIndex(of: 0x0A) {
             try take(input[start..<newline])
-            if let value = try takeLine() { values.append(value) }
+            if let line = takeLine() { lines.append(line) }
             start = newline + 1
         }
         try take(input[start...])
-        return values
+        return lines
     }
 
     private mutating func take(_ run: ArraySlice<UInt8>) throws(StreamLimitExceeded) {
@@ -27,15 +34,20 @@ public struct NDJSONDecoder: Sendable {
         pending.append(contentsOf: run)
     }
 
-    /// The last line, when the stream ended without a newline.
+    /// The last line's value, when the stream ended without a newline.
     public mutating func finish() throws(JSONParseError) -> JSON? {
-        try takeLine()
+        try finishLine().map { (line) throws(JSONParseError) in try JSONParser.parseRepairingUTF8(line) }
     }
 
-    private mutating func takeLine() throws(JSONParseError) -> JSON? {
+    /// The last line, when the stream ended without a newline.
+    public mutating func finishLine() -> [UInt8]? {
+        takeLine()
+    }
+
+    private mutating func takeLine() -> [UInt8]? {
         defer { pending.removeAll(keepingCapacity: true) }
         if pending.last == 0x0D { pending.removeLast() }
         guard pending.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return nil }
-        return try JSONParser.parseRepairingUTF8(pending)
+        return pending
     }
 }
