@@ -56,22 +56,29 @@ struct OpenAIProvider: Provider {
 
     func complete(_ call: ProviderCall) async throws -> ProviderCompletion {
         let (path, json) = try body(call, stream: false)
-        let answer = try await ProviderHTTP.json(
-            try await send(path, json, timeouts: call.timeouts, headers: call.headers), provider: config)
-        guard let choice = answer["choices"]?.arrayValue?.first else {
+        let response = try await send(path, json, timeouts: call.timeouts, headers: call.headers)
+        let body = try await response.body.collect(limit: config.maxResponseBytes)
+        let answer: OpenAIAnswer
+        do {
+            answer = try JSONReader.read(body) { try OpenAIAnswer(&$0, choiceField: "message") }
+        } catch let error as JSONParseError {
+            throw GatewayError(.providerError, "provider \(name) sent malformed JSON (\(error))")
+        }
+        guard let choice = answer.choice else {
             throw GatewayError(.providerError, "provider \(name) answered without choices")
         }
-        let usage = answer["usage"]
+        let usage = answer.usage
+        let thought = choice.reasoningContent ?? choice.reasoning
         return ProviderCompletion(
-            content: choice["message"]?["content"]?.stringValue ?? choice["text"]?.stringValue ?? "",
-            tokensInput: usage?["prompt_tokens"]?.countValue ?? 0,
-            tokensOutput: usage?["completion_tokens"]?.countValue ?? 0,
-            cachedInput: usage?["prompt_tokens_details"]?["cached_tokens"]?.countValue ?? 0,
-            finishReason: OpenAIStreamTranslator.finishReason(choice["finish_reason"]?.stringValue),
-            toolCalls: OpenAIChatFormat.toolCalls(choice["message"]?["tool_calls"]),
-            reasoning: OpenAIStreamTranslator.reasoningText(choice["message"]).map { [ReasoningPart(text: $0)] } ?? [],
-            reasoningTokens: usage?["completion_tokens_details"]?["reasoning_tokens"]?.countValue,
-            stop: OpenAIStreamTranslator.stopDetails(choice))
+            content: choice.content ?? choice.text ?? "",
+            tokensInput: usage?.prompt ?? 0,
+            tokensOutput: usage?.completion ?? 0,
+            cachedInput: usage?.cached ?? 0,
+            finishReason: OpenAIStreamTranslator.finishReason(choice.finish),
+            toolCalls: OpenAIChatFormat.toolCalls(choice.toolCalls),
+            reasoning: thought.flatMap { $0.isEmpty ? nil : [ReasoningPart(text: $0)] } ?? [],
+            reasoningTokens: usage?.reasoning,
+            stop: StopDetails(sequence: choice.stopReason ?? "", providerReason: choice.finish ?? ""))
     }
 
     func stream(_ call: ProviderCall) async throws -> ProviderEventStream {
@@ -120,21 +127,6 @@ struct OpenAIStreamTranslator: StreamTranslator {
 
     private static let doneMarker = Array("[DONE]".utf8)
 
-    /// The reasoning of a message or delta: `reasoning_content` (vLLM's reasoning parsers, DeepSeek) or
-    /// `reasoning` (gpt-oss).
-    static func reasoningText(_ json: JSON?) -> String? {
-        guard let text = json?["reasoning_content"]?.stringValue ?? json?["reasoning"]?.stringValue, !text.isEmpty
-        else { return nil }
-        return text
-    }
-
-    /// The raw finish value, and vLLM's `stop_reason` when it names the stop string that matched.
-    static func stopDetails(_ choice: JSON) -> StopDetails {
-        StopDetails(
-            sequence: choice["stop_reason"]?.stringValue ?? "",
-            providerReason: choice["finish_reason"]?.stringValue ?? "")
-    }
-
     static func finishReason(_ reason: String?) -> FinishReason {
         switch reason {
         case "length": .length
@@ -151,9 +143,9 @@ struct OpenAIStreamTranslator: StreamTranslator {
                 sawDone = true
                 continue
             }
-            let chunk: Chunk
+            let chunk: OpenAIAnswer
             do {
-                chunk = try JSONReader.read(event.dataBytes, Chunk.init)
+                chunk = try JSONReader.read(event.dataBytes) { try OpenAIAnswer(&$0, choiceField: "delta") }
             } catch let error as JSONParseError {
                 throw GatewayError(.providerError, "provider \(provider) sent a malformed event (\(error))")
             }
@@ -162,50 +154,9 @@ struct OpenAIStreamTranslator: StreamTranslator {
         return events
     }
 
-    /// The fields of one chunk a stream needs, read in one pass (a chunk is mostly one delta: no tree is
-    /// built for it). A repeated key keeps its last value, as a tree would.
-    struct Chunk {
-        var hasChoices = false
-        var mayBeError = false
-        var choice: Choice?
-        var usage: Usage?
-
-        struct Choice {
-            var content: String?
-            var text: String?
-            var reasoningContent: String?
-            var reasoning: String?
-            var toolCalls: JSON?
-            var finish: String?
-            var stopReason: String?
-        }
-
-        struct Usage {
-            var prompt: Int?
-            var completion: Int?
-            var cached: Int?
-            var reasoning: Int?
-        }
-
-        init(_ reader: inout JSONReader) throws {
-            try reader.members { reader, key in
-                if key == "choices" {
-                    hasChoices = true
-                    choice = nil
-                    try reader.elements { reader, position in
-                        if position == 0 { choice = try Choice(&reader) }
-                    }
-                } else if key == "usage" {
-                    usage = reader.isNull ? nil : try Usage(&reader)
-                } else if key == "error" || key == "message" {
-                    mayBeError = true
-                }
-            }
-        }
-    }
-
     /// The events a chunk makes, in the order a consumer expects them.
-    private mutating func translate(_ chunk: Chunk, _ bytes: [UInt8], into events: inout [ProviderEvent]) throws {
+    private mutating func translate(_ chunk: OpenAIAnswer, _ bytes: [UInt8], into events: inout [ProviderEvent]) throws
+    {
         if chunk.mayBeError, !chunk.hasChoices,
             let message = OpenAIProvider.errorMessage((try? JSONParser.parseRepairingUTF8(bytes)) ?? .null)
         {
@@ -235,50 +186,5 @@ struct OpenAIStreamTranslator: StreamTranslator {
             throw GatewayError(.providerError, "provider \(provider) ended the stream before it finished")
         }
         return []
-    }
-}
-
-extension OpenAIStreamTranslator.Chunk.Choice {
-    init(_ reader: inout JSONReader) throws {
-        try reader.members { reader, key in
-            if key == "delta" {
-                (content, reasoningContent, reasoning, toolCalls) = (nil, nil, nil, nil)
-                try reader.members { reader, key in
-                    if key == "content" {
-                        content = try reader.string()
-                    } else if key == "reasoning_content" {
-                        reasoningContent = try reader.string()
-                    } else if key == "reasoning" {
-                        reasoning = try reader.string()
-                    } else if key == "tool_calls" {
-                        toolCalls = try reader.json()
-                    }
-                }
-            } else if key == "text" {
-                text = try reader.string()
-            } else if key == "finish_reason" {
-                finish = try reader.string()
-            } else if key == "stop_reason" {
-                stopReason = try reader.string()
-            }
-        }
-    }
-}
-
-extension OpenAIStreamTranslator.Chunk.Usage {
-    init(_ reader: inout JSONReader) throws {
-        try reader.members { reader, key in
-            if key == "prompt_tokens" {
-                prompt = try reader.count()
-            } else if key == "completion_tokens" {
-                completion = try reader.count()
-            } else if key == "prompt_tokens_details" {
-                cached = nil
-                try reader.members { reader, key in if key == "cached_tokens" { cached = try reader.count() } }
-            } else if key == "completion_tokens_details" {
-                reasoning = nil
-                try reader.members { reader, key in if key == "reasoning_tokens" { reasoning = try reader.count() } }
-            }
-        }
     }
 }

@@ -1,0 +1,87 @@
+/// The fields the gateway reads from an OpenAI-format answer — a whole chat completion or one streamed chunk
+/// — read in one pass with `JSONReader` (no tree). A repeated key keeps its last value, as a tree would.
+struct OpenAIAnswer {
+    var hasChoices = false
+    var mayBeError = false
+    /// The first choice.
+    var choice: Choice?
+    var usage: Usage?
+
+    /// `choiceField` names what a choice carries: `message` in a completion, `delta` in a chunk.
+    init(_ reader: inout JSONReader, choiceField: StaticString) throws {
+        try reader.members { reader, key in
+            if key == "choices" {
+                hasChoices = true
+                choice = nil
+                try reader.elements { reader, position in
+                    if position == 0 { choice = try Choice(&reader, field: choiceField) }
+                }
+            } else if key == "usage" {
+                usage = reader.isNull ? nil : try Usage(&reader)
+            } else if key == "error" || key == "message" {
+                mayBeError = true
+            }
+        }
+    }
+
+    struct Choice {
+        var content: String?
+        var text: String?
+        /// `reasoning_content` (vLLM's reasoning parsers, DeepSeek) or `reasoning` (gpt-oss).
+        var reasoningContent: String?
+        var reasoning: String?
+        var toolCalls: JSON?
+        var finish: String?
+        /// vLLM's name for the stop string that matched.
+        var stopReason: String?
+
+        init(_ reader: inout JSONReader, field: StaticString) throws {
+            try reader.members { reader, key in
+                if key == field {
+                    (content, reasoningContent, reasoning, toolCalls) = (nil, nil, nil, nil)
+                    try reader.members { reader, key in
+                        if key == "content" {
+                            content = try reader.string()
+                        } else if key == "reasoning_content" {
+                            reasoningContent = try reader.string()
+                        } else if key == "reasoning" {
+                            reasoning = try reader.string()
+                        } else if key == "tool_calls" {
+                            toolCalls = try reader.json()
+                        }
+                    }
+                } else if key == "text" {
+                    text = try reader.string()
+                } else if key == "finish_reason" {
+                    finish = try reader.string()
+                } else if key == "stop_reason" {
+                    stopReason = try reader.string()
+                }
+            }
+        }
+    }
+
+    struct Usage {
+        var prompt: Int?
+        var completion: Int?
+        var cached: Int?
+        var reasoning: Int?
+
+        init(_ reader: inout JSONReader) throws {
+            try reader.members { reader, key in
+                if key == "prompt_tokens" {
+                    prompt = try reader.count()
+                } else if key == "completion_tokens" {
+                    completion = try reader.count()
+                } else if key == "prompt_tokens_details" {
+                    cached = nil
+                    try reader.members { reader, key in if key == "cached_tokens" { cached = try reader.count() } }
+                } else if key == "completion_tokens_details" {
+                    reasoning = nil
+                    try reader.members { reader, key in if key == "reasoning_tokens" { reasoning = try reader.count() }
+                    }
+                }
+            }
+        }
+    }
+}
