@@ -55,15 +55,8 @@ struct JSONReader {
     /// seen twice: callers that assign keep the last, as `JSONParser` does.
     mutating func members(_ body: (inout JSONReader, JSONKey) throws -> Void) throws {
         guard next == UInt8(ascii: "{") else { return try parser.skipValue() }
-        try parser.enter()
-        parser.index += 1
-        parser.skipWhitespace()
-        if next == UInt8(ascii: "}") {
-            parser.index += 1
-            parser.depth -= 1
-            return
-        }
-        while true {
+        var closed = try open(closing: UInt8(ascii: "}"))
+        while !closed {
             parser.skipWhitespace()
             guard next == UInt8(ascii: "\"") else { throw parser.error("expected a key string") }
             let keyStart = parser.index
@@ -75,41 +68,44 @@ struct JSONReader {
             parser.index += 1
             parser.skipWhitespace()
             try consuming { try body(&$0, key) }
-            guard try endOfItem(closing: UInt8(ascii: "}")) else { continue }
-            parser.depth -= 1
-            return
+            closed = try endOfItem(closing: UInt8(ascii: "}"))
         }
     }
 
     /// Each element of the array here with its position; other values are skipped.
     mutating func elements(_ body: (inout JSONReader, Int) throws -> Void) throws {
         guard next == UInt8(ascii: "[") else { return try parser.skipValue() }
-        try parser.enter()
-        parser.index += 1
-        parser.skipWhitespace()
-        if next == UInt8(ascii: "]") {
-            parser.index += 1
-            parser.depth -= 1
-            return
-        }
+        var closed = try open(closing: UInt8(ascii: "]"))
         var position = 0
-        while true {
+        while !closed {
             parser.skipWhitespace()
             try consuming { try body(&$0, position) }
             position += 1
-            guard try endOfItem(closing: UInt8(ascii: "]")) else { continue }
-            parser.depth -= 1
-            return
+            closed = try endOfItem(closing: UInt8(ascii: "]"))
         }
     }
 
-    /// Past the `,` after an item (false) or the container's closing bracket (true).
+    /// Past a container's opening bracket, one level deeper; true when it is empty (and so already closed).
+    private mutating func open(closing: UInt8) throws -> Bool {
+        try parser.enter()
+        parser.index += 1
+        parser.skipWhitespace()
+        guard next == closing else { return false }
+        parser.index += 1
+        parser.depth -= 1
+        return true
+    }
+
+    /// Past the `,` after an item (false) or the container's closing bracket (true, one level up again).
     private mutating func endOfItem(closing: UInt8) throws -> Bool {
         parser.skipWhitespace()
         guard let byte = next else { throw parser.error("unexpected end of input") }
         parser.index += 1
         if byte == UInt8(ascii: ",") { return false }
-        if byte == closing { return true }
+        if byte == closing {
+            parser.depth -= 1
+            return true
+        }
         parser.index -= 1
         throw parser.error(closing == UInt8(ascii: "}") ? "expected ',' or '}'" : "expected ',' or ']'")
     }
