@@ -19,6 +19,9 @@ final class StreamRelay: @unchecked Sendable {
     /// Nil once ended, so a stream closed early cancels its upstream call at once.
     private var events: ProviderEventStream?
     private let attempt: Attempt
+    /// Read once: every chunk carries them (the provider's name through its protocol copied its whole config).
+    private let modelName: String
+    private let providerName: String
     private let requested: ModelEntry
     private let request: GenerateRequest
     private let recorder: CallRecorder
@@ -46,6 +49,8 @@ final class StreamRelay: @unchecked Sendable {
     ) {
         self.events = events
         self.attempt = attempt
+        modelName = attempt.model.name
+        providerName = attempt.route.provider.name
         self.requested = requested
         self.request = request
         self.recorder = recorder
@@ -85,7 +90,7 @@ final class StreamRelay: @unchecked Sendable {
     }
 
     private func chunk(_ content: String) -> GenerateChunk {
-        GenerateChunk(id: id, model: attempt.model.name, provider: attempt.route.provider.name, content: content)
+        GenerateChunk(id: id, model: modelName, provider: providerName, content: content)
     }
 
     /// The next chunk, for readers that take one at a time.

@@ -149,20 +149,21 @@ struct OpenAIStreamTranslator: StreamTranslator {
             } catch let error as JSONParseError {
                 throw GatewayError(.providerError, "provider \(provider) sent a malformed event (\(error))")
             }
-            try translate(chunk, event.dataBytes, into: &events)
+            try translate(consume chunk, event.dataBytes, into: &events)
         }
         return events
     }
 
     /// The events a chunk makes, in the order a consumer expects them.
-    private mutating func translate(_ chunk: OpenAIAnswer, _ bytes: [UInt8], into events: inout [ProviderEvent]) throws
-    {
+    private mutating func translate(
+        _ chunk: consuming OpenAIAnswer, _ bytes: [UInt8], into events: inout [ProviderEvent]
+    ) throws {
         if chunk.mayBeError, !chunk.hasChoices,
             let message = OpenAIProvider.errorMessage((try? JSONParser.parseRepairingUTF8(bytes)) ?? .null)
         {
             throw GatewayError(.providerError, "provider \(provider) failed mid-stream: \(message)")
         }
-        if let choice = chunk.choice {
+        if let choice = chunk.choice.take() {  // moved out, not copied
             if let thought = choice.reasoningContent ?? choice.reasoning, !thought.isEmpty {
                 events.append(.reasoning(ReasoningPart(text: thought)))
             }
