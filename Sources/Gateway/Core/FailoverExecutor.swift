@@ -79,22 +79,23 @@ struct FailoverExecutor: Sendable {
         _ operation: (Attempt, UpstreamCallSettings) async throws -> T
     ) async throws -> T {
         let provider = attempt.route.provider
+        let config = provider.config  // once: read through the protocol, each read copies the whole configuration
         // Only the provider's own answers count for its circuit; a probe that ends any other way is handed back.
         var judged = false
         defer { if !judged, admission == .probe { breaker.releaseProbe(provider.name) } }
-        try await limiter.check("provider", provider.name, provider.config.rateLimit)
+        try await limiter.check("provider", provider.name, config.rateLimit)
         let permit = try await concurrency[provider.name]?.acquire(provider: provider.name)
         let span = tracer.start(
-            "\(provider.config.kind.rawValue) \(attempt.route.upstreamModel)", parent: trace, kind: .client)
+            "\(config.kind.rawValue) \(attempt.route.upstreamModel)", parent: trace, kind: .client)
         let attributes: [(String, JSON)] = [
-            ("gen_ai.system", .string(provider.config.kind.rawValue)),
+            ("gen_ai.system", .string(config.kind.rawValue)),
             ("gen_ai.request.model", .string(attempt.route.upstreamModel)),
             ("gateway.provider", .string(provider.name)), ("gateway.model", .string(attempt.model.name)),
         ]
         // The provider sees this attempt's span as its parent; without tracing, the client's context passes through.
         let traceparent = span?.context.traceparent ?? trace?.traceparent
         let settings = UpstreamCallSettings(
-            timeouts: try context.timeouts(provider.config.timeouts), permit: permit,
+            timeouts: try context.timeouts(config.timeouts), permit: permit,
             headers: traceparent.map { [("traceparent", $0)] } ?? [])
         var tries = 0
         while true {

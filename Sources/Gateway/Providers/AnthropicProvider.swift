@@ -4,6 +4,7 @@
 struct AnthropicProvider: Provider {
     static let apiVersion = "2023-06-01"
     let config: ProviderConfig
+    var name: String { config.name }
     let client: HTTPClient
 
     static func errorMessage(_ body: JSON) -> String? {

@@ -8,6 +8,7 @@
 struct BuiltinProvider: Provider {
     static let echoModel = "echo"
     let config: ProviderConfig
+    var name: String { config.name }
 
     /// The reply as tokens: words with their leading space, cut at a stop sequence or `max_tokens`.
     ///

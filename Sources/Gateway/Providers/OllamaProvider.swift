@@ -4,6 +4,7 @@ import Reactor
 /// `/api/tags` and `/api/show` for discovery, `/api/embed` for embeddings.
 final class OllamaProvider: Provider {
     let config: ProviderConfig
+    var name: String { config.name }
     let client: HTTPClient
     /// Context length and capabilities from `/api/show`, asked once per model.
     private let shown = Locked<[String: DiscoveredModel]>([:])

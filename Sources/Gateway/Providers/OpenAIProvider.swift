@@ -2,6 +2,7 @@
 /// ending in `[DONE]` with usage always requested, `/models`, `/embeddings`; an optional bearer key.
 struct OpenAIProvider: Provider {
     let config: ProviderConfig
+    var name: String { config.name }
     let client: HTTPClient
 
     static func errorMessage(_ body: JSON) -> String? {

@@ -94,6 +94,10 @@ public struct DiscoveredModel: Sendable, Equatable {
 /// A backend that serves models: one implementation per API family, one file each.
 public protocol Provider: Sendable {
     var config: ProviderConfig { get }
+    /// `config.name`, implemented by each provider as a read of its stored config: read through the protocol,
+    /// `config` copies the whole configuration (a retain and release of each of its strings), and the name
+    /// is read several times per request.
+    var name: String { get }
     func complete(_ call: ProviderCall) async throws -> ProviderCompletion
     /// Returns once the provider accepted the call (its errors before streaming are thrown here).
     func stream(_ call: ProviderCall) async throws -> ProviderEventStream
@@ -101,10 +105,6 @@ public protocol Provider: Sendable {
         async throws -> ProviderEmbedding
     /// Lists the provider's models; doubles as its health probe.
     func discoverModels(timeouts: UpstreamTimeouts) async throws -> [DiscoveredModel]
-}
-
-extension Provider {
-    public var name: String { config.name }
 }
 
 /// Builds the provider for a configuration entry.
