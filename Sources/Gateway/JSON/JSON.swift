@@ -73,7 +73,8 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     }
 
     public private(set) var entries: [Entry] = []
-    private var index: [String: Int]?
+    /// Keyed by the keys' UTF-8 bytes, so that large objects tell keys apart exactly as small ones do.
+    private var index: [[UInt8]: Int]?
     private static let indexThreshold = 16
 
     public init() {}
@@ -88,9 +89,13 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
         entries.reserveCapacity(count)
     }
 
+    /// Keys compare as UTF-8 bytes (as RFC 8259 compares them; `String ==` would equate canonically
+    /// equivalent keys), lengths first: `String ==` on two different keys costs dozens of instructions, and
+    /// every key set or read searches the entries.
     private func position(of key: String) -> Int? {
-        if let index { return index[key] }
-        return entries.firstIndex { $0.key == key }
+        if let index { return index[Array(key.utf8)] }
+        let length = key.utf8.count
+        return entries.firstIndex { $0.key.utf8.count == length && $0.key.utf8.elementsEqual(key.utf8) }
     }
 
     public subscript(key: String) -> JSON? {
@@ -103,15 +108,16 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
                     if entries.capacity == 0 { entries.reserveCapacity(8) }  // built one key at a time
                     entries.append(Entry(key: key, value: newValue))
                     if index != nil {
-                        index![key] = entries.count - 1
+                        index![Array(key.utf8)] = entries.count - 1
                     } else if entries.count > Self.indexThreshold {
-                        index = Dictionary(entries.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { $1 })
+                        index = Dictionary(
+                            entries.enumerated().map { (Array($1.key.utf8), $0) }, uniquingKeysWith: { $1 })
                     }
                 }
             } else if let existing = position(of: key) {
                 entries.remove(at: existing)
                 if index != nil {
-                    index = Dictionary(entries.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { $1 })
+                    index = Dictionary(entries.enumerated().map { (Array($1.key.utf8), $0) }, uniquingKeysWith: { $1 })
                 }
             }
         }

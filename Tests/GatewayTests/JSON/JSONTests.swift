@@ -93,3 +93,18 @@ import Testing
         #expect(try JSONParser.parse(serialized) == .string(text))
     }
 }
+
+/// Keys are told apart by their UTF-8 bytes (RFC 8259), in small objects and in indexed large ones alike.
+@Suite struct JSONObjectKeyTests {
+    @Test(arguments: [2, 40])
+    func canonicallyEquivalentKeysStayDistinct(size: Int) {
+        var object = JSONObject()
+        for number in 0..<size { object["k\(number)"] = .number(Double(number)) }
+        object["\u{E9}"] = "precomposed"
+        object["e\u{301}"] = "decomposed"
+        #expect(object["\u{E9}"] == "precomposed" && object["e\u{301}"] == "decomposed")
+        #expect(object.count == size + 2)
+        object["k1"] = "again"
+        #expect(object["k1"] == "again" && object.count == size + 2)
+    }
+}
