@@ -15,33 +15,44 @@ final class HTTP1ResponseWriter: ResponseWriter, @unchecked Sendable {
     }
 
     func writeHead(_ head: ResponseHead) async throws {
-        try await onLoop { try self.sendHead(head) }
+        if owner.loop.inEventLoop { return try sendHead(head) }
+        try await owner.loop.run { try self.sendHead(head) }
     }
 
     func writeBody(_ bytes: [UInt8]) async throws {
-        let mustWait = try await onLoop { () -> Bool in
-            guard !self.done else { throw ResponseWriteError.streamClosed }
-            if !self.headWritten { try self.sendHead(ResponseHead(status: 200)) }
-            if self.isHead || bytes.isEmpty { return false }
-            return try self.owner.write(self.chunked ? HTTP1Serializer.chunk(bytes) : bytes, from: self)
-        }
+        let mustWait =
+            owner.loop.inEventLoop ? try queueBody(bytes) : try await owner.loop.run { try self.queueBody(bytes) }
         if mustWait { try await owner.waiters.wait() }
     }
 
     func finish(head: ResponseHead?, trailers: HTTPFields) async throws {
-        try await onLoop {
-            guard !self.done else { return }
-            if !self.headWritten {
-                var head = head ?? ResponseHead(status: 200)
-                head.headers.set("content-length", head.headers["content-length"] ?? "0")
-                try self.sendHead(head)
-            }
-            self.done = true
-            if self.chunked, !self.isHead {
-                _ = try self.owner.write(HTTP1Serializer.lastChunk(trailers: trailers), from: self)
-            }
-            self.owner.finished(self)
+        if owner.loop.inEventLoop { return try end(head: head, trailers: trailers) }
+        try await owner.loop.run { try self.end(head: head, trailers: trailers) }
+    }
+
+    // The handler's task usually runs on the connection's loop already: the work is done in place then,
+    // without the closure (an allocation) that a hop to the loop needs.
+
+    /// Queues body bytes; true when the client is not reading and the writer must wait.
+    private func queueBody(_ bytes: [UInt8]) throws -> Bool {
+        guard !done else { throw ResponseWriteError.streamClosed }
+        if !headWritten { try sendHead(ResponseHead(status: 200)) }
+        if isHead || bytes.isEmpty { return false }
+        return try owner.write(chunked ? HTTP1Serializer.chunk(bytes) : bytes, from: self)
+    }
+
+    private func end(head: ResponseHead?, trailers: HTTPFields) throws {
+        guard !done else { return }
+        if !headWritten {
+            var head = head ?? ResponseHead(status: 200)
+            head.headers.set("content-length", head.headers["content-length"] ?? "0")
+            try sendHead(head)
         }
+        done = true
+        if chunked, !isHead {
+            _ = try owner.write(HTTP1Serializer.lastChunk(trailers: trailers), from: self)
+        }
+        owner.finished(self)
     }
 
     private func sendHead(_ head: ResponseHead) throws {
@@ -52,7 +63,4 @@ final class HTTP1ResponseWriter: ResponseWriter, @unchecked Sendable {
         _ = try owner.write(HTTP1Serializer.head(head, bodyLength: length, close: !keepAlive), from: self)
     }
 
-    private func onLoop<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await owner.loop.run(body)
-    }
 }
