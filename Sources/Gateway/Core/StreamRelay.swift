@@ -31,9 +31,6 @@ final class StreamRelay: @unchecked Sendable {
     /// Events read and not yet turned into chunks (up to the first content, the ones held).
     private var pending: [ProviderEvent] = []
     private var pendingIndex = 0
-    /// Chunks made and not yet taken by a one-at-a-time reader.
-    private var ready: [GenerateChunk] = []
-    private var readyIndex = 0
     private var tokens = TokenCounts()
     private var outputReported = false
     /// Text pieces relayed: the output count when the stream is cut before the provider reports usage.
@@ -93,26 +90,9 @@ final class StreamRelay: @unchecked Sendable {
         GenerateChunk(id: id, model: modelName, provider: providerName, content: content)
     }
 
-    /// The next chunk, for readers that take one at a time.
-    func nextChunk() async throws -> GenerateChunk? {
-        if readyIndex == ready.count {
-            guard let chunks = try await nextChunks() else { return nil }
-            ready = chunks
-            readyIndex = 0
-        }
-        defer { readyIndex += 1 }
-        return ready[readyIndex]
-    }
-
     /// The chunks of the events that arrived together (at least one; the last one ends the stream); nil once
     /// the stream ended. Front doors write them in one go.
     func nextChunks() async throws -> [GenerateChunk]? {
-        if readyIndex < ready.count {
-            let rest = Array(ready[readyIndex...])
-            ready.removeAll(keepingCapacity: true)
-            readyIndex = 0
-            return rest
-        }
         guard state == .relaying else { return nil }
         var chunks: [GenerateChunk] = []
         do {
@@ -207,11 +187,23 @@ public struct GenerationStream: AsyncSequence, Sendable {
     public typealias Element = GenerateChunk
     let relay: StreamRelay
 
+    /// Hands out the relay's batches a chunk at a time.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let relay: StreamRelay
+        private var batch: [GenerateChunk] = []
+        private var index = 0
+
+        init(relay: StreamRelay) {
+            self.relay = relay
+        }
 
         public mutating func next() async throws -> GenerateChunk? {
-            try await relay.nextChunk()
+            if index == batch.count {
+                guard let next = try await relay.nextChunks() else { return nil }
+                (batch, index) = (next, 0)
+            }
+            defer { index += 1 }
+            return batch[index]
         }
     }
 

@@ -266,5 +266,4 @@ extension JSONParser {
         }
         throw error("unterminated string")
     }
-
 }

@@ -79,12 +79,8 @@ public struct GRPCResponseStream<Message: GRPCResponseMessage>: Sendable {
         try await call.send([try message.grpcPayload()])
     }
 
-    /// Sends `messages` in one write (a burst costs one wake of the connection, not one per message).
-    public func send(contentsOf messages: [Message]) async throws {
-        try await call.send(try messages.map { try $0.grpcPayload() })
-    }
-
-    /// Sends messages their caller already encoded (as `Message.grpcPayload()` would), in one write.
+    /// Sends messages their caller already encoded (as `Message.grpcPayload()` would), in one write: a burst
+    /// costs one wake of the connection, not one per message.
     public func send(payloads: [[UInt8]]) async throws {
         try await call.send(payloads)
     }
