@@ -187,7 +187,7 @@ class Handler(BaseHTTPRequestHandler):
             with LOG_LOCK:
                 return self.send_json(200, {"peak_in_flight": IN_FLIGHT[1]})
         self.faults = {}
-        log({"event": "get", "path": self.path})
+        log({"event": "get", "path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}})
         self.route("GET", None)
 
     def do_POST(self):

@@ -18,8 +18,8 @@ final class CurlMulti: @unchecked Sendable {
     private var transfers: [ObjectIdentifier: CurlTransfer] = [:]
     private var sockets: [Int32: CurlSocket] = [:]
     private var timer: ScheduledTimer?
-    /// Finished easy handles, reset and kept for the next requests (as addresses: a pointer is not Sendable).
-    /// Reusing one saves allocating and clearing curl's per-handle state on every request.
+    /// Finished easy handles kept for the next requests (as addresses: a pointer is not Sendable). Reusing
+    /// one saves allocating curl's per-handle state and setting the options that never change.
     private let idleHandles = Locked<[UInt]>([])
     private static let maxIdleHandles = 256
 
@@ -54,7 +54,7 @@ final class CurlMulti: @unchecked Sendable {
     /// An easy handle for a new transfer: a reused one when there is one.
     func takeHandle() -> UnsafeMutableRawPointer? {
         if let address = idleHandles.withLock({ $0.popLast() }) { return UnsafeMutableRawPointer(bitPattern: address) }
-        return curl_easy_init()
+        return CurlTransfer.newHandle()
     }
 
     func add(_ transfer: CurlTransfer) {
@@ -198,7 +198,6 @@ final class CurlMulti: @unchecked Sendable {
         curl_multi_remove_handle(multi, transfer.easy)
         transfer.complete(code)
         let easy = transfer.giveUpHandle()
-        curl_easy_reset(easy)
         let kept = idleHandles.withLock { idle in
             guard idle.count < Self.maxIdleHandles else { return false }
             idle.append(UInt(bitPattern: easy))

@@ -11,11 +11,15 @@ private final class WeakTransfer: @unchecked Sendable {
 /// One request on a curl easy handle: options in, response head out through a continuation, body out
 /// through an `UpstreamBody`. Owned by its `CurlMulti`'s loop from `add` to `complete`.
 ///
-/// Memory: the easy handle comes from the multi's pool in `init` and goes back to it (reset) when the
-/// transfer finishes, or is freed in `deinit` if it never ran; the header list is freed in `deinit`. curl
-/// copies the URL and the request body (`COPYPOSTFIELDS`). curl reaches this object through unretained
-/// pointers (`WRITEDATA`, `HEADERDATA`, `PRIVATE`), valid because `CurlMulti` retains it while curl holds
-/// the handle.
+/// Memory: the easy handle comes from the multi's pool in `init` and goes back to it when the transfer
+/// finishes (`giveUpHandle`, which drops the body copy and the header list pointer), or is freed in
+/// `deinit` if it never ran; the header list is freed in `deinit`. curl copies the URL and the request body
+/// (`COPYPOSTFIELDS`). curl reaches this object through unretained pointers (`WRITEDATA`, `HEADERDATA`,
+/// `PRIVATE`), valid because `CurlMulti` retains it while curl holds the handle.
+///
+/// A reused handle keeps its options (curl's documented way to reuse one), so the options that never
+/// change are set once, in `newHandle`, and `configure` sets every other option it ever uses on every
+/// request — to its default when this request does not want it — so nothing of one request reaches the next.
 final class CurlTransfer: @unchecked Sendable {
     let easy: UnsafeMutableRawPointer
     /// False once the finished transfer handed its easy handle back to the multi for the next request.
@@ -63,26 +67,32 @@ final class CurlTransfer: @unchecked Sendable {
         curl_slist_free_all(headerList)
     }
 
-    private func configure(_ request: UpstreamRequest) {
-        let me = Unmanaged.passUnretained(self).toOpaque()
-        _ = cshim_curl_easy_setopt_string(easy, CURLOPT_URL, request.url)
+    /// A new easy handle with the options every transfer shares (the callbacks reach their transfer through
+    /// `WRITEDATA` / `HEADERDATA`, set per request).
+    static func newHandle() -> UnsafeMutableRawPointer? {
+        guard let easy = curl_easy_init() else { return nil }
         _ = cshim_curl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         _ = cshim_curl_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1)
         _ = cshim_curl_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
+        _ = cshim_curl_easy_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION, CurlTransfer.onBody)
+        _ = cshim_curl_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION, CurlTransfer.onHeader)
+        // Bodies are always given whole (`COPYPOSTFIELDS`); curl's default reader would read our stdin.
+        _ = cshim_curl_easy_setopt_data_callback(easy, CURLOPT_READFUNCTION, CurlTransfer.noBody)
+        return easy
+    }
+
+    /// Sets every per-request option, each one on every request (see the type's comment).
+    private func configure(_ request: UpstreamRequest) {
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        _ = cshim_curl_easy_setopt_string(easy, CURLOPT_URL, request.url)
         _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, me)
         _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me)
         _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me)
-        _ = cshim_curl_easy_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION, CurlTransfer.onBody)
-        _ = cshim_curl_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION, CurlTransfer.onHeader)
-        if let connect = request.timeouts.connect {
-            _ = cshim_curl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(connect * 1000))
-        }
-        if let total = request.timeouts.total {
-            _ = cshim_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(total * 1000))
-        }
-        switch request.method {
-        case "GET": break
-        case "POST":
+        // 0 is curl's "its default" for both: 300 s to connect, no total limit.
+        _ = cshim_curl_easy_setopt_long(
+            easy, CURLOPT_CONNECTTIMEOUT_MS, request.timeouts.connect.map { Int($0 * 1000) } ?? 0)
+        _ = cshim_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, request.timeouts.total.map { Int($0 * 1000) } ?? 0)
+        if request.method == "POST" {
             _ = cshim_curl_easy_setopt_long(easy, CURLOPT_POSTFIELDSIZE, request.body.count)
             if request.body.isEmpty {
                 _ = cshim_curl_easy_setopt_string(easy, CURLOPT_COPYPOSTFIELDS, "")
@@ -92,9 +102,11 @@ final class CurlTransfer: @unchecked Sendable {
                         easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: $0.baseAddress))
                 }
             }
-        default:
-            _ = cshim_curl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method)
+        } else {
+            _ = cshim_curl_easy_setopt_long(easy, CURLOPT_HTTPGET, 1)
         }
+        let custom = request.method == "GET" || request.method == "POST" ? nil : request.method
+        _ = cshim_curl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, custom)
         // curl adds "Expect: 100-continue" to large POSTs; providers answer without it, and it costs a round trip.
         for (name, value) in request.headers + [("expect", "")] {
             headerList = curl_slist_append(headerList, "\(name): \(value)")
@@ -131,6 +143,8 @@ final class CurlTransfer: @unchecked Sendable {
         let taken = CurlTransfer.owner(user).headerLine(UnsafeRawBufferPointer(start: data, count: length))
         return taken ? length : 0  // anything but `length` makes curl end the transfer
     }
+
+    private static let noBody: cshim_curl_data_callback = { _, _, _, _ in 0 }
 
     /// The most response head a provider may send (an endless head would grow until the total timeout).
     static let maxHeadBytes = 64 * 1024
@@ -170,8 +184,12 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     /// Gives the easy handle up for reuse; called by the multi once the transfer is finished and removed.
+    /// Drops what the handle holds of this request: the body's copy (which may be large) and the pointer to
+    /// the header list this transfer frees.
     func giveUpHandle() -> UnsafeMutableRawPointer {
         ownsHandle = false
+        _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, nil)
+        _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_HTTPHEADER, nil)
         return easy
     }
 

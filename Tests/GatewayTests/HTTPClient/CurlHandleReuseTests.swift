@@ -1,0 +1,66 @@
+import Testing
+
+@testable import Gateway
+
+/// Easy handles are reused without `curl_easy_reset`: nothing one request set — its headers, body, method or
+/// time limit — may reach the next request on the same handle.
+@Suite(.serialized) struct CurlHandleReuseTests {
+    private static let rounds = 4
+
+    private func chat(_ prompt: String) -> [UInt8] {
+        Array(#"{"model":"m","messages":[{"role":"user","content":"\#(prompt)"}]}"#.utf8)
+    }
+
+    @Test func aGetAfterAPostCarriesNoneOfItsHeadersOrBody() async throws {
+        let fake = try FakeUpstream(kind: "openai", models: ["m"])
+        let client = HTTPClient()
+        for round in 0..<Self.rounds {
+            let post = try await client.send(
+                UpstreamRequest(
+                    method: "POST", url: fake.baseURL + "/v1/chat/completions",
+                    headers: [("content-type", "application/json"), ("x-post-round", "\(round)")],
+                    body: chat("round \(round)")))
+            #expect(post.status == 200)
+            _ = try await post.body.collect()
+            let get = try await client.send(
+                UpstreamRequest(url: fake.baseURL + "/v1/models", headers: [("x-get-round", "\(round)")]))
+            #expect(get.status == 200)
+            _ = try await get.body.collect()
+        }
+
+        let log = try await fake.log()
+        let gets = log.filter { $0["event"]?.stringValue == "get" && $0["path"]?.stringValue == "/v1/models" }
+        let posts = try await fake.requests(path: "/v1/chat/completions")
+        #expect(gets.count == Self.rounds)
+        #expect(posts.count == Self.rounds)
+        for (round, get) in gets.enumerated() {
+            let headers = get["headers"]
+            #expect(headers?["x-get-round"]?.stringValue == "\(round)")
+            #expect(headers?["x-post-round"] == nil, "a POST's header reached the next GET")
+            #expect(headers?["content-length"] == nil && headers?["content-type"] == nil, "a POST's body reached a GET")
+        }
+        for (round, post) in posts.enumerated() {
+            #expect(post["headers"]?["x-post-round"]?.stringValue == "\(round)")
+            #expect(post["headers"]?["x-get-round"] == nil, "a GET's header reached the next POST")
+            #expect(post["body"]?["messages"]?.arrayValue?.first?["content"]?.stringValue == "round \(round)")
+        }
+        #expect(client.liveTransfers.current == 0)
+    }
+
+    @Test func aTimeLimitEndsWithItsRequest() async throws {
+        let fake = try FakeUpstream(kind: "openai", models: ["m"])
+        let client = HTTPClient()
+        for _ in 0..<Self.rounds {
+            let limited = UpstreamRequest(
+                method: "POST", url: fake.baseURL + "/v1/chat/completions", body: chat("fault:hang"),
+                timeouts: UpstreamTimeouts(total: 0.2))
+            await #expect(throws: GatewayError.self) { _ = try await client.send(limited) }
+            // Slower than the previous request's limit, and allowed to be: it has none.
+            let unlimited = try await client.send(
+                UpstreamRequest(
+                    method: "POST", url: fake.baseURL + "/v1/chat/completions", body: chat("fault:slow_first=400")))
+            #expect(unlimited.status == 200)
+            _ = try await unlimited.body.collect()
+        }
+    }
+}
