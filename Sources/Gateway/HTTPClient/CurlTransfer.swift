@@ -107,10 +107,21 @@ final class CurlTransfer: @unchecked Sendable {
         }
         let custom = request.method == "GET" || request.method == "POST" ? nil : request.method
         _ = cshim_curl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, custom)
-        // curl adds "Expect: 100-continue" to large POSTs; providers answer without it, and it costs a round trip.
-        for (name, value) in request.headers + [("expect", "")] {
-            headerList = curl_slist_append(headerList, "\(name): \(value)")
+        // Each line is built in one reused buffer (curl copies it): no String per header.
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
+        for (name, value) in request.headers {
+            line.removeAll(keepingCapacity: true)
+            line.append(contentsOf: name.utf8)
+            line.append(contentsOf: ": ".utf8)
+            line.append(contentsOf: value.utf8)
+            line.append(0)
+            line.withUnsafeBytes {
+                headerList = curl_slist_append(headerList, $0.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
         }
+        // curl adds "Expect: 100-continue" to large POSTs; providers answer without it, and it costs a round trip.
+        headerList = curl_slist_append(headerList, "expect:")
         _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList))
     }
 
