@@ -100,4 +100,48 @@ import Testing
         }
         #expect(text == "b\nc")
     }
+
+    /// The eight-byte test finds the first quote, backslash or control byte at every position, among plain
+    /// ASCII and UTF-8 bytes and whatever follows it, and lets all-plain words through.
+    @Test func theWordTestFindsEveryByteThatEndsAPlainRun() {
+        let specials: [UInt8] = Array(0..<0x20) + [0x22, 0x5C]
+        let fillers: [UInt8] = [0x20, 0x21, 0x23, 0x41, 0x5B, 0x5D, 0x7F, 0x80, 0xC3, 0xFF]
+        func word(_ bytes: [UInt8]) -> UInt64 {
+            bytes.enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        }
+        for filler in fillers {
+            #expect(JSONParser.stringSpecials(word(Array(repeating: filler, count: 8))) == 0)
+            for special in specials {
+                for position in 0..<8 {
+                    var bytes = Array(repeating: filler, count: 8)
+                    bytes[position] = special
+                    let first = JSONParser.stringSpecials(word(bytes)).trailingZeroBitCount >> 3
+                    #expect(first == position, "byte \(special) at \(position)")
+                }
+            }
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let bytes = (0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let first = bytes.firstIndex { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } ?? 8
+            #expect(JSONParser.stringSpecials(word(bytes)).trailingZeroBitCount >> 3 == first, "\(bytes)")
+        }
+    }
+
+    /// Strings long enough for the eight-byte steps read as the parser reads them, with the run ending at
+    /// every offset.
+    @Test func longStringsReadAsTheParserDoes() throws {
+        for length in 0..<40 {
+            for ending in [#"\n"#, #"\""#, "é", ""] {
+                let text = #"{"a": ""# + String(repeating: "x", count: length) + ending + "yz" + #"", "b": 1}"#
+                let read = try members(text)
+                let tree = try JSONParser.parse(text)
+                #expect(read["a"] == tree["a"], "\(text)")
+                #expect(read["b"] == tree["b"])
+            }
+        }
+        #expect(throws: JSONParseError.self) {
+            try members("{\"a\": \"" + String(repeating: "x", count: 9) + "\u{1}\"}")
+        }
+    }
 }
