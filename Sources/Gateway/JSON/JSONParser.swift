@@ -189,16 +189,11 @@ public struct JSONParser {
         index += 1
         let start = index
         // Fast path: no escapes.
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
-                index += 1
-                return try validUTF8(slice)
-            }
-            if byte == UInt8(ascii: "\\") { break }
-            guard byte >= 0x20 else { throw error("control character in string") }
+        index = endOfPlainRun(from: start)
+        if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
+            let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
             index += 1
+            return try validUTF8(slice)
         }
         var out = Array(bytes[start..<index])
         while index < bytes.count {
@@ -233,6 +228,42 @@ public struct JSONParser {
             }
         }
         throw error("unterminated string")
+    }
+
+    /// Where the run of plain string bytes starting at `start` ends: the first quote, backslash or control
+    /// byte, or the end of input. Eight bytes at a time while eight remain, then one at a time. Works on a
+    /// local index: the stored one would be written back on every byte.
+    @inline(__always)
+    func endOfPlainRun(from start: Int) -> Int {
+        var plain = start
+        if let base = bytes.baseAddress {
+            while plain + 8 <= bytes.count {
+                let special = Self.stringSpecials(UnsafeRawPointer(base + plain).loadUnaligned(as: UInt64.self))
+                if special != 0 { return plain + special.trailingZeroBitCount >> 3 }
+                plain += 8
+            }
+        }
+        while plain < bytes.count, bytes[plain] >= 0x20, bytes[plain] != UInt8(ascii: "\""),
+            bytes[plain] != UInt8(ascii: "\\")
+        {
+            plain += 1
+        }
+        return plain
+    }
+
+    /// The top bits of the bytes in `word` (little-endian) that are a quote, a backslash or a control byte:
+    /// the bytes that end a plain run inside a string. SWAR: a byte of `x` is zero exactly when
+    /// `(x - 1) & ~x` sets its top bit, and `(x - 0x20) & ~x` sets it for a byte below 0x20 — exact for
+    /// the lowest such byte; borrows may mark bytes above it, so only the lowest mark is to be used.
+    @inline(__always)
+    static func stringSpecials(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let quotes = word ^ (ones &* 0x22)
+        let backslashes = word ^ (ones &* 0x5C)
+        let zeroQuote = (quotes &- ones) & ~quotes
+        let zeroBackslash = (backslashes &- ones) & ~backslashes
+        let control = (word &- ones &* 0x20) & ~word
+        return (zeroQuote | zeroBackslash | control) & (ones &* 0x80)
     }
 
     private mutating func readHex4() throws(JSONParseError) -> UInt32 {

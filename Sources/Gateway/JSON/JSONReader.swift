@@ -229,48 +229,13 @@ extension JSONParser {
         }
     }
 
-    /// The top bits of the bytes in `word` (little-endian) that are a quote, a backslash or a control byte:
-    /// the bytes that end a plain run inside a string. SWAR: a byte of `x` is zero exactly when
-    /// `(x - 1) & ~x` sets its top bit, and `(x - 0x20) & ~x` sets it for a byte below 0x20 — exact for
-    /// the lowest such byte; borrows may mark bytes above it, so only the lowest mark is to be used.
-    @inline(__always)
-    static func stringSpecials(_ word: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let quotes = word ^ (ones &* 0x22)
-        let backslashes = word ^ (ones &* 0x5C)
-        let zeroQuote = (quotes &- ones) & ~quotes
-        let zeroBackslash = (backslashes &- ones) & ~backslashes
-        let control = (word &- ones &* 0x20) & ~word
-        return (zeroQuote | zeroBackslash | control) & (ones &* 0x80)
-    }
-
     /// Past the string here; returns whether it held an escape.
     @discardableResult
     mutating func skipString() throws(JSONParseError) -> Bool {
         var escaped = false
         index += 1
         while index < bytes.count {
-            // Plain bytes in a local loop: the index as a stored property would be written back on each one.
-            // Eight at a time while eight remain (straight to the byte that ends the run), then one at a time.
-            var plain = index
-            var found = false
-            if let base = bytes.baseAddress {
-                while plain + 8 <= bytes.count {
-                    let special = Self.stringSpecials(UnsafeRawPointer(base + plain).loadUnaligned(as: UInt64.self))
-                    if special != 0 {
-                        plain += special.trailingZeroBitCount >> 3
-                        found = true
-                        break
-                    }
-                    plain += 8
-                }
-            }
-            while !found, plain < bytes.count, bytes[plain] >= 0x20, bytes[plain] != UInt8(ascii: "\""),
-                bytes[plain] != UInt8(ascii: "\\")
-            {
-                plain += 1
-            }
-            index = plain
+            index = endOfPlainRun(from: index)
             guard index < bytes.count else { break }
             let byte = bytes[index]
             index += 1
