@@ -146,7 +146,8 @@ final class HTTP1Parser {
     }
 
     private func headerValue(_ at: UnsafePointer<CChar>?, _ length: Int) -> Int32 {
-        if isLineFoldContinuation(at) { headInvalid = "obsolete line folding in a header" }
+        // An empty value comes as a zero-length piece at the next line's start: no fold.
+        if length > 0, isLineFoldContinuation(at) { headInvalid = "obsolete line folding in a header" }
         inValue = true
         return appendHead(at, length, to: .value)
     }

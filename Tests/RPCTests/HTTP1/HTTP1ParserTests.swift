@@ -48,6 +48,20 @@ private func failureStatus(_ result: Result<Void, HTTP1ParseError>) -> Int? {
         #expect(recorder.bodies == [Array("hello".utf8)])
     }
 
+    /// Names are stored lower-cased (lookups do no case folding), values without surrounding blanks, at
+    /// any split of the input; a name with a non-ASCII byte is not a token and is refused.
+    @Test func storesNamesLowerCasedAndValuesTrimmedAtEverySplit() throws {
+        let request = "GET / HTTP/1.1\r\nHOST: h\r\nX-Mixed-Case: a b \t\r\nx-empty:\r\n\r\n"
+        for split in [1, 2, 3, 7, request.utf8.count] {
+            let (recorder, result) = parse(request, splitEvery: split)
+            #expect(failureStatus(result) == nil)
+            let head = try #require(recorder.heads.first)
+            #expect(head.headers.entries.map(\.name) == ["host", "x-mixed-case", "x-empty"])
+            #expect(head.headers.entries.map(\.value) == ["h", "a b", ""])
+        }
+        #expect(failureStatus(parse("GET / HTTP/1.1\r\nX-\u{E9}: v\r\n\r\n").1) == 400)
+    }
+
     @Test func parsesChunkedBodySplitAtEveryByte() {
         let request = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\n\r\n"
         let (recorder, result) = parse(request, splitEvery: 1)
