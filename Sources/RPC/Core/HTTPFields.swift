@@ -23,6 +23,12 @@ public struct HTTPFields: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         entries.append(Field(name: Self.lowercase(name), value: value))
     }
 
+    /// Adds a field whose name the caller already lower-cased (a parser that did it in its own buffer).
+    mutating func append(lowercased name: String, _ value: String) {
+        if entries.capacity == 0 { entries.reserveCapacity(8) }
+        entries.append(Field(name: name, value: value))
+    }
+
     /// Lower-cases ASCII names, without allocating when a name already is (HTTP/2 names always are).
     static func lowercase(_ name: String) -> String {
         let isUpper: (UInt8) -> Bool = { $0 >= 0x41 && $0 <= 0x5A }

@@ -176,10 +176,15 @@ final class HTTP1Parser {
     private func finishField() {
         // An obs-fold continuation reaches us as a value holding CR or LF: RFC 9112 lets a server reject it.
         if value.contains(where: { $0 == 0x0D || $0 == 0x0A }) { headInvalid = "obsolete line folding in a header" }
-        var trimmed = value[...]
-        while let last = trimmed.last, last == 0x20 || last == 0x09 { trimmed.removeLast() }
-        while let first = trimmed.first, first == 0x20 || first == 0x09 { trimmed.removeFirst() }
-        headers.append(String(decoding: field, as: UTF8.self), String(decoding: trimmed, as: UTF8.self))
+        var start = 0
+        var end = value.count
+        while end > start, value[end - 1] == 0x20 || value[end - 1] == 0x09 { end -= 1 }
+        while start < end, value[start] == 0x20 || value[start] == 0x09 { start += 1 }
+        // Lower-cased here, in the buffer: http_parser lets only ASCII token bytes into a name.
+        for index in field.indices where field[index] >= 0x41 && field[index] <= 0x5A { field[index] |= 0x20 }
+        headers.append(
+            lowercased: String(decoding: field, as: UTF8.self),
+            String(decoding: value[start..<end], as: UTF8.self))
         field.removeAll(keepingCapacity: true)
         value.removeAll(keepingCapacity: true)
         inValue = false
