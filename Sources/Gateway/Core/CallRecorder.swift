@@ -88,20 +88,24 @@ final class CallRecorder: Sendable {
     private func claimEnd() -> Bool {
         guard !ended.exchange(true, ordering: .acquiringAndReleasing) else { return false }
         records.metrics.inflight.decrement()
-        records.metrics.registry.observe(
-            "gateway_request_duration_seconds", [label], context.timing.elapsedMilliseconds / 1000)
-        records.metrics.registry.observe("gateway_overhead_seconds", [label], context.timing.overheadSeconds)
+        let metrics = records.metrics
+        metrics.registry.update { batch in
+            batch.observe(metrics.requestDuration, [label], context.timing.elapsedMilliseconds / 1000)
+            batch.observe(metrics.overhead, [label], context.timing.overheadSeconds)
+        }
         return true
     }
 
     /// The answer began on `attempt` (a stream: its first content arrived); the call is counted as answered.
     func answerBegan(_ attempt: Attempt) {
         let provider = attempt.route.provider.name
-        records.metrics.registry.add("gateway_requests_total", [label, model, provider, "ok"])
-        if method == .streamGenerate {
-            records.metrics.registry.observe(
-                "gateway_time_to_first_token_seconds", [attempt.model.name, provider],
-                context.timing.elapsedMilliseconds / 1000)
+        let metrics = records.metrics
+        metrics.registry.update { batch in
+            batch.add(metrics.requests, [label, model, provider, "ok"])
+            if method == .streamGenerate {
+                batch.observe(
+                    metrics.timeToFirstToken, [attempt.model.name, provider], context.timing.elapsedMilliseconds / 1000)
+            }
         }
     }
 
@@ -109,7 +113,8 @@ final class CallRecorder: Sendable {
     func failed(_ error: any Error) {
         guard claimEnd() else { return }
         let code = CallOutcome(error).label
-        records.metrics.registry.add("gateway_requests_total", [label, model, "", code])
+        let metrics = records.metrics
+        metrics.registry.update { $0.add(metrics.requests, [label, model, "", code]) }
         records.logger.request(method: label, context: context, model: model, provider: "", status: code)
         span?.end(error: code, [("gateway.request_id", .string(context.requestID))])
     }
@@ -131,20 +136,22 @@ final class CallRecorder: Sendable {
             let spentTokens = tokens.input + tokens.output
             Task { await budgets.add(key, in: period, usd: cost, tokens: spentTokens) }
         }
-        let labels = [attempt.model.name, provider]
-        records.metrics.registry.add("gateway_tokens_total", labels + ["prompt"], Double(tokens.input))
-        records.metrics.registry.add("gateway_tokens_total", labels + ["completion"], Double(tokens.output))
-        // The breakdown of those: cache reads and writes (of the prompt), reasoning (of the completion).
-        if tokens.cachedInput > 0 {
-            records.metrics.registry.add("gateway_tokens_total", labels + ["cache_read"], Double(tokens.cachedInput))
+        let (metrics, model) = (records.metrics, attempt.model.name)
+        metrics.registry.update { batch in
+            batch.add(metrics.tokens, [model, provider, "prompt"], Double(tokens.input))
+            batch.add(metrics.tokens, [model, provider, "completion"], Double(tokens.output))
+            // The breakdown of those: cache reads and writes (of the prompt), reasoning (of the completion).
+            if tokens.cachedInput > 0 {
+                batch.add(metrics.tokens, [model, provider, "cache_read"], Double(tokens.cachedInput))
+            }
+            if tokens.cacheWrite > 0 {
+                batch.add(metrics.tokens, [model, provider, "cache_write"], Double(tokens.cacheWrite))
+            }
+            if let reasoning = tokens.reasoning, reasoning > 0 {
+                batch.add(metrics.tokens, [model, provider, "reasoning"], Double(reasoning))
+            }
+            batch.add(metrics.cost, [model, provider], cost)
         }
-        if tokens.cacheWrite > 0 {
-            records.metrics.registry.add("gateway_tokens_total", labels + ["cache_write"], Double(tokens.cacheWrite))
-        }
-        if let reasoning = tokens.reasoning, reasoning > 0 {
-            records.metrics.registry.add("gateway_tokens_total", labels + ["reasoning"], Double(reasoning))
-        }
-        records.metrics.registry.add("gateway_cost_usd_total", labels, cost)
         records.logger.request(
             method: label, context: context, model: attempt.model.name, provider: provider,
             status: outcome.label, tokensInput: tokens.input, tokensOutput: tokens.output)

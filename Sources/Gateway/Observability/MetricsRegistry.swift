@@ -8,21 +8,26 @@ public final class MetricsRegistry: Sendable {
         0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120,
     ]
 
-    private enum Kind: String { case counter, gauge, histogram }
+    fileprivate enum Kind: String { case counter, gauge, histogram }
 
+    /// One declared metric and its series. Its user may keep it, so updates skip the lookup by name.
+    ///
     /// A class, so that an update reaches its tables through a reference: mutating a struct inside the
-    /// families dictionary goes through a coroutine that allocates, six times per request.
-    private final class Family {
-        let kind: Kind
-        let help: String
-        let buckets: [Double]
-        let labelNames: [String]
+    /// families dictionary goes through a coroutine that allocates, six times per request. Sendable because
+    /// its tables are only touched under the registry's lock.
+    public final class Family: @unchecked Sendable {
+        fileprivate let kind: Kind
+        fileprivate let help: String
+        fileprivate let buckets: [Double]
+        fileprivate let labelNames: [String]
         /// A gauge read when rendered, for values kept elsewhere (an atomic the hot path updates).
-        let sample: (@Sendable () -> Double)?
-        var values: [[String]: Double] = [:]
-        var histograms: [[String]: Histogram] = [:]
+        fileprivate let sample: (@Sendable () -> Double)?
+        fileprivate var values: [[String]: Double] = [:]
+        fileprivate var histograms: [[String]: Histogram] = [:]
 
-        init(kind: Kind, help: String, buckets: [Double], labelNames: [String], sample: (@Sendable () -> Double)?) {
+        fileprivate init(
+            kind: Kind, help: String, buckets: [Double], labelNames: [String], sample: (@Sendable () -> Double)?
+        ) {
             self.kind = kind
             self.help = help
             self.buckets = buckets
@@ -31,7 +36,27 @@ public final class MetricsRegistry: Sendable {
         }
     }
 
-    private struct Histogram {
+    /// Updates made under one hold of the lock (the end of a call records several); only `update` makes one.
+    public struct Batch: ~Copyable {
+        fileprivate init() {}
+
+        /// Adds to a counter or gauge (negative for a gauge going down).
+        public func add(_ family: Family, _ labels: [String], _ amount: Double = 1) {
+            family.values[labels, default: 0] += amount
+        }
+
+        public func observe(_ family: Family, _ labels: [String], _ value: Double) {
+            family.histograms[labels, default: Histogram(counts: Array(repeating: 0, count: family.buckets.count))]
+                .record(value, buckets: family.buckets)
+        }
+    }
+
+    /// Runs `body`'s updates under one hold of the lock.
+    public func update(_ body: (borrowing Batch) -> Void) {
+        families.withLock { _ in body(Batch()) }
+    }
+
+    fileprivate struct Histogram {
         var counts: [UInt64]
         var sum: Double = 0
         var count: UInt64 = 0
@@ -49,31 +74,40 @@ public final class MetricsRegistry: Sendable {
 
     public init() {}
 
+    /// The family called `name`, declared now unless it already was.
     private func declare(
         _ name: String, _ kind: Kind, _ help: String, labels: [String], buckets: [Double] = [],
         sample: (@Sendable () -> Double)? = nil
-    ) {
+    ) -> Family {
         families.withLock { families in
-            guard families[name] == nil else { return }
-            families[name] = Family(kind: kind, help: help, buckets: buckets, labelNames: labels, sample: sample)
+            if let declared = families[name] { return declared }
+            let family = Family(kind: kind, help: help, buckets: buckets, labelNames: labels, sample: sample)
+            families[name] = family
             order.withLock { $0.append(name) }
+            return family
         }
     }
 
-    public func counter(_ name: String, help: String, labels: [String] = []) {
+    @discardableResult
+    public func counter(_ name: String, help: String, labels: [String] = []) -> Family {
         declare(name, .counter, help, labels: labels)
     }
 
-    public func gauge(_ name: String, help: String, labels: [String] = []) {
+    @discardableResult
+    public func gauge(_ name: String, help: String, labels: [String] = []) -> Family {
         declare(name, .gauge, help, labels: labels)
     }
 
     /// A gauge without labels whose value `sample` reads at each scrape.
-    public func gauge(_ name: String, help: String, sampling sample: @escaping @Sendable () -> Double) {
+    @discardableResult
+    public func gauge(_ name: String, help: String, sampling sample: @escaping @Sendable () -> Double) -> Family {
         declare(name, .gauge, help, labels: [], sample: sample)
     }
 
-    public func histogram(_ name: String, help: String, labels: [String] = [], buckets: [Double] = secondsBuckets) {
+    @discardableResult
+    public func histogram(
+        _ name: String, help: String, labels: [String] = [], buckets: [Double] = secondsBuckets
+    ) -> Family {
         declare(name, .histogram, help, labels: labels, buckets: buckets)
     }
 
@@ -172,21 +206,28 @@ public struct GatewayMetrics: Sendable {
     public let registry = MetricsRegistry()
     /// Requests being answered now: an atomic on the request path, read only when scraped.
     let inflight = Atomic<Int>.Counter()
+    /// The families every call updates, kept in hand.
+    let requests: MetricsRegistry.Family
+    let requestDuration: MetricsRegistry.Family
+    let timeToFirstToken: MetricsRegistry.Family
+    let tokens: MetricsRegistry.Family
+    let cost: MetricsRegistry.Family
+    let overhead: MetricsRegistry.Family
 
     public init() {
-        registry.counter(
+        requests = registry.counter(
             "gateway_requests_total", help: "Requests by method, model, provider and result code.",
             labels: ["method", "model", "provider", "code"])
-        registry.histogram(
+        requestDuration = registry.histogram(
             "gateway_request_duration_seconds", help: "Time from request to last byte of the answer.",
             labels: ["method"])
-        registry.histogram(
+        timeToFirstToken = registry.histogram(
             "gateway_time_to_first_token_seconds", help: "Time from request to the first streamed content.",
             labels: ["model", "provider"])
-        registry.counter(
+        tokens = registry.counter(
             "gateway_tokens_total", help: "Tokens by model, provider and kind (prompt or completion).",
             labels: ["model", "provider", "kind"])
-        registry.counter(
+        cost = registry.counter(
             "gateway_cost_usd_total", help: "Cost in US dollars by model and provider.", labels: ["model", "provider"])
         registry.gauge("gateway_inflight_requests", help: "Requests being answered now.") { [inflight] in
             Double(inflight.current)
@@ -197,7 +238,7 @@ public struct GatewayMetrics: Sendable {
             "gateway_failovers_total", help: "Moves from a failed model to the next candidate.", labels: ["from", "to"])
         registry.counter(
             "gateway_config_reloads_total", help: "Configuration reloads (SIGHUP) by result.", labels: ["result"])
-        registry.histogram(
+        overhead = registry.histogram(
             "gateway_overhead_seconds", help: "Request time not spent waiting on providers: the gateway's own cost.",
             labels: ["method"])
     }

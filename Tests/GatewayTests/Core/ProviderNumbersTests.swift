@@ -65,3 +65,25 @@ import Testing
         #expect(lines.allSatisfy { !$0.contains("\r") })
     }
 }
+
+@Suite struct MetricsUpdateTests {
+    /// Updates through a family in hand, several under one lock, land where updates by name land.
+    @Test func aBatchUpdatesTheFamiliesItIsGiven() {
+        let registry = MetricsRegistry()
+        let requests = registry.counter("r_total", help: "h", labels: ["code"])
+        let latency = registry.histogram("l_seconds", help: "h", labels: ["method"], buckets: [0.1, 1])
+        #expect(registry.counter("r_total", help: "again", labels: ["code"]) === requests, "declared once")
+        registry.add("r_total", ["ok"], 2)
+        registry.update { batch in
+            batch.add(requests, ["ok"])
+            batch.add(requests, ["error"], 5)
+            batch.observe(latency, ["generate"], 0.5)
+        }
+        #expect(registry.value("r_total", ["ok"]) == 3)
+        #expect(registry.value("r_total", ["error"]) == 5)
+        let text = registry.render()
+        #expect(text.contains("l_seconds_bucket{method=\"generate\",le=\"0.1\"} 0\n"))
+        #expect(text.contains("l_seconds_bucket{method=\"generate\",le=\"1\"} 1\n"))
+        #expect(text.contains("l_seconds_count{method=\"generate\"} 1\n"))
+    }
+}
