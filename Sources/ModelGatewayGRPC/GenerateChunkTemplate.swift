@@ -10,10 +10,10 @@ struct GenerateChunkTemplate {
     /// The chunk packed without its text.
     private let prefix: [UInt8]
 
-    private init(_ chunk: GenerateChunk) throws {
-        id = chunk.id
-        model = chunk.model
-        provider = chunk.provider
+    private init(id: String, model: String, provider: String) throws {
+        self.id = id
+        self.model = model
+        self.provider = provider
         prefix = try GenerateChunk(id: id, model: model, provider: provider, content: "").grpcPayload()
     }
 
@@ -28,12 +28,31 @@ struct GenerateChunkTemplate {
     /// else by the codec.
     static func payload(_ chunk: GenerateChunk, _ template: inout GenerateChunkTemplate?) throws -> [UInt8] {
         guard isText(chunk) else { return try chunk.grpcPayload() }
-        if template?.id != chunk.id || template?.model != chunk.model || template?.provider != chunk.provider {
-            template = try GenerateChunkTemplate(chunk)
+        return try text(chunk.content, id: chunk.id, model: chunk.model, provider: chunk.provider, &template)
+    }
+
+    /// A piece of a batch packed: a text piece from `template`, any other by the codec.
+    static func payload(
+        _ piece: ChunkBatch.Piece, of batch: ChunkBatch, _ template: inout GenerateChunkTemplate?
+    ) throws -> [UInt8] {
+        switch piece {
+        case .text(let content):
+            try text(content, id: batch.id, model: batch.model, provider: batch.provider, &template)
+        case .chunk(let chunk): try payload(chunk, &template)
         }
-        guard let template else { return try chunk.grpcPayload() }
+    }
+
+    private static func text(
+        _ content: String, id: String, model: String, provider: String, _ template: inout GenerateChunkTemplate?
+    ) throws -> [UInt8] {
+        if template?.id != id || template?.model != model || template?.provider != provider {
+            template = try GenerateChunkTemplate(id: id, model: model, provider: provider)
+        }
+        guard let template else {
+            return try GenerateChunk(id: id, model: model, provider: provider, content: content).grpcPayload()
+        }
         var out = template.prefix
-        let text = chunk.content.utf8
+        let text = content.utf8
         guard !text.isEmpty else { return out }  // proto3 leaves an empty string out
         out.reserveCapacity(out.count + text.count + 6)
         out.append(4 << 3 | 2)  // field 4, length-delimited

@@ -52,7 +52,9 @@ public struct ModelGatewayService: Sendable {
                     var template: GenerateChunkTemplate?
                     while let batch = try await chunks.nextBatch() {
                         try await stream.send(
-                            payloads: try batch.map { try GenerateChunkTemplate.payload($0, &template) })
+                            payloads: try batch.pieces.map {
+                                try GenerateChunkTemplate.payload($0, of: batch, &template)
+                            })
                     }
                 } catch {
                     throw GRPCStatus.answering(error)

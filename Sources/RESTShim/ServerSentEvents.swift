@@ -29,7 +29,7 @@ enum ServerSentEvents {
         do {
             while let batch = try await chunks.nextBatch() {
                 out.removeAll(keepingCapacity: true)
-                for chunk in batch { text.write(chunk, into: &out) }
+                for piece in batch.pieces { text.write(piece, of: batch, into: &out) }
                 try await writer.writeBody(out)
             }
         } catch is ResponseWriteError {
@@ -49,19 +49,35 @@ struct TextChunks {
     private var template: JSONStringTemplate?
     private var madeFor: (id: String, model: String, provider: String)?
 
+    mutating func write(_ piece: ChunkBatch.Piece, of batch: ChunkBatch, into out: inout [UInt8]) {
+        switch piece {
+        case .text(let content):
+            writeText(content, id: batch.id, model: batch.model, provider: batch.provider, into: &out)
+        case .chunk(let chunk): write(chunk, into: &out)
+        }
+    }
+
     mutating func write(_ chunk: GenerateChunk, into out: inout [UInt8]) {
         guard !chunk.done, chunk.toolCalls.isEmpty, chunk.reasoning == nil else {
             return out.append(contentsOf: ServerSentEvents.event(JSONResponses.chunk(chunk)))
         }
-        if madeFor?.id != chunk.id || madeFor?.model != chunk.model || madeFor?.provider != chunk.provider {
-            var slot = chunk
-            slot.content = "\u{0}"
+        writeText(chunk.content, id: chunk.id, model: chunk.model, provider: chunk.provider, into: &out)
+    }
+
+    private mutating func writeText(
+        _ content: String, id: String, model: String, provider: String, into out: inout [UInt8]
+    ) {
+        if madeFor?.id != id || madeFor?.model != model || madeFor?.provider != provider {
+            let slot = GenerateChunk(id: id, model: model, provider: provider, content: "\u{0}")
             template = JSONStringTemplate(JSONResponses.chunk(slot))
-            madeFor = (chunk.id, chunk.model, chunk.provider)
+            madeFor = (id, model, provider)
         }
-        guard let template else { return out.append(contentsOf: ServerSentEvents.event(JSONResponses.chunk(chunk))) }
+        guard let template else {
+            let chunk = GenerateChunk(id: id, model: model, provider: provider, content: content)
+            return out.append(contentsOf: ServerSentEvents.event(JSONResponses.chunk(chunk)))
+        }
         out.append(contentsOf: "data: ".utf8)
-        template.write(chunk.content, into: &out)
+        template.write(content, into: &out)
         out.append(contentsOf: "\n\n".utf8)
     }
 }

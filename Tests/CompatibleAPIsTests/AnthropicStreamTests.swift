@@ -49,4 +49,18 @@ import Testing
             AnthropicMessagesStream.textDelta(index: 0, .string(text)), name: "content_block_delta", into: &expected)
         #expect(String(decoding: stream.take(), as: UTF8.self) == String(decoding: expected, as: UTF8.self))
     }
+
+    /// Text given as text makes the events a whole text chunk makes.
+    @Test func textIsWrittenAsAWholeTextChunkWouldBe() {
+        var pieces = AnthropicMessagesStream()
+        var wholes = AnthropicMessagesStream()
+        for text in ["Hi", "", "quote \" and \\", "ünïcødé 😀"] {
+            pieces.text(text)
+            wholes.relay(GenerateChunk(id: "g", model: "m", provider: "p", content: text))
+        }
+        let text = String(decoding: pieces.take(), as: UTF8.self)
+        #expect(text == String(decoding: wholes.take(), as: UTF8.self))
+        #expect(
+            Self.names(Array(text.utf8)) == ["content_block_start"] + Array(repeating: "content_block_delta", count: 3))
+    }
 }

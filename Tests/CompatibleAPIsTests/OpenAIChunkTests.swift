@@ -16,4 +16,28 @@ import Testing
         fast += Array("\n\n".utf8)
         #expect(String(decoding: fast, as: UTF8.self) == String(decoding: tree, as: UTF8.self))
     }
+
+    /// A batch's pieces written as pieces are the bytes of their whole chunks written one by one: the role
+    /// chunk first, text from the template, the finish, the usage and [DONE].
+    @Test func piecesWriteWhatTheirWholeChunksWould() {
+        var call = GenerateChunk(id: "gen-1", model: "m/x:1", provider: "p", content: "")
+        call.toolCalls = [ToolCallDelta(index: 0, id: "c1", name: "f", arguments: "{}")]
+        let last = GenerateChunk(
+            id: "gen-1", model: "m/x:1", provider: "p", content: "", done: true, finishReason: .stop, tokensOutput: 4)
+        let batch = ChunkBatch(
+            id: "gen-1", model: "m/x:1", provider: "p",
+            pieces: [
+                .text("first"), .text("quote \" and \\ and\nnewline"),
+                .chunk(call), .text("ünïcødé 😀"), .text(""), .chunk(last),
+            ])
+        var pieces = OpenAIChatStream.Events(created: 42, includeUsage: true)
+        var wholes = OpenAIChatStream.Events(created: 42, includeUsage: true)
+        var fromPieces: [UInt8] = []
+        var fromWholes: [UInt8] = []
+        for piece in batch.pieces { pieces.write(piece, of: batch, into: &fromPieces) }
+        for chunk in batch.chunks { wholes.write(chunk, into: &fromWholes) }
+        let text = String(decoding: fromPieces, as: UTF8.self)
+        #expect(text == String(decoding: fromWholes, as: UTF8.self))
+        #expect(text.contains("\"role\":\"assistant\"") && text.hasSuffix("data: [DONE]\n\n"))
+    }
 }

@@ -29,4 +29,24 @@ import Testing
             #expect(try GenerateChunkTemplate.payload(chunk, &template) == (try chunk.grpcPayload()))
         }
     }
+
+    /// A batch's pieces pack to the codec's bytes for their whole chunks.
+    @Test func piecesPackAsTheirWholeChunks() throws {
+        var call = GenerateChunk(id: "gen-1", model: "m/x:1", provider: "p", content: "")
+        call.toolCalls = [ToolCallDelta(index: 0, id: "c1", name: "f", arguments: "{}")]
+        let last = GenerateChunk(
+            id: "gen-1", model: "m/x:1", provider: "p", content: "", done: true, finishReason: .stop, tokensOutput: 4)
+        let batch = ChunkBatch(
+            id: "gen-1", model: "m/x:1", provider: "p",
+            pieces: [
+                .text("first"), .text("quote \" and \\ and\nnewline"),
+                .chunk(call), .text("ünïcødé 😀"), .text(""), .chunk(last),
+            ])
+        var template: GenerateChunkTemplate?
+        for piece in batch.pieces {
+            #expect(
+                try GenerateChunkTemplate.payload(piece, of: batch, &template) == (try batch.whole(piece).grpcPayload())
+            )
+        }
+    }
 }

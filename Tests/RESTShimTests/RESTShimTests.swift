@@ -160,6 +160,28 @@ import Testing
 
 /// Text chunks written from the stream's template are the very bytes of the whole event.
 @Suite struct TextChunkTests {
+    /// A batch's pieces written as pieces are the bytes of their whole chunks written one by one.
+    @Test func piecesWriteWhatTheirWholeChunksWould() {
+        var call = GenerateChunk(id: "gen-1", model: "m/x:1", provider: "p", content: "")
+        call.toolCalls = [ToolCallDelta(index: 0, id: "c1", name: "f", arguments: "{}")]
+        let last = GenerateChunk(
+            id: "gen-1", model: "m/x:1", provider: "p", content: "", done: true, finishReason: .stop, tokensOutput: 4)
+        let batch = ChunkBatch(
+            id: "gen-1", model: "m/x:1", provider: "p",
+            pieces: [
+                .text("first"), .text("quote \" and \\ and\nnewline"),
+                .chunk(call), .text("ünïcødé 😀"), .text(""), .chunk(last),
+            ])
+        var pieces = TextChunks()
+        var wholes = TextChunks()
+        var fromPieces: [UInt8] = []
+        var fromWholes: [UInt8] = []
+        for piece in batch.pieces { pieces.write(piece, of: batch, into: &fromPieces) }
+        for chunk in batch.chunks { wholes.write(chunk, into: &fromWholes) }
+        #expect(String(decoding: fromPieces, as: UTF8.self) == String(decoding: fromWholes, as: UTF8.self))
+        #expect(batch.chunks.count == 6 && batch.chunks[1].content.contains("quote"))
+    }
+
     @Test(arguments: ["plain", "quote \" and \\ and\nnewline", "ünïcødé 😀", ""])
     func theTemplateWritesWhatTheTreeWould(text: String) {
         var chunks = TextChunks()

@@ -31,12 +31,15 @@ struct AnthropicMessagesStream {
         var started = false
         do {
             while let batch = try await chunks.nextBatch() {
-                for chunk in batch {
-                    if !started {
-                        stream.start(id: AnthropicMessagesResponse.id(chunk.id), model: chunk.model)
-                        started = true
+                if !started {
+                    stream.start(id: AnthropicMessagesResponse.id(batch.id), model: batch.model)
+                    started = true
+                }
+                for piece in batch.pieces {
+                    switch piece {
+                    case .text(let content): stream.text(content)
+                    case .chunk(let chunk): stream.relay(chunk)
                     }
-                    stream.relay(chunk)
                 }
                 try await writer.writeBody(stream.take())
             }
@@ -123,29 +126,31 @@ struct AnthropicMessagesStream {
         ]
     }
 
+    /// A piece of answer text: a `text_delta` in the open text block (opened first when another is open).
+    mutating func text(_ content: String) {
+        guard !content.isEmpty else { return }
+        let index: Int
+        if case .text(let open) = block {
+            index = open
+        } else {
+            index = self.open(["type": "text", "text": ""])
+            block = .text(index)
+        }
+        if textDelta?.index != index {
+            textDelta = JSONStringTemplate(Self.textDelta(index: index, JSONStringTemplate.slot)).map { (index, $0) }
+        }
+        if let template = textDelta?.template {
+            out.append(contentsOf: "event: content_block_delta\ndata: ".utf8)
+            template.write(content, into: &out)
+            out.append(contentsOf: "\n\n".utf8)
+        } else {
+            event("content_block_delta", Self.textDelta(index: index, .string(content)))
+        }
+    }
+
     mutating func relay(_ chunk: GenerateChunk) {
         if let reasoning = chunk.reasoning { self.reasoning(reasoning) }
-        if !chunk.content.isEmpty {
-            let index: Int
-            if case .text(let open) = block {
-                index = open
-            } else {
-                index = self.open(["type": "text", "text": ""])
-                block = .text(index)
-            }
-            if textDelta?.index != index {
-                textDelta = JSONStringTemplate(Self.textDelta(index: index, JSONStringTemplate.slot)).map {
-                    (index, $0)
-                }
-            }
-            if let template = textDelta?.template {
-                out.append(contentsOf: "event: content_block_delta\ndata: ".utf8)
-                template.write(chunk.content, into: &out)
-                out.append(contentsOf: "\n\n".utf8)
-            } else {
-                event("content_block_delta", Self.textDelta(index: index, .string(chunk.content)))
-            }
-        }
+        text(chunk.content)
         for piece in chunk.toolCalls {
             let index: Int
             if case .toolUse(let open, let call) = block, call == piece.index {

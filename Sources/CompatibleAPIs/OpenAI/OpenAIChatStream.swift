@@ -20,7 +20,7 @@ enum OpenAIChatStream {
         do {
             while let batch = try await chunks.nextBatch() {
                 out.removeAll(keepingCapacity: true)
-                for chunk in batch { events.write(chunk, into: &out) }
+                for piece in batch.pieces { events.write(piece, of: batch, into: &out) }
                 try await writer.writeBody(out)
             }
         } catch is ResponseWriteError {
@@ -34,25 +34,28 @@ enum OpenAIChatStream {
     }
 
     /// The events of one stream, chunk by chunk.
-    private struct Events {
+    struct Events {
         let created: Int
         let includeUsage: Bool
         var first = true
         var id = ""  // the stream's chatcmpl id, made once
         var template: JSONStringTemplate?
 
+        mutating func write(_ piece: ChunkBatch.Piece, of batch: ChunkBatch, into out: inout [UInt8]) {
+            if case .text(let content) = piece, !first, !content.isEmpty,
+                writeText(content, model: batch.model, into: &out)
+            {
+                return
+            }
+            write(batch.whole(piece), into: &out)
+        }
+
         mutating func write(_ chunk: GenerateChunk, into out: inout [UInt8]) {
             if id.isEmpty { id = OpenAIChatResponse.id(chunk.id) }
-            // Most chunks are a piece of text: the same object around a new string, written from bytes made
-            // once per stream rather than a JSON tree per chunk.
-            if !first, !chunk.done, chunk.toolCalls.isEmpty, chunk.reasoning == nil, !chunk.content.isEmpty {
-                template = template ?? OpenAIChatStream.contentTemplate(id: id, model: chunk.model, created: created)
-                if let template {
-                    out.append(contentsOf: "data: ".utf8)
-                    template.write(chunk.content, into: &out)
-                    out.append(contentsOf: "\n\n".utf8)
-                    return
-                }
+            if !first, !chunk.done, chunk.toolCalls.isEmpty, chunk.reasoning == nil, !chunk.content.isEmpty,
+                writeText(chunk.content, model: chunk.model, into: &out)
+            {
+                return
             }
             let reasoned = !(chunk.reasoning?.text.isEmpty ?? true)
             if !chunk.content.isEmpty || !chunk.toolCalls.isEmpty || reasoned || (first && !chunk.done) {
@@ -77,6 +80,18 @@ enum OpenAIChatStream {
                     into: &out)
             }
             out.append(contentsOf: "data: [DONE]\n\n".utf8)
+        }
+
+        /// Most chunks are a piece of text: the same object around a new string, written from bytes made once
+        /// per stream rather than a JSON tree per chunk. False when no template could be made. Never the
+        /// first chunk, which carries the role; `id` is set by then.
+        private mutating func writeText(_ content: String, model: String, into out: inout [UInt8]) -> Bool {
+            template = template ?? OpenAIChatStream.contentTemplate(id: id, model: model, created: created)
+            guard let template else { return false }
+            out.append(contentsOf: "data: ".utf8)
+            template.write(content, into: &out)
+            out.append(contentsOf: "\n\n".utf8)
+            return true
         }
     }
 

@@ -92,11 +92,11 @@ final class StreamRelay: @unchecked Sendable {
 
     /// The chunks of the events that arrived together (at least one; the last one ends the stream); nil once
     /// the stream ended. Front doors write them in one go.
-    func nextChunks() async throws -> [GenerateChunk]? {
+    func nextBatch() async throws -> ChunkBatch? {
         guard state == .relaying else { return nil }
-        var chunks: [GenerateChunk] = []
+        var pieces: [ChunkBatch.Piece] = []
         do {
-            while chunks.isEmpty {
+            while pieces.isEmpty {
                 if pendingIndex == pending.count {
                     let events = self.events
                     guard let batch = try await recorder.context.timing.measure({ try await events?.next() }) else {
@@ -108,34 +108,36 @@ final class StreamRelay: @unchecked Sendable {
                 while pendingIndex < pending.count {
                     let event = pending[pendingIndex]
                     pendingIndex += 1
-                    if let chunk = take(event) { chunks.append(chunk) }
+                    if let piece = take(event) { pieces.append(piece) }
                 }
             }
         } catch {
             end(CallOutcome(error))
             throw error
         }
-        if !chunks.isEmpty { return chunks }
-        guard state == .relaying else { return nil }  // closed while waiting
-        return [lastChunk()]
+        if pieces.isEmpty {
+            guard state == .relaying else { return nil }  // closed while waiting
+            pieces.append(.chunk(lastChunk()))
+        }
+        return ChunkBatch(id: id, model: modelName, provider: providerName, pieces: pieces)
     }
 
     /// The chunk an event makes, if any; counts and finish details are kept for the last chunk.
-    private func take(_ event: ProviderEvent) -> GenerateChunk? {
+    private func take(_ event: ProviderEvent) -> ChunkBatch.Piece? {
         switch event {
         case .delta(let text):
             deltas += 1
-            return chunk(text)
+            return .text(text)
         case .toolCall(let piece):
             deltas += 1
             var call = chunk("")
             call.toolCalls = [piece]
-            return call
+            return .chunk(call)
         case .reasoning(let piece):
             guard includeReasoning else { return nil }
             var reasoning = chunk("")
             reasoning.reasoning = piece
-            return reasoning
+            return .chunk(reasoning)
         case .breakdown(let reasoning, let cacheWrite):
             tokens.reasoning = reasoning ?? tokens.reasoning
             tokens.cacheWrite = cacheWrite ?? tokens.cacheWrite
@@ -190,7 +192,7 @@ public struct GenerationStream: AsyncSequence, Sendable {
     /// Hands out the relay's batches a chunk at a time.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let relay: StreamRelay
-        private var batch: [GenerateChunk] = []
+        private var batch: ChunkBatch?
         private var index = 0
 
         init(relay: StreamRelay) {
@@ -198,12 +200,13 @@ public struct GenerationStream: AsyncSequence, Sendable {
         }
 
         public mutating func next() async throws -> GenerateChunk? {
-            if index == batch.count {
-                guard let next = try await relay.nextChunks() else { return nil }
+            if index == batch?.pieces.count ?? 0 {
+                guard let next = try await relay.nextBatch() else { return nil }
                 (batch, index) = (next, 0)
             }
+            guard let batch else { return nil }
             defer { index += 1 }
-            return batch[index]
+            return batch.whole(batch.pieces[index])
         }
     }
 
@@ -213,8 +216,8 @@ public struct GenerationStream: AsyncSequence, Sendable {
 
     /// The chunks that arrived together (at least one); nil once the stream ended. A front door that writes
     /// them in one go pays one write, not one per chunk, for a burst.
-    public func nextBatch() async throws -> [GenerateChunk]? {
-        try await relay.nextChunks()
+    public func nextBatch() async throws -> ChunkBatch? {
+        try await relay.nextBatch()
     }
 
     /// Ends the stream if it has not ended: the client went away or stopped reading.

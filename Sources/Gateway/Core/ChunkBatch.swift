@@ -1,0 +1,37 @@
+/// The chunks of a stream that arrived together, in order. Most are a piece of text whose other fields are
+/// the stream's id, model and provider; those are kept as the text alone (no `GenerateChunk` to build, copy
+/// and destroy per token), and front doors write them from a per-stream template. `whole(_:)` makes any
+/// piece a complete `GenerateChunk`.
+public struct ChunkBatch: Sendable {
+    /// One chunk of the batch.
+    public enum Piece: Sendable {
+        /// A chunk that is only text: every other field is the stream's or unset.
+        case text(String)
+        /// Any other chunk (tool calls, reasoning, the last one with the totals).
+        case chunk(GenerateChunk)
+    }
+
+    /// The stream's request id, model and provider: every text piece's.
+    public let id: String
+    public let model: String
+    public let provider: String
+    public let pieces: [Piece]
+
+    public init(id: String, model: String, provider: String, pieces: [Piece]) {
+        self.id = id
+        self.model = model
+        self.provider = provider
+        self.pieces = pieces
+    }
+
+    /// The piece as a whole chunk.
+    public func whole(_ piece: Piece) -> GenerateChunk {
+        switch piece {
+        case .text(let content): GenerateChunk(id: id, model: model, provider: provider, content: content)
+        case .chunk(let chunk): chunk
+        }
+    }
+
+    /// Every piece as a whole chunk.
+    public var chunks: [GenerateChunk] { pieces.map(whole) }
+}
