@@ -7,8 +7,9 @@ public struct ChunkBatch: Sendable {
     public enum Piece: Sendable {
         /// A chunk that is only text: every other field is the stream's or unset.
         case text(String)
-        /// Any other chunk (tool calls, reasoning, the last one with the totals).
-        case chunk(GenerateChunk)
+        /// Any other chunk (tool calls, reasoning, the last one with the totals). Boxed: these are few, and
+        /// inline the large chunk would make every text piece as large.
+        indirect case chunk(GenerateChunk)
     }
 
     /// The stream's request id, model and provider: every text piece's.
