@@ -12,16 +12,18 @@ struct JSONReader {
 
     /// Hands `body` a reader at the document's value; throws `JSONParseError` for a document that is not JSON.
     static func read<T>(_ bytes: [UInt8], _ body: (inout JSONReader) throws -> T) throws -> T {
-        try bytes.withUnsafeBufferPointer { buffer in
-            var reader = JSONReader(parser: JSONParser(bytes: buffer))
-            reader.parser.skipWhitespace()
-            let result = try reader.consuming(body)
-            reader.parser.skipWhitespace()
-            guard reader.parser.index == buffer.count else {
-                throw reader.parser.error("unexpected data after the JSON value")
-            }
-            return result
+        try bytes.withUnsafeBufferPointer { try read($0, body) }
+    }
+
+    static func read<T>(_ buffer: UnsafeBufferPointer<UInt8>, _ body: (inout JSONReader) throws -> T) throws -> T {
+        var reader = JSONReader(parser: JSONParser(bytes: buffer))
+        reader.parser.skipWhitespace()
+        let result = try reader.consuming(body)
+        reader.parser.skipWhitespace()
+        guard reader.parser.index == buffer.count else {
+            throw reader.parser.error("unexpected data after the JSON value")
         }
+        return result
     }
 
     /// Runs `body` on the value here, and skips the value if `body` read nothing.

@@ -139,31 +139,37 @@ struct OpenAIStreamTranslator: StreamTranslator {
 
     mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent] {
         var events: [ProviderEvent] = []
-        for event in try decoder.feed(bytes) {
-            if event.dataBytes == Self.doneMarker {
+        // The visitor keeps its own copies of the flags: it cannot reach `self` while `decoder` is in use.
+        var (sawDone, finished) = (self.sawDone, self.finished)
+        defer { (self.sawDone, self.finished) = (sawDone, finished) }
+        let provider = self.provider
+        try decoder.decode(bytes) { event in
+            if event.data.elementsEqual(Self.doneMarker) {
                 sawDone = true
-                continue
+                return
             }
             let chunk: OpenAIAnswer
             do {
-                chunk = try JSONReader.read(event.dataBytes) { try OpenAIAnswer(&$0, choiceField: "delta") }
+                chunk = try JSONReader.read(event.data) { try OpenAIAnswer(&$0, choiceField: "delta") }
             } catch let error as JSONParseError {
                 throw GatewayError(.providerError, "provider \(provider) sent a malformed event (\(error))")
             }
-            try translate(consume chunk, event.dataBytes, into: &events)
+            if try Self.translate(consume chunk, event.data, provider: provider, into: &events) { finished = true }
         }
         return events
     }
 
-    /// The events a chunk makes, in the order a consumer expects them.
-    private mutating func translate(
-        _ chunk: consuming OpenAIAnswer, _ bytes: [UInt8], into events: inout [ProviderEvent]
-    ) throws {
+    /// The events a chunk makes, in the order a consumer expects them; true when it finished the answer.
+    private static func translate(
+        _ chunk: consuming OpenAIAnswer, _ bytes: UnsafeBufferPointer<UInt8>, provider: String,
+        into events: inout [ProviderEvent]
+    ) throws -> Bool {
         if chunk.mayBeError, !chunk.hasChoices,
-            let message = OpenAIProvider.errorMessage((try? JSONParser.parseRepairingUTF8(bytes)) ?? .null)
+            let message = OpenAIProvider.errorMessage((try? JSONParser.parseRepairingUTF8(Array(bytes))) ?? .null)
         {
             throw GatewayError(.providerError, "provider \(provider) failed mid-stream: \(message)")
         }
+        var finished = false
         if let choice = chunk.choice.take() {  // moved out, not copied
             if let thought = choice.reasoningContent ?? choice.reasoning, !thought.isEmpty {
                 events.append(.reasoning(ReasoningPart(text: thought)))
@@ -181,6 +187,7 @@ struct OpenAIStreamTranslator: StreamTranslator {
             events.append(.usage(input: usage.prompt, output: usage.completion, cachedInput: usage.cached))
             if let reasoning = usage.reasoning { events.append(.breakdown(reasoning: reasoning, cacheWrite: nil)) }
         }
+        return finished
     }
 
     mutating func finish() throws -> [ProviderEvent] {

@@ -20,6 +20,19 @@ public struct SSEEvent: Sendable, Equatable {
         self.dataBytes = dataBytes
         self.id = id
     }
+
+    init(_ view: SSEEventView) {
+        self.init(event: view.event, dataBytes: Array(view.data), id: view.id)
+    }
+}
+
+/// An event handed to `SSEDecoder.decode`'s visitor in place: `data` points into the decoder's input or
+/// buffer and is valid only during that call (no array per event).
+public struct SSEEventView {
+    /// The `event:` field; "message" when the event named none.
+    public let event: String
+    public let data: UnsafeBufferPointer<UInt8>
+    public let id: String?
 }
 
 /// A provider's stream held a line or event larger than the gateway buffers (it never ended it, or it is huge).
@@ -51,10 +64,16 @@ public struct SSEDecoder: Sendable {
     }
 
     /// Consumes bytes; returns the events they complete.
-    public mutating func feed<Bytes: Sequence>(_ bytes: Bytes) throws(StreamLimitExceeded) -> [SSEEvent]
-    where Bytes.Element == UInt8 {
+    public mutating func feed<Bytes: Sequence>(_ bytes: Bytes) throws -> [SSEEvent] where Bytes.Element == UInt8 {
         var events: [SSEEvent] = []
-        var input = (bytes as? [UInt8] ?? Array(bytes))[...]
+        try decode(bytes as? [UInt8] ?? Array(bytes)) { events.append(SSEEvent($0)) }
+        return events
+    }
+
+    /// Consumes bytes and hands each event they complete to `visit`, in place. Throws `StreamLimitExceeded`,
+    /// or what `visit` throws (the events after it are not decoded).
+    public mutating func decode(_ bytes: [UInt8], _ visit: (SSEEventView) throws -> Void) throws {
+        var input = bytes[...]
         while var prefix = byteOrderMark, let byte = input.first {
             input = input.dropFirst()
             prefix.append(byte)
@@ -64,16 +83,16 @@ public struct SSEDecoder: Sendable {
                 byteOrderMark = prefix
             } else {
                 byteOrderMark = nil
-                for early in prefix { process(early, into: &events) }
+                for early in prefix { try process(early, visit) }
             }
         }
         // Copy each run up to the next line terminator whole; terminators go through `process`.
-        try input.withUnsafeBufferPointer { (buffer) throws(StreamLimitExceeded) in
+        try input.withUnsafeBufferPointer { buffer in
             var start = 0
             while start < buffer.count {
                 let end = Self.lineEnd(buffer, from: start)
-                if let event = wholeDataEvent(buffer, start, end) {
-                    events.append(event)
+                if let data = wholeDataEvent(buffer, start, end) {
+                    try visit(SSEEventView(event: "message", data: data, id: lastEventID))
                     start = end + 2
                     continue
                 }
@@ -85,11 +104,10 @@ public struct SSEDecoder: Sendable {
                     line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<end]))
                 }
                 guard end < buffer.count else { break }
-                process(buffer[end], into: &events)
+                try process(buffer[end], visit)
                 start = end + 1
             }
         }
-        return events
     }
 
     /// Where the line from `start` ends: its CR or LF, or the end of the buffer (`memchr` for each, as lines
@@ -103,8 +121,10 @@ public struct SSEDecoder: Sendable {
     }
 
     /// The common event — one `data:` line and the blank line after it, both in this buffer, with nothing
-    /// pending — taken straight from the buffer (one copy instead of three through the line and data buffers).
-    private mutating func wholeDataEvent(_ buffer: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> SSEEvent? {
+    /// pending — taken straight from the buffer (no copy through the line and data buffers): its data.
+    private mutating func wholeDataEvent(
+        _ buffer: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int
+    ) -> UnsafeBufferPointer<UInt8>? {
         guard line.isEmpty, !hasData, eventType.isEmpty, end + 1 < buffer.count, buffer[end] == 0x0A,
             buffer[end + 1] == 0x0A, end - start >= 5, end - start <= maxEventBytes,
             buffer[start] == UInt8(ascii: "d"), buffer[start + 1] == UInt8(ascii: "a"),
@@ -113,32 +133,30 @@ public struct SSEDecoder: Sendable {
         else { return nil }
         lastWasCR = false
         let valueStart = start + 5 < end && buffer[start + 5] == UInt8(ascii: " ") ? start + 6 : start + 5
-        return SSEEvent(
-            event: "message", dataBytes: Array(UnsafeBufferPointer(rebasing: buffer[valueStart..<end])), id: lastEventID
-        )
+        return UnsafeBufferPointer(rebasing: buffer[valueStart..<end])
     }
 
-    private mutating func process(_ byte: UInt8, into events: inout [SSEEvent]) {
+    private mutating func process(_ byte: UInt8, _ visit: (SSEEventView) throws -> Void) throws {
         switch byte {
         case 0x0A:
             if lastWasCR {
                 lastWasCR = false  // the LF of a CRLF: the line already ended at the CR
             } else {
-                endLine(into: &events)
+                try endLine(visit)
             }
         case 0x0D:
             lastWasCR = true
-            endLine(into: &events)
+            try endLine(visit)
         default:
             lastWasCR = false
             line.append(byte)
         }
     }
 
-    private mutating func endLine(into events: inout [SSEEvent]) {
+    private mutating func endLine(_ visit: (SSEEventView) throws -> Void) throws {
         defer { line.removeAll(keepingCapacity: true) }
         if line.isEmpty {
-            dispatch(into: &events)
+            try dispatch(visit)
             return
         }
         if line.first == UInt8(ascii: ":") { return }  // comment, often a keep-alive
@@ -164,13 +182,14 @@ public struct SSEDecoder: Sendable {
         }  // `retry` and unknown fields do not concern a consumer of model streams
     }
 
-    private mutating func dispatch(into events: inout [SSEEvent]) {
+    private mutating func dispatch(_ visit: (SSEEventView) throws -> Void) throws {
         defer {
             eventType = ""
             data.removeAll(keepingCapacity: true)
             hasData = false
         }
         guard hasData else { return }
-        events.append(SSEEvent(event: eventType.isEmpty ? "message" : eventType, dataBytes: data, id: lastEventID))
+        let (event, id) = (eventType.isEmpty ? "message" : eventType, lastEventID)
+        try data.withUnsafeBufferPointer { try visit(SSEEventView(event: event, data: $0, id: id)) }
     }
 }

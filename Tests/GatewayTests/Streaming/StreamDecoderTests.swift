@@ -154,6 +154,25 @@ private func feedSplit<T: StreamTranslator>(_ text: String, at offsets: [Int], _
         }
     }
 
+    /// Events handed out in place, from the input (the common shape) or from the decoder's own buffer
+    /// (everything else), carry what the decoded events carry; what the visitor throws ends the decoding.
+    @Test func eventsVisitedInPlaceAreTheDecodedEvents() throws {
+        struct Stop: Error {}
+        let text = "data: {\"a\":1}\n\nevent: x\ndata: b\ndata: c\nid: 7\n\n: comment\ndata:d\n\ndata: e\n\n"
+        var decoder = SSEDecoder()
+        var seen: [SSEEvent] = []
+        #expect(throws: Stop.self) {
+            try decoder.decode(Array(text.utf8)) { event in
+                seen.append(SSEEvent(event))
+                if seen.count == 3 { throw Stop() }
+            }
+        }
+        #expect(seen == Array(decode(text).prefix(3)))
+        #expect(seen.map(\.data) == [#"{"a":1}"#, "b\nc", "d"])
+        #expect(seen.map(\.event) == ["message", "x", "message"])
+        #expect(seen.map(\.id) == [nil, "7", "7"])
+    }
+
     /// An upstream that never sends a line break grew memory until its timeout.
     @Test func anEventLargerThanTheLimitIsAnError() throws {
         var decoder = SSEDecoder(maxEventBytes: 1024)
