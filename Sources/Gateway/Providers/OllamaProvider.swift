@@ -169,13 +169,21 @@ struct OllamaStreamTranslator: StreamTranslator {
 
     mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent] {
         var events: [ProviderEvent] = []
-        for line in try decoder.lines(bytes) { try translate(line, into: &events) }
+        // The visitor keeps its own copies of the counters: it cannot reach `self` while `decoder` is in use.
+        var state = (done: done, calls: calls)
+        defer { (done, calls) = state }
+        let provider = self.provider
+        try decoder.decode(bytes) { try Self.translate($0, provider: provider, &state, into: &events) }
         return events
     }
 
     mutating func finish() throws -> [ProviderEvent] {
         var tail: [ProviderEvent] = []
-        if let line = decoder.finishLine() { try translate(line, into: &tail) }
+        if let line = decoder.finishLine() {
+            var state = (done: done, calls: calls)
+            defer { (done, calls) = state }
+            try line.withUnsafeBufferPointer { try Self.translate($0, provider: provider, &state, into: &tail) }
+        }
         guard done else {
             throw GatewayError(.providerError, "provider \(provider) ended the stream before it was done")
         }
@@ -183,7 +191,11 @@ struct OllamaStreamTranslator: StreamTranslator {
     }
 
     /// One line's events; its fields are read in one pass (no tree), a repeated key keeping its last value.
-    private mutating func translate(_ bytes: [UInt8], into events: inout [ProviderEvent]) throws {
+    /// The events a line makes; `state` is the translator's: whether the answer is done, tool calls so far.
+    private static func translate(
+        _ bytes: UnsafeBufferPointer<UInt8>, provider: String, _ state: inout (done: Bool, calls: Int),
+        into events: inout [ProviderEvent]
+    ) throws {
         let line: Line
         do {
             line = try JSONReader.read(bytes, Line.init)
@@ -198,15 +210,15 @@ struct OllamaStreamTranslator: StreamTranslator {
         }
         let text = line.response ?? line.message.content ?? ""
         if !text.isEmpty { events.append(.delta(text)) }
-        for call in OllamaChatFormat.toolCalls(line.message.toolCalls, numberedFrom: calls) {
-            calls += 1
+        for call in OllamaChatFormat.toolCalls(line.message.toolCalls, numberedFrom: state.calls) {
+            state.calls += 1
             events.append(.toolCall(call))
         }
         if line.done == true {
-            done = true
+            state.done = true
             events.append(.usage(input: line.promptEvalCount, output: line.evalCount, cachedInput: nil))
             events.append(.stopDetails(StopDetails(providerReason: line.doneReason ?? "")))
-            events.append(.finish(calls > 0 ? .toolUse : Self.finishReason(line.doneReason)))
+            events.append(.finish(state.calls > 0 ? .toolUse : Self.finishReason(line.doneReason)))
         }
     }
 

@@ -232,6 +232,33 @@ private func feedSplit<T: StreamTranslator>(_ text: String, at offsets: [Int], _
 }
 
 @Suite struct NDJSONDecoderTests {
+    /// Lines visited in place — whole in one input, or begun in an earlier one — are the lines, without CR
+    /// and without blank ones, at every split; what the visitor throws ends the decoding.
+    @Test func linesVisitedInPlaceAreTheLinesAtEverySplit() throws {
+        let text = Array("{\"a\":1}\n\r\n  \n{\"b\":\"é\"}\r\n{\"c\":3}\n{\"d\"".utf8)
+        for split in 1...text.count {
+            var decoder = NDJSONDecoder()
+            var lines: [String] = []
+            for start in stride(from: 0, to: text.count, by: split) {
+                try decoder.decode(Array(text[start..<min(start + split, text.count)])) {
+                    lines.append(String(decoding: $0, as: UTF8.self))
+                }
+            }
+            #expect(lines == [#"{"a":1}"#, #"{"b":"é"}"#, #"{"c":3}"#], "split \(split)")
+            #expect(decoder.finishLine() == Array(#"{"d""#.utf8))
+        }
+        struct Stop: Error {}
+        var decoder = NDJSONDecoder()
+        var seen = 0
+        #expect(throws: Stop.self) {
+            try decoder.decode(Array("1\n2\n3\n".utf8)) { _ in
+                seen += 1
+                if seen == 2 { throw Stop() }
+            }
+        }
+        #expect(seen == 2)
+    }
+
     @Test func splitsLinesAnywhereAndSkipsBlankOnes() throws {
         var decoder = NDJSONDecoder()
         var values: [JSON] = []
