@@ -235,6 +235,12 @@ public struct JSONParser {
     /// local index: the stored one would be written back on every byte.
     @inline(__always)
     func endOfPlainRun(from start: Int) -> Int {
+        Self.endOfPlainRun(in: bytes, from: start)
+    }
+
+    /// The same over any buffer (the serializer finds the bytes to escape with it).
+    @inline(__always)
+    static func endOfPlainRun(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
         var plain = start
         if let base = bytes.baseAddress {
             while plain + 8 <= bytes.count {

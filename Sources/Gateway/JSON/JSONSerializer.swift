@@ -55,15 +55,18 @@ public enum JSONSerializer {
     }
 
     public static func writeString(_ text: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { bytes in
-            // Copy runs that need no escaping in one go; most text has no byte to escape at all.
+            out.reserveCapacity(out.count + bytes.count + 2)
+            out.append(UInt8(ascii: "\""))
+            // Copy runs that need no escaping in one go (found eight bytes at a time); most text has no byte
+            // to escape at all.
             var runStart = 0
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                guard byte == 0x22 || byte == 0x5C || byte < 0x20 else { continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+            while true {
+                let special = JSONParser.endOfPlainRun(in: bytes, from: runStart)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<special]))
+                guard special < bytes.count else { break }
+                let byte = bytes[special]
                 switch byte {
                 case 0x22: out.append(contentsOf: [0x5C, 0x22])
                 case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
@@ -75,10 +78,9 @@ public enum JSONSerializer {
                         0x5C, UInt8(ascii: "u"), 0x30, 0x30, ASCII.hexDigit(byte >> 4), ASCII.hexDigit(byte & 0xF),
                     ])
                 }
-                runStart = index + 1
+                runStart = special + 1
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
+            out.append(UInt8(ascii: "\""))
         }
-        out.append(UInt8(ascii: "\""))
     }
 }

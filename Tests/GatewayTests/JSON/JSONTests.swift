@@ -92,6 +92,35 @@ import Testing
         #expect(!serialized.utf8.dropFirst().dropLast().contains { $0 < 0x20 })
         #expect(try JSONParser.parse(serialized) == .string(text))
     }
+
+    /// Every byte that needs escaping is escaped at every offset from a word boundary (runs are found eight
+    /// bytes at a time), exactly as a byte-by-byte escaper writes it.
+    @Test func everyEscapeAtEveryOffsetMatchesAByteByByteEscaper() {
+        func reference(_ text: String) -> String {
+            var out = Array("\"".utf8)
+            for byte in text.utf8 {
+                switch byte {
+                case 0x22: out += Array("\\\"".utf8)
+                case 0x5C: out += Array("\\\\".utf8)
+                case 0x0A: out += Array("\\n".utf8)
+                case 0x0D: out += Array("\\r".utf8)
+                case 0x09: out += Array("\\t".utf8)
+                case 0..<0x20:
+                    out += Array(("\\u00" + String(byte >> 4, radix: 16) + String(byte & 0xF, radix: 16)).utf8)
+                default: out.append(byte)
+                }
+            }
+            return String(decoding: out + Array("\"".utf8), as: UTF8.self)
+        }
+        for special in Array(0..<0x20) + [0x22, 0x5C] {
+            let char = String(Character(Unicode.Scalar(UInt8(special))))
+            for before in 0..<18 {
+                let text =
+                    String(repeating: "a", count: before) + char + "é" + String(repeating: "b", count: 9 - before % 9)
+                #expect(JSONSerializer.string(.string(text)) == reference(text), "byte \(special) after \(before)")
+            }
+        }
+    }
 }
 
 /// Keys are told apart by their UTF-8 bytes (RFC 8259), in small objects and in indexed large ones alike.
