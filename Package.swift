@@ -70,9 +70,13 @@ let package = Package(
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Reactor"]),
-        .testTarget(name: "RESTShimTests", dependencies: ["RESTShim", "Gateway", "RPC"]),
-        .testTarget(name: "CompatibleAPIsTests", dependencies: ["CompatibleAPIs", "Gateway", "RPC"]),
-        .testTarget(name: "ModelGatewayGRPCTests", dependencies: ["ModelGatewayGRPC", "Gateway", "RPC"]),
+        // Fixtures the front doors' test targets share.
+        .target(name: "GatewayTestSupport", dependencies: ["Gateway"], path: "Tests/GatewayTestSupport"),
+        .testTarget(name: "RESTShimTests", dependencies: ["RESTShim", "Gateway", "RPC", "GatewayTestSupport"]),
+        .testTarget(
+            name: "CompatibleAPIsTests", dependencies: ["CompatibleAPIs", "Gateway", "RPC", "GatewayTestSupport"]),
+        .testTarget(
+            name: "ModelGatewayGRPCTests", dependencies: ["ModelGatewayGRPC", "Gateway", "RPC", "GatewayTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

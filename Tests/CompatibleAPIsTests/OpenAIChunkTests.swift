@@ -1,3 +1,4 @@
+import GatewayTestSupport
 import Testing
 
 @testable import CompatibleAPIs
@@ -20,16 +21,7 @@ import Testing
     /// A batch's pieces written as pieces are the bytes of their whole chunks written one by one: the role
     /// chunk first, text from the template, the finish, the usage and [DONE].
     @Test func piecesWriteWhatTheirWholeChunksWould() {
-        var call = GenerateChunk(id: "gen-1", model: "m/x:1", provider: "p", content: "")
-        call.toolCalls = [ToolCallDelta(index: 0, id: "c1", name: "f", arguments: "{}")]
-        let last = GenerateChunk(
-            id: "gen-1", model: "m/x:1", provider: "p", content: "", done: true, finishReason: .stop, tokensOutput: 4)
-        let batch = ChunkBatch(
-            id: "gen-1", model: "m/x:1", provider: "p",
-            pieces: [
-                .text("first"), .text("quote \" and \\ and\nnewline"),
-                .chunk(call), .text("ünïcødé 😀"), .text(""), .chunk(last),
-            ])
+        let batch = SampleBatches.everyKind
         var pieces = OpenAIChatStream.Events(created: 42, includeUsage: true)
         var wholes = OpenAIChatStream.Events(created: 42, includeUsage: true)
         var fromPieces: [UInt8] = []

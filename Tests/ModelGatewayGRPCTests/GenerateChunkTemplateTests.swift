@@ -1,4 +1,5 @@
 import Gateway
+import GatewayTestSupport
 import Testing
 
 @testable import ModelGatewayGRPC
@@ -32,16 +33,7 @@ import Testing
 
     /// A batch's pieces pack to the codec's bytes for their whole chunks.
     @Test func piecesPackAsTheirWholeChunks() throws {
-        var call = GenerateChunk(id: "gen-1", model: "m/x:1", provider: "p", content: "")
-        call.toolCalls = [ToolCallDelta(index: 0, id: "c1", name: "f", arguments: "{}")]
-        let last = GenerateChunk(
-            id: "gen-1", model: "m/x:1", provider: "p", content: "", done: true, finishReason: .stop, tokensOutput: 4)
-        let batch = ChunkBatch(
-            id: "gen-1", model: "m/x:1", provider: "p",
-            pieces: [
-                .text("first"), .text("quote \" and \\ and\nnewline"),
-                .chunk(call), .text("ünïcødé 😀"), .text(""), .chunk(last),
-            ])
+        let batch = SampleBatches.everyKind
         var template: GenerateChunkTemplate?
         for piece in batch.pieces {
             #expect(

@@ -1,4 +1,5 @@
 import Gateway
+import GatewayTestSupport
 import RPC
 import Testing
 
@@ -162,16 +163,7 @@ import Testing
 @Suite struct TextChunkTests {
     /// A batch's pieces written as pieces are the bytes of their whole chunks written one by one.
     @Test func piecesWriteWhatTheirWholeChunksWould() {
-        var call = GenerateChunk(id: "gen-1", model: "m/x:1", provider: "p", content: "")
-        call.toolCalls = [ToolCallDelta(index: 0, id: "c1", name: "f", arguments: "{}")]
-        let last = GenerateChunk(
-            id: "gen-1", model: "m/x:1", provider: "p", content: "", done: true, finishReason: .stop, tokensOutput: 4)
-        let batch = ChunkBatch(
-            id: "gen-1", model: "m/x:1", provider: "p",
-            pieces: [
-                .text("first"), .text("quote \" and \\ and\nnewline"),
-                .chunk(call), .text("ünïcødé 😀"), .text(""), .chunk(last),
-            ])
+        let batch = SampleBatches.everyKind
         var pieces = TextChunks()
         var wholes = TextChunks()
         var fromPieces: [UInt8] = []
