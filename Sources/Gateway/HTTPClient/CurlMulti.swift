@@ -197,7 +197,7 @@ final class CurlMulti: @unchecked Sendable {
         transfer.deadlineTimer = nil
         curl_multi_remove_handle(multi, transfer.easy)
         transfer.complete(code)
-        let easy = transfer.giveUpHandle()
+        let easy = transfer.giveUpHandle(code)
         let kept = idleHandles.withLock { idle in
             guard idle.count < Self.maxIdleHandles else { return false }
             idle.append(UInt(bitPattern: easy))

@@ -12,9 +12,9 @@ private final class WeakTransfer: @unchecked Sendable {
 /// through an `UpstreamBody`. Owned by its `CurlMulti`'s loop from `add` to `complete`.
 ///
 /// Memory: the easy handle comes from the multi's pool in `init` and goes back to it when the transfer
-/// finishes (`giveUpHandle`, which drops the body copy and the header list pointer), or is freed in
-/// `deinit` if it never ran; the header list is freed in `deinit`. curl copies the URL and the request body
-/// (`COPYPOSTFIELDS`). curl reaches this object through unretained pointers (`WRITEDATA`, `HEADERDATA`,
+/// finishes (`giveUpHandle`, which drops the body copy and the header list pointer, or resets the handle),
+/// or is freed in `deinit` if it never ran; the header list is freed in `deinit`. curl copies the URL and
+/// the request body (`COPYPOSTFIELDS`). curl reaches this object through unretained pointers (`WRITEDATA`, `HEADERDATA`,
 /// `PRIVATE`), valid because `CurlMulti` retains it while curl holds the handle.
 ///
 /// A reused handle keeps its options (curl's documented way to reuse one), so the options that never
@@ -71,6 +71,11 @@ final class CurlTransfer: @unchecked Sendable {
     /// `WRITEDATA` / `HEADERDATA`, set per request).
     static func newHandle() -> UnsafeMutableRawPointer? {
         guard let easy = curl_easy_init() else { return nil }
+        setSharedOptions(easy)
+        return easy
+    }
+
+    private static func setSharedOptions(_ easy: UnsafeMutableRawPointer) {
         _ = cshim_curl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         _ = cshim_curl_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1)
         _ = cshim_curl_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
@@ -78,7 +83,6 @@ final class CurlTransfer: @unchecked Sendable {
         _ = cshim_curl_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION, CurlTransfer.onHeader)
         // Bodies are always given whole (`COPYPOSTFIELDS`); curl's default reader would read our stdin.
         _ = cshim_curl_easy_setopt_data_callback(easy, CURLOPT_READFUNCTION, CurlTransfer.noBody)
-        return easy
     }
 
     /// Sets every per-request option, each one on every request (see the type's comment).
@@ -196,11 +200,22 @@ final class CurlTransfer: @unchecked Sendable {
 
     /// Gives the easy handle up for reuse; called by the multi once the transfer is finished and removed.
     /// Drops what the handle holds of this request: the body's copy (which may be large) and the pointer to
-    /// the header list this transfer frees.
-    func giveUpHandle() -> UnsafeMutableRawPointer {
+    /// the header list this transfer frees. A transfer that failed or opened a connection resets the handle
+    /// whole: curl keeps a few counters across the transfers of a handle that only `curl_easy_reset` clears
+    /// (the retries of dead reused connections among them, which would otherwise add up over the handle's
+    /// life until one request fails). In the steady state — a clean answer on a kept-alive connection —
+    /// there is nothing of that kind to clear, and the reset is skipped.
+    func giveUpHandle(_ code: CURLcode) -> UnsafeMutableRawPointer {
         ownsHandle = false
-        _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, nil)
-        _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_HTTPHEADER, nil)
+        var connects = 0
+        _ = cshim_curl_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects)
+        if code != CURLE_OK || abortReason != nil || connects > 0 {
+            curl_easy_reset(easy)
+            Self.setSharedOptions(easy)
+        } else {
+            _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, nil)
+            _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_HTTPHEADER, nil)
+        }
         return easy
     }
 
