@@ -7,14 +7,22 @@ struct OpenAIAnswer {
     var choice: Choice?
     var usage: Usage?
 
-    /// `choiceField` names what a choice carries: `message` in a completion, `delta` in a chunk.
-    init(_ reader: inout JSONReader, choiceField: StaticString) throws {
+    /// Reads the answer in `bytes` into this empty value, in place: built and returned instead, the answer
+    /// was copied whole once or twice per chunk. `choiceField` names what a choice carries: `message` in a
+    /// completion, `delta` in a chunk.
+    mutating func read(_ bytes: UnsafeBufferPointer<UInt8>, choiceField: StaticString) throws {
+        try JSONReader.read(bytes) { try self.read(&$0, choiceField: choiceField) }
+    }
+
+    private mutating func read(_ reader: inout JSONReader, choiceField: StaticString) throws {
         try reader.members { reader, key in
             if key == "choices" {
                 hasChoices = true
                 choice = nil
                 try reader.elements { reader, position in
-                    if position == 0 { choice = try Choice(&reader, field: choiceField) }
+                    guard position == 0 else { return }
+                    choice = Choice()
+                    try choice!.read(&reader, field: choiceField)
                 }
             } else if key == "usage" {
                 usage = reader.isNull ? nil : try Usage(&reader)
@@ -35,7 +43,7 @@ struct OpenAIAnswer {
         /// vLLM's name for the stop string that matched.
         var stopReason: String?
 
-        init(_ reader: inout JSONReader, field: StaticString) throws {
+        mutating func read(_ reader: inout JSONReader, field: StaticString) throws {
             try reader.members { reader, key in
                 if key == field {
                     (content, reasoningContent, reasoning, toolCalls) = (nil, nil, nil, nil)

@@ -59,9 +59,9 @@ struct OpenAIProvider: Provider {
         let (path, json) = try body(call, stream: false)
         let response = try await send(path, json, timeouts: call.timeouts, headers: call.headers)
         let body = try await response.body.collect(limit: config.maxResponseBytes)
-        let answer: OpenAIAnswer
+        var answer = OpenAIAnswer()
         do {
-            answer = try JSONReader.read(body) { try OpenAIAnswer(&$0, choiceField: "message") }
+            try body.withUnsafeBufferPointer { try answer.read($0, choiceField: "message") }
         } catch let error as JSONParseError {
             throw GatewayError(.providerError, "provider \(name) sent malformed JSON (\(error))")
         }
@@ -148,20 +148,21 @@ struct OpenAIStreamTranslator: StreamTranslator {
                 sawDone = true
                 return
             }
-            let chunk: OpenAIAnswer
             do {
-                chunk = try JSONReader.read(event.data) { try OpenAIAnswer(&$0, choiceField: "delta") }
+                // Read and translated in place: passed by value (even consumed) the answer was copied whole.
+                var chunk = OpenAIAnswer()
+                try chunk.read(event.data, choiceField: "delta")
+                if try Self.translate(&chunk, event.data, provider: provider, into: &events) { finished = true }
             } catch let error as JSONParseError {
                 throw GatewayError(.providerError, "provider \(provider) sent a malformed event (\(error))")
             }
-            if try Self.translate(consume chunk, event.data, provider: provider, into: &events) { finished = true }
         }
         return events
     }
 
     /// The events a chunk makes, in the order a consumer expects them; true when it finished the answer.
     private static func translate(
-        _ chunk: consuming OpenAIAnswer, _ bytes: UnsafeBufferPointer<UInt8>, provider: String,
+        _ chunk: inout OpenAIAnswer, _ bytes: UnsafeBufferPointer<UInt8>, provider: String,
         into events: inout [ProviderEvent]
     ) throws -> Bool {
         if chunk.mayBeError, !chunk.hasChoices,
