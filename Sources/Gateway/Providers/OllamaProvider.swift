@@ -196,9 +196,10 @@ struct OllamaStreamTranslator: StreamTranslator {
         _ bytes: UnsafeBufferPointer<UInt8>, provider: String, _ state: inout (done: Bool, calls: Int),
         into events: inout [ProviderEvent]
     ) throws {
-        let line: Line
+        // Read in place: built and returned, the line was copied whole.
+        var line = Line()
         do {
-            line = try JSONReader.read(bytes, Line.init)
+            try JSONReader.read(bytes) { try line.read(&$0) }
         } catch let error as JSONParseError {
             throw GatewayError(.providerError, "provider \(provider) sent a malformed stream line (\(error))")
         }
@@ -239,7 +240,7 @@ struct OllamaStreamTranslator: StreamTranslator {
             var toolCalls: JSON?
         }
 
-        init(_ reader: inout JSONReader) throws {
+        mutating func read(_ reader: inout JSONReader) throws {
             try reader.members { reader, key in
                 if key == "message" {
                     message = Message()
