@@ -18,5 +18,16 @@ import Testing
     @Test func aDocumentWithoutExactlyOneSlotHasNoTemplate() {
         #expect(JSONStringTemplate(["a": "b"]) == nil)
         #expect(JSONStringTemplate(["a": JSONStringTemplate.slot, "b": JSONStringTemplate.slot]) == nil)
+        // Text that reads like the slot once escaped is not the slot.
+        #expect(JSONStringTemplate(["a": .string(#"\u0000"#), "b": .string("\u{0}x")]) == nil)
+    }
+
+    /// The slot found at the document's very start and end: the document can be the slot alone.
+    @Test func theSlotAloneIsATemplate() throws {
+        let template = try #require(JSONStringTemplate(JSONStringTemplate.slot))
+        var filled: [UInt8] = []
+        template.write("t", into: &filled)
+        #expect(filled == Array(#""t""#.utf8))
+        #expect(JSONStringTemplate(["a": .string(#"\u0000"#), "b": JSONStringTemplate.slot]) != nil)
     }
 }
