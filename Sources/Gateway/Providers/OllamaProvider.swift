@@ -191,7 +191,7 @@ struct OllamaStreamTranslator: StreamTranslator {
     }
 
     /// One line's events; its fields are read in one pass (no tree), a repeated key keeping its last value.
-    /// The events a line makes; `state` is the translator's: whether the answer is done, tool calls so far.
+    /// `state` is the translator's: whether the answer is done, and the tool calls so far.
     private static func translate(
         _ bytes: UnsafeBufferPointer<UInt8>, provider: String, _ state: inout (done: Bool, calls: Int),
         into events: inout [ProviderEvent]
