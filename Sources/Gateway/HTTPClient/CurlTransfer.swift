@@ -14,8 +14,8 @@ private final class WeakTransfer: @unchecked Sendable {
 /// Memory: the easy handle comes from the multi's pool in `init` and goes back to it when the transfer
 /// finishes (`giveUpHandle`, which drops the body copy and the header list pointer, or resets the handle),
 /// or is freed in `deinit` if it never ran; the header list is freed in `deinit`. curl copies the URL and
-/// the request body (`COPYPOSTFIELDS`). curl reaches this object through unretained pointers (`WRITEDATA`, `HEADERDATA`,
-/// `PRIVATE`), valid because `CurlMulti` retains it while curl holds the handle.
+/// the request body (`COPYPOSTFIELDS`). curl reaches this object through unretained pointers
+/// (`WRITEDATA`, `HEADERDATA`, `PRIVATE`), valid because `CurlMulti` retains it while curl holds the handle.
 ///
 /// A reused handle keeps its options (curl's documented way to reuse one), so the options that never
 /// change are set once, in `newHandle`, and `configure` sets every other option it ever uses on every
