@@ -1,3 +1,5 @@
+import Glibc
+
 /// Why bytes are not JSON, with the byte offset where parsing stopped.
 public struct JSONParseError: Error, Equatable, CustomStringConvertible {
     public var message: String
@@ -76,9 +78,7 @@ public struct JSONParser {
     mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
         let count = literal.utf8CodeUnitCount
         guard index + count <= bytes.count else { throw error("unexpected end of input") }
-        for offset in 0..<count where bytes[index + offset] != literal.utf8Start[offset] {
-            throw error("invalid literal")
-        }
+        guard memcmp(bytes.baseAddress! + index, literal.utf8Start, count) == 0 else { throw error("invalid literal") }
         index += count
     }
 
@@ -149,8 +149,27 @@ public struct JSONParser {
 
     mutating func parseNumber() throws(JSONParseError) -> Double {
         let start = index
+        guard try scanNumber() else { return try numberValue(from: start) }
+        let negative = bytes[start] == UInt8(ascii: "-")
+        var value = 0
+        for digit in bytes[(negative ? start + 1 : start)..<index] {
+            value = value * 10 + Int(digit - UInt8(ascii: "0"))
+        }
+        return negative ? -Double(value) : Double(value)
+    }
+
+    /// Past the number here, checked as `parseNumber` checks it, without its value when it is a short integer.
+    mutating func skipNumber() throws(JSONParseError) {
+        let start = index
+        if try !scanNumber() { _ = try numberValue(from: start) }
+    }
+
+    /// Past the number here by the grammar; true when it is an integer of at most 15 digits, which is exact
+    /// in a Double and needs no text conversion (token counts, ids, timestamps).
+    private mutating func scanNumber() throws(JSONParseError) -> Bool {
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         guard index < bytes.count else { throw error("invalid number") }
+        let digitsStart = index
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
         } else if isDigit(bytes[index]) {
@@ -158,12 +177,15 @@ public struct JSONParser {
         } else {
             throw error("invalid number")
         }
+        var integer = index - digitsStart <= 15
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            integer = false
             index += 1
             guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            integer = false
             index += 1
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
                 index += 1
@@ -171,13 +193,12 @@ public struct JSONParser {
             guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
-        // Integers of up to 15 digits are exact in a Double: no text conversion needed (token counts, ids).
-        let digits = bytes[start] == UInt8(ascii: "-") ? start + 1..<index : start..<index
-        if digits.count <= 15, bytes[digits].allSatisfy(isDigit) {
-            var value = 0
-            for digit in bytes[digits] { value = value * 10 + Int(digit - UInt8(ascii: "0")) }
-            return bytes[start] == UInt8(ascii: "-") ? -Double(value) : Double(value)
-        }
+        return integer
+    }
+
+    /// The value of the number scanned from `start` to here, by text conversion; out of a Double's range is
+    /// an error.
+    private func numberValue(from start: Int) throws(JSONParseError) -> Double {
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         guard let value = Double(text), value.isFinite else { throw error("number out of range") }
         return value

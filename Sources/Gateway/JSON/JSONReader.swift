@@ -226,19 +226,28 @@ extension JSONParser {
         case UInt8(ascii: "t"): try expectLiteral("true")
         case UInt8(ascii: "f"): try expectLiteral("false")
         case UInt8(ascii: "n"): try expectLiteral("null")
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try parseNumber()
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try skipNumber()
         default: throw error("unexpected character")
         }
     }
 
-    /// Past the string here; returns whether it held an escape.
-    @discardableResult
+    /// Past the string here; returns whether it held an escape. Inlined for the common string, plain to its
+    /// closing quote (keys, ids, most deltas); the rest takes the escape-reading path.
+    @discardableResult @inline(__always)
     mutating func skipString() throws(JSONParseError) -> Bool {
+        let end = endOfPlainRun(from: index + 1)
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            index = end + 1
+            return false
+        }
+        index = end
+        return try skipStringAfterSpecial()
+    }
+
+    /// `skipString` from the first byte that is not plain: an escape, a control byte, or the end of input.
+    private mutating func skipStringAfterSpecial() throws(JSONParseError) -> Bool {
         var escaped = false
-        index += 1
         while index < bytes.count {
-            index = endOfPlainRun(from: index)
-            guard index < bytes.count else { break }
             let byte = bytes[index]
             index += 1
             if byte == UInt8(ascii: "\"") { return escaped }
@@ -250,7 +259,7 @@ extension JSONParser {
                 switch escape {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-                    continue
+                    break
                 case UInt8(ascii: "u"): _ = try readUnicodeEscape()
                 default: throw error("invalid escape")
                 }
@@ -258,6 +267,7 @@ extension JSONParser {
                 index -= 1
                 throw error("control character in string")
             }
+            index = endOfPlainRun(from: index)
         }
         throw error("unterminated string")
     }

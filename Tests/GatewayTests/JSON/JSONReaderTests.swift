@@ -24,6 +24,8 @@ import Testing
         #"{"a": 1, "a": 2, "b": "\u00e9\ud83d\ude00\\", "c": null}"#,
         #"{"\u0061": "escaped key", "\u00e9": 3, "choices": []}"#,
         #"{}"#, #"[]"#, #""a""#, #"7"#, "true",
+        #"{"x": 123456789012345, "y": -1234567890123456, "z": [0.5, -0e+1, 1E-2], "a": 99999999999999999999}"#,
+        #"{"x": "plain, then an escape\n\"\u00e9 and more", "a": "plain for more than eight bytes"}"#,
     ])
     func readsMembersAsTheParserDoes(text: String) throws {
         let tree = try JSONParser.parse(text)
@@ -45,7 +47,8 @@ import Testing
 
     @Test(arguments: [
         "", " ", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", "tru", "\"abc", "\"\\x\"", "\"\\ud83d\"", "{'a':1}",
-        "[1] 2", "\"a\u{01}b\"", "NaN", "1e999", "{\"a\" 1}", "{\"a\":}", "[1 2]", "\u{FEFF}{}", "{\"a\":[1,}",
+        "[1] 2", "\"a\u{01}b\"", "NaN", "1e999", "{\"x\": 1e999, \"a\": 1}", "\"more than eight\u{01}\"", "\"eight+\\",
+        "{\"a\" 1}", "{\"a\":}", "[1 2]", "\u{FEFF}{}", "{\"a\":[1,}",
     ])
     func rejectsWhatTheParserRejects(text: String) {
         #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
