@@ -174,9 +174,14 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
     // MARK: output, called by the active writer on the loop
 
     func write(_ bytes: [UInt8], from writer: HTTP1ResponseWriter) throws -> Bool {
+        try write(from: writer) { $0.append(contentsOf: bytes) }
+    }
+
+    /// Lets the active writer append to the outbound buffer; true when the client is not reading.
+    func write(from writer: HTTP1ResponseWriter, _ append: (inout [UInt8]) -> Void) throws -> Bool {
         connection.loop.assertOnLoop()
         guard writer === active, !connection.isClosed else { throw ResponseWriteError.streamClosed }
-        connection.write(bytes)
+        connection.write(append)
         connection.markActivity()
         return connection.isOverHighWatermark
     }

@@ -38,7 +38,8 @@ final class HTTP1ResponseWriter: ResponseWriter, @unchecked Sendable {
         guard !done else { throw ResponseWriteError.streamClosed }
         if !headWritten { try sendHead(ResponseHead(status: 200)) }
         if isHead || bytes.isEmpty { return false }
-        return try owner.write(chunked ? HTTP1Serializer.chunk(bytes) : bytes, from: self)
+        guard chunked else { return try owner.write(bytes, from: self) }
+        return try owner.write(from: self) { HTTP1Serializer.appendChunk(bytes, to: &$0) }
     }
 
     private func end(head: ResponseHead?, trailers: HTTPFields) throws {

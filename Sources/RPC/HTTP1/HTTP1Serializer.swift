@@ -56,6 +56,13 @@ enum HTTP1Serializer {
     static func chunk(_ bytes: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + 20)
+        appendChunk(bytes, to: &out)
+        return out
+    }
+
+    /// Appends `bytes` framed as one chunk: a stream's body goes straight into the connection's outbound
+    /// buffer, with no framed copy of its own.
+    static func appendChunk(_ bytes: [UInt8], to out: inout [UInt8]) {
         var shift = (Int.bitWidth - bytes.count.leadingZeroBitCount + 3) / 4 * 4
         if shift == 0 { shift = 4 }
         while shift > 0 {
@@ -65,7 +72,6 @@ enum HTTP1Serializer {
         out.append(contentsOf: crlf)
         out.append(contentsOf: bytes)
         out.append(contentsOf: crlf)
-        return out
     }
 
     static func lastChunk(trailers: HTTPFields) -> [UInt8] {

@@ -62,9 +62,14 @@ final class Connection: FDWatcher, TickEndObserver {
 
     /// Queues bytes for the socket; they go out at the end of this loop tick.
     func write<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        write { $0.append(contentsOf: bytes) }
+    }
+
+    /// Queues what `append` adds to the outbound buffer (framing written in place, with no copy of its own).
+    func write(_ append: (inout [UInt8]) -> Void) {
         loop.assertOnLoop()
         guard !isClosed else { return }
-        outbound.append(contentsOf: bytes)
+        append(&outbound)
         if isOverHighWatermark { drainNoticeOwed = true }
         scheduleFlush()
     }
