@@ -56,7 +56,9 @@ final class BodyChannel: Sendable {
         var buffered = 0
         var finished = false
         var failure: GatewayError?
-        var waiter: CheckedContinuation<[UInt8]?, any Error>?
+        /// The waiting consumer. Whoever resumes it first takes it out under the lock, so it is resumed
+        /// exactly once; unchecked, as a checked one costs an allocation per wait (one per streamed chunk).
+        var waiter: UnsafeContinuation<[UInt8]?, any Error>?
         var paused = false
         var contentStarted = false
     }
@@ -80,6 +82,9 @@ final class BodyChannel: Sendable {
     /// True once the body ended or was aborted.
     var isClosed: Bool { state.withLock { $0.finished } }
 
+    /// Whether the reader is waiting for bytes (tests wait for this instead of sleeping).
+    var hasWaiter: Bool { state.withLock { $0.waiter != nil } }
+
     func markContentStarted() {
         let first = state.withLock { state -> Bool in
             defer { state.contentStarted = true }
@@ -97,29 +102,26 @@ final class BodyChannel: Sendable {
 
     /// Takes bytes from the transfer; false means "pause me" and the bytes were not taken.
     func offer(_ bytes: [UInt8]) -> Bool {
-        let waiter: CheckedContinuation<[UInt8]?, any Error>? = state.withLock { state in
+        let (waiter, taken) = state.withLock { state -> (UnsafeContinuation<[UInt8]?, any Error>?, Bool) in
             if let waiter = state.waiter {
                 state.waiter = nil
-                return waiter
+                return (waiter, true)
             }
             if state.buffered >= pauseThreshold {
                 state.paused = true
-                return nil
+                return (nil, false)
             }
             state.chunks.append(bytes)
             state.buffered += bytes.count
-            return nil
+            return (nil, true)
         }
-        if let waiter {
-            waiter.resume(returning: bytes)
-            return true
-        }
-        return !state.withLock { $0.paused }
+        waiter?.resume(returning: bytes)
+        return taken
     }
 
     /// Ends the body, cleanly (nil) or with an error; idempotent.
     func finish(_ failure: GatewayError?) {
-        let waiter = state.withLock { state -> CheckedContinuation<[UInt8]?, any Error>? in
+        let waiter = state.withLock { state -> UnsafeContinuation<[UInt8]?, any Error>? in
             guard !state.finished else { return nil }
             state.finished = true
             state.failure = failure
@@ -134,7 +136,7 @@ final class BodyChannel: Sendable {
     func next() async throws -> [UInt8]? {
         if let ready = take(orWaitWith: nil) { return try ready.get() }
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
+            try await withUnsafeThrowingContinuation { continuation in
                 if let ready = take(orWaitWith: continuation) { continuation.resume(with: ready) }
             }
         } onCancel: {
@@ -149,7 +151,7 @@ final class BodyChannel: Sendable {
     }
 
     /// A buffered chunk or the end if there is one; otherwise registers `waiter` (when given) and returns nil.
-    private func take(orWaitWith waiter: CheckedContinuation<[UInt8]?, any Error>?) -> Result<[UInt8]?, any Error>? {
+    private func take(orWaitWith waiter: UnsafeContinuation<[UInt8]?, any Error>?) -> Result<[UInt8]?, any Error>? {
         var resumeTransfer = false
         let result = state.withLock { state -> Result<[UInt8]?, any Error>? in
             if state.head < state.chunks.count {
