@@ -27,7 +27,9 @@ final class CurlTransfer: @unchecked Sendable {
     private var headerList: UnsafeMutablePointer<curl_slist>?
     /// Shared with the consumer's `UpstreamBody`; the transfer never holds the body itself.
     let body: BodyChannel
-    private var head: CheckedContinuation<Void, any Error>?
+    /// The task awaiting the head; set to nil before it is resumed, so it is resumed exactly once (unchecked:
+    /// a checked continuation costs an allocation per request).
+    private var head: UnsafeContinuation<Void, any Error>?
     /// The response head, handed from the loop to the awaiting task through a lock: the concurrency
     /// runtime's resume path is invisible to ThreadSanitizer, a pthread lock is not.
     private let arrivedHead = Locked<UpstreamResponse?>(nil)
@@ -132,7 +134,7 @@ final class CurlTransfer: @unchecked Sendable {
     /// Suspends until the response head arrives (or the transfer fails first). Called before `start`.
     func awaitHead(start: @escaping () -> Void) async throws -> UpstreamResponse {
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
                 // A call cancelled before it starts never starts (the cancel handler ran first and found
                 // no transfer to abort; the provider would have generated to the end for nobody).
                 guard !Task.isCancelled else {
