@@ -37,13 +37,19 @@ public final class EventLoop: @unchecked Sendable {
     private let wakeFD: Int32
     private let threadID = Atomic<UInt>(0)
     private let remoteWork = Locked<[Work]>([])
+    /// Set after work is queued from another thread: the loop takes the lock only when there is some.
+    private let remoteWorkQueued = Atomic<Bool>(false)
     private let stopRequested = Atomic<Bool>(false)
 
     // Loop-confined state below: touched only on the loop's thread.
     private var localWork: [Work] = []
+    /// The batch being run, swapped with `localWork` (work queued while it runs goes to the next batch).
+    /// Two buffers that trade places: copying the queue and emptying it allocated a new buffer every time.
+    private var runningWork: [Work] = []
     private var watchers: [FDWatcher?] = []
     private var timers = TimerQueue()
     private var tickEndObservers: [TickEndObserver] = []
+    private var notifiedObservers: [TickEndObserver] = []
     private var locals: [ObjectIdentifier: AnyObject] = [:]
     /// Scratch buffer every connection on this loop reads into; a read never outlives its handler call.
     package var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
@@ -104,6 +110,7 @@ public final class EventLoop: @unchecked Sendable {
             queue.append(work)
             return queue.count == 1
         }
+        remoteWorkQueued.store(true, ordering: .releasing)
         // The loop swaps the whole queue out at once, so only the empty → non-empty edge needs a wake.
         if wasEmpty { wake() }
     }
@@ -212,29 +219,30 @@ public final class EventLoop: @unchecked Sendable {
     private func runQueuedWork() {
         // Bounded so that a task that keeps re-enqueueing itself cannot starve socket I/O.
         for _ in 0..<64 {
-            let remote = remoteWork.withLock { queue -> [Work] in
-                defer { queue.removeAll(keepingCapacity: true) }
-                return queue
+            if remoteWorkQueued.exchange(false, ordering: .acquiring) {
+                remoteWork.withLock { queue in
+                    localWork.append(contentsOf: queue)
+                    queue.removeAll(keepingCapacity: true)
+                }
             }
-            localWork.append(contentsOf: remote)
             if localWork.isEmpty { return }
-            let batch = localWork
-            localWork.removeAll(keepingCapacity: true)
-            for work in batch {
+            swap(&localWork, &runningWork)
+            for work in runningWork {
                 switch work {
                 case .closure(let body): body()
                 case .job(let job): job.runSynchronously(on: asUnownedTaskExecutor())
                 }
             }
+            runningWork.removeAll(keepingCapacity: true)
         }
     }
 
     private func endTick() {
         // Observers may queue more work or register again; they run on the next tick.
         while !tickEndObservers.isEmpty {
-            let observers = tickEndObservers
-            tickEndObservers.removeAll(keepingCapacity: true)
-            for observer in observers { observer.loopTickEnded() }
+            swap(&tickEndObservers, &notifiedObservers)
+            for observer in notifiedObservers { observer.loopTickEnded() }
+            notifiedObservers.removeAll(keepingCapacity: true)
         }
     }
 
