@@ -50,6 +50,9 @@ struct JSONReader {
         }
     }
 
+    /// Where the reader is in the document, in bytes: before a value, where it starts; after, where it ended.
+    var offset: Int { parser.index }
+
     /// Whether the value here is `null` (nothing is consumed).
     var isNull: Bool { next == UInt8(ascii: "n") }
 

@@ -32,8 +32,19 @@ struct OpenAIAnswer {
         }
     }
 
+    /// Where the content stood when the answer is a text chunk and nothing else (no finish, usage, tool
+    /// calls or reasoning): the kind of chunk a stream repeats with only its text changed.
+    var textOnlyChunkRange: Range<Int>? {
+        guard hasChoices, !mayBeError, usage == nil, let choice, choice.text == nil, choice.reasoningContent == nil,
+            choice.reasoning == nil, choice.toolCalls == nil, choice.finish == nil, choice.stopReason == nil
+        else { return nil }
+        return choice.contentRange
+    }
+
     struct Choice {
         var content: String?
+        /// Where `content` stood in the document, quotes included (a stream learns its chunks' shape from it).
+        var contentRange: Range<Int>?
         var text: String?
         /// `reasoning_content` (vLLM's reasoning parsers, DeepSeek) or `reasoning` (gpt-oss).
         var reasoningContent: String?
@@ -46,10 +57,12 @@ struct OpenAIAnswer {
         mutating func read(_ reader: inout JSONReader, field: StaticString) throws {
             try reader.members { reader, key in
                 if key == field {
-                    (content, reasoningContent, reasoning, toolCalls) = (nil, nil, nil, nil)
+                    (content, contentRange, reasoningContent, reasoning, toolCalls) = (nil, nil, nil, nil, nil)
                     try reader.members { reader, key in
                         if key == "content" {
+                            let start = reader.offset
                             content = try reader.string()
+                            contentRange = content == nil ? nil : start..<reader.offset
                         } else if key == "reasoning_content" {
                             reasoningContent = try reader.string()
                         } else if key == "reasoning" {

@@ -120,10 +120,17 @@ struct OpenAIStreamTranslator: StreamTranslator {
     private var decoder: SSEDecoder
     private var finished = false
     private var sawDone = false
+    /// The shape of this stream's text chunks, once one was read in full.
+    private var shape = RepeatedChunkShape()
+    private let learnsShapes: Bool
+    /// How many chunks were read from their shape rather than in full.
+    private(set) var chunksReadFromShape = 0
 
-    init(provider: String, maxEventBytes: Int = SSEDecoder.defaultMaxEventBytes) {
+    /// `learnsShapes: false` reads every chunk in full (tests compare the two).
+    init(provider: String, maxEventBytes: Int = SSEDecoder.defaultMaxEventBytes, learnsShapes: Bool = true) {
         self.provider = provider
         decoder = SSEDecoder(maxEventBytes: maxEventBytes)
+        self.learnsShapes = learnsShapes
     }
 
     private static let doneMarker = Array("[DONE]".utf8)
@@ -140,18 +147,27 @@ struct OpenAIStreamTranslator: StreamTranslator {
     mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent] {
         var events: [ProviderEvent] = []
         // The visitor keeps its own copies of the flags: it cannot reach `self` while `decoder` is in use.
-        var (sawDone, finished) = (self.sawDone, self.finished)
-        defer { (self.sawDone, self.finished) = (sawDone, finished) }
-        let provider = self.provider
+        var (sawDone, finished, shape, fromShape) = (self.sawDone, self.finished, self.shape, 0)
+        defer {
+            (self.sawDone, self.finished, self.shape) = (sawDone, finished, shape)
+            chunksReadFromShape += fromShape
+        }
+        let (provider, learnsShapes) = (self.provider, self.learnsShapes)
         try decoder.decode(bytes) { event in
             if event.data.elementsEqual(Self.doneMarker) {
                 sawDone = true
+                return
+            }
+            if let text = shape.text(of: event.data) {
+                fromShape += 1
+                if !text.isEmpty { events.append(.delta(text)) }
                 return
             }
             do {
                 // Read and translated in place: passed by value (even consumed) the answer was copied whole.
                 var chunk = OpenAIAnswer()
                 try chunk.read(event.data, choiceField: "delta")
+                if learnsShapes, let text = chunk.textOnlyChunkRange { shape.learn(event.data, text: text) }
                 if try Self.translate(&chunk, event.data, provider: provider, into: &events) { finished = true }
             } catch let error as JSONParseError {
                 throw GatewayError(.providerError, "provider \(provider) sent a malformed event (\(error))")

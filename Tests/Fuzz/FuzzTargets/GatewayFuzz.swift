@@ -82,10 +82,23 @@ enum StreamsFuzz {
     static func run(_ bytes: [UInt8]) {
         guard let seed = bytes.first else { return }
         switch seed % 4 {
-        case 0: drive(OpenAIStreamTranslator(provider: "f", maxEventBytes: 4096), bytes, seed)
+        case 0:
+            drive(OpenAIStreamTranslator(provider: "f", maxEventBytes: 4096), bytes, seed)
+            compareShapes(bytes, seed)
         case 1: drive(AnthropicStreamTranslator(provider: "f", maxEventBytes: 4096), bytes, seed)
         case 2: drive(OllamaStreamTranslator(provider: "f", maxEventBytes: 4096), bytes, seed)
         default: drive(AnthropicStreamTranslator(provider: "f", maxEventBytes: 4096, jsonOutput: true), bytes, seed)
+        }
+    }
+
+    /// Chunks read from a learnt shape give the events a full read gives, and fail where it fails.
+    static func compareShapes(_ bytes: [UInt8], _ seed: UInt8) {
+        var shaped = OpenAIStreamTranslator(provider: "f", maxEventBytes: 4096)
+        var full = OpenAIStreamTranslator(provider: "f", maxEventBytes: 4096, learnsShapes: false)
+        for piece in FuzzSplit.pieces(bytes.dropFirst(), seed: seed / 3) {
+            let expected = try? full.feed(Array(piece))
+            fuzzCheck(expected == (try? shaped.feed(Array(piece))), "a chunk read from its shape reads otherwise")
+            if expected == nil { return }
         }
     }
 

@@ -1,0 +1,85 @@
+import Testing
+
+@testable import Gateway
+
+/// A stream's text chunks are read from the shape of one read in full; everything the shape does not
+/// vouch for is read in full again, with the same result.
+@Suite struct RepeatedChunkShapeTests {
+    private static func chunk(_ content: String, id: String = "chatcmpl-1", tail: String = "") -> String {
+        #"{"id":"\#(id)","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"#
+            + #""delta":{"content":\#(content)},"logprobs":null,"finish_reason":null}]\#(tail)}"#
+    }
+
+    /// The shape learnt from `learnt`, asked for the text of `other`.
+    private func text(learnt: String, other: String) throws -> String? {
+        let learnt = Array(learnt.utf8)
+        var answer = OpenAIAnswer()
+        try learnt.withUnsafeBufferPointer { try answer.read($0, choiceField: "delta") }
+        let range = try #require(answer.textOnlyChunkRange)
+        var shape = RepeatedChunkShape()
+        learnt.withUnsafeBufferPointer { shape.learn($0, text: range) }
+        return Array(other.utf8).withUnsafeBufferPointer { shape.text(of: $0) }
+    }
+
+    @Test func aChunkOfTheLearntShapeIsReadFromItsText() throws {
+        let learnt = Self.chunk(#""Hello""#)
+        #expect(try text(learnt: learnt, other: Self.chunk(#"" world, it is 10°C""#)) == " world, it is 10°C")
+        #expect(try text(learnt: learnt, other: Self.chunk(#""""#)) == "")
+        #expect(try text(learnt: learnt, other: learnt) == "Hello")
+    }
+
+    @Test(arguments: [
+        chunk(#""x""#, id: "chatcmpl-2"),  // another prefix
+        chunk(#""x""#, tail: #","obfuscation":"ab""#),  // another suffix
+        chunk(#""line\nbreak""#),  // an escape: read in full
+        chunk(#""say \"hi\"""#),
+        chunk("\"tab\u{09}\""),  // a raw control byte: invalid JSON, the full read refuses it
+        chunk(#""a"b""#),  // a bare quote in the middle: not a string, nor JSON
+        chunk("null"),
+        #"{"id":"chatcmpl-1"}"#,
+        "",
+    ])
+    func anythingElseIsNotReadFromTheShape(other: String) throws {
+        #expect(try text(learnt: Self.chunk(#""Hello""#), other: other) == nil)
+    }
+
+    @Test func onlyTextChunksHaveAShape() throws {
+        for other in [
+            Self.chunk(#""x""#).replacingOccurrences(of: #""finish_reason":null"#, with: #""finish_reason":"stop""#),
+            Self.chunk(#""x""#, tail: #","usage":{"prompt_tokens":1,"completion_tokens":2}"#),
+            Self.chunk(#""x","reasoning_content":"hm""#),
+            Self.chunk(#""x","tool_calls":[]"#),
+            Self.chunk("null"),
+        ] {
+            var answer = OpenAIAnswer()
+            try Array(other.utf8).withUnsafeBufferPointer { try answer.read($0, choiceField: "delta") }
+            #expect(answer.textOnlyChunkRange == nil, "\(other)")
+        }
+    }
+
+    /// The translator with shapes and without give the same events, chunk after chunk, for a stream that
+    /// changes shape, escapes, fails to parse and finishes.
+    @Test func theTranslatorGivesTheSameEventsWithAndWithoutShapes() throws {
+        let events = [
+            #"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"#
+                + #""delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}"#,
+            Self.chunk(#""Hel""#), Self.chunk(#""lo""#), Self.chunk(#"" \u00e9\n""#), Self.chunk(#""""#),
+            Self.chunk(#""日本語""#), Self.chunk(#""x""#, id: "other"), Self.chunk(#""y""#),
+            Self.chunk(#""z""#, tail: #","usage":null"#), Self.chunk(#""again""#),
+            Self.chunk("\"bad\u{01}\""),
+        ]
+        var shaped = OpenAIStreamTranslator(provider: "o")
+        var full = OpenAIStreamTranslator(provider: "o", learnsShapes: false)
+        for event in events {
+            let bytes = Array("data: \(event)\n\n".utf8)
+            let expected = Result { try full.feed(bytes) }
+            let got = Result { try shaped.feed(bytes) }
+            switch (expected, got) {
+            case (.success(let expected), .success(let got)): #expect(got == expected, "\(event)")
+            case (.failure, .failure): break
+            default: Issue.record("\(event): \(expected) read in full, \(got) from the shape")
+            }
+        }
+        #expect(shaped.chunksReadFromShape == 4)  // lo, the empty text, 日本語, again
+    }
+}
