@@ -129,6 +129,17 @@ struct JSONReader {
         return try JSONParser.parseRepairingUTF8(Array(parser.bytes[start..<parser.index])).stringValue
     }
 
+    /// Where the string here stands, quotes included, past it; nil, with the value skipped, for other values.
+    mutating func stringRange() throws -> Range<Int>? {
+        guard next == UInt8(ascii: "\"") else {
+            try parser.skipValue()
+            return nil
+        }
+        let start = parser.index
+        try parser.skipString()
+        return start..<parser.index
+    }
+
     /// The boolean here; nil, with the value skipped, for other values.
     mutating func bool() throws -> Bool? {
         switch next {

@@ -154,13 +154,28 @@ final class OllamaProvider: Provider {
 struct OllamaStreamTranslator: StreamTranslator {
     let provider: String
     private var decoder: NDJSONDecoder
-    private var done = false
-    /// Tool calls seen so far: Ollama sends each whole, without an id, so they are numbered here.
-    private var calls = 0
+    private var state = State()
+    private let learnsShapes: Bool
 
-    init(provider: String, maxEventBytes: Int = SSEDecoder.defaultMaxEventBytes) {
+    /// What the translation carries from line to line.
+    private struct State {
+        var done = false
+        /// Tool calls seen so far: Ollama sends each whole, without an id, so they are numbered here.
+        var calls = 0
+        /// The shape of this stream's text lines, once one was read in full (its holes: `created_at` and
+        /// the content).
+        var shape = RepeatedChunkShape()
+        var linesReadFromShape = 0
+    }
+
+    /// How many lines were read from their shape rather than in full.
+    var linesReadFromShape: Int { state.linesReadFromShape }
+
+    /// `learnsShapes: false` reads every line in full (tests compare the two).
+    init(provider: String, maxEventBytes: Int = SSEDecoder.defaultMaxEventBytes, learnsShapes: Bool = true) {
         self.provider = provider
         decoder = NDJSONDecoder(maxLineBytes: maxEventBytes)
+        self.learnsShapes = learnsShapes
     }
 
     static func finishReason(_ reason: String?) -> FinishReason {
@@ -169,39 +184,49 @@ struct OllamaStreamTranslator: StreamTranslator {
 
     mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent] {
         var events: [ProviderEvent] = []
-        // The visitor keeps its own copies of the counters: it cannot reach `self` while `decoder` is in use.
-        var state = (done: done, calls: calls)
-        defer { (done, calls) = state }
-        let provider = self.provider
-        try decoder.decode(bytes) { try Self.translate($0, provider: provider, &state, into: &events) }
+        // The visitor keeps its own copy of the state: it cannot reach `self` while `decoder` is in use.
+        var state = self.state
+        defer { self.state = state }
+        let (provider, learnsShapes) = (self.provider, self.learnsShapes)
+        try decoder.decode(bytes) {
+            try Self.translate($0, provider: provider, learnsShapes: learnsShapes, &state, into: &events)
+        }
         return events
     }
 
     mutating func finish() throws -> [ProviderEvent] {
         var tail: [ProviderEvent] = []
         if let line = decoder.finishLine() {
-            var state = (done: done, calls: calls)
-            defer { (done, calls) = state }
-            try line.withUnsafeBufferPointer { try Self.translate($0, provider: provider, &state, into: &tail) }
+            try line.withUnsafeBufferPointer {
+                try Self.translate($0, provider: provider, learnsShapes: learnsShapes, &state, into: &tail)
+            }
         }
-        guard done else {
+        guard state.done else {
             throw GatewayError(.providerError, "provider \(provider) ended the stream before it was done")
         }
         return tail
     }
 
-    /// One line's events; its fields are read in one pass (no tree), a repeated key keeping its last value.
-    /// `state` is the translator's: whether the answer is done, and the tool calls so far.
+    /// One line's events: from its shape when it has the learnt one, or its fields read in one pass (no
+    /// tree), a repeated key keeping its last value.
     private static func translate(
-        _ bytes: UnsafeBufferPointer<UInt8>, provider: String, _ state: inout (done: Bool, calls: Int),
+        _ bytes: UnsafeBufferPointer<UInt8>, provider: String, learnsShapes: Bool, _ state: inout State,
         into events: inout [ProviderEvent]
     ) throws {
+        if let text = state.shape.text(of: bytes) {
+            state.linesReadFromShape += 1
+            if !text.isEmpty { events.append(.delta(text)) }
+            return
+        }
         // Read in place: built and returned, the line was copied whole.
         var line = Line()
         do {
             try JSONReader.read(bytes) { try line.read(&$0) }
         } catch let error as JSONParseError {
             throw GatewayError(.providerError, "provider \(provider) sent a malformed stream line (\(error))")
+        }
+        if learnsShapes, let holes = line.textOnlyHoles {
+            state.shape.learn(bytes, holes: holes.ranges, text: holes.text)
         }
         if let message = line.error {
             throw GatewayError(.providerError, "provider \(provider) failed mid-stream: \(message)")
@@ -233,11 +258,25 @@ struct OllamaStreamTranslator: StreamTranslator {
         var promptEvalCount: Int?
         var evalCount: Int?
         var doneReason: String?
+        /// Where `created_at` stood, quotes included: it changes from line to line, and nothing reads it.
+        var createdAt: Range<Int>?
 
         struct Message {
             var content: String?
+            /// Where `content` stood, quotes included.
+            var contentRange: Range<Int>?
             var thinking: String?
             var toolCalls: JSON?
+        }
+
+        /// The strings a stream's next text lines may change (`created_at` and the content, in document
+        /// order), and which is the text, when this line is text and nothing else.
+        var textOnlyHoles: (ranges: [Range<Int>], text: Int)? {
+            guard error == nil, thinking == nil, response == nil, done != true, message.thinking == nil,
+                message.toolCalls == nil, let content = message.contentRange
+            else { return nil }
+            guard let createdAt else { return ([content], 0) }
+            return createdAt.lowerBound < content.lowerBound ? ([createdAt, content], 1) : ([content, createdAt], 0)
         }
 
         mutating func read(_ reader: inout JSONReader) throws {
@@ -246,7 +285,9 @@ struct OllamaStreamTranslator: StreamTranslator {
                     message = Message()
                     try reader.members { reader, key in
                         if key == "content" {
+                            let start = reader.offset
                             message.content = try reader.string()
+                            message.contentRange = message.content == nil ? nil : start..<reader.offset
                         } else if key == "thinking" {
                             message.thinking = try reader.string()
                         } else if key == "tool_calls" {
@@ -267,6 +308,8 @@ struct OllamaStreamTranslator: StreamTranslator {
                     evalCount = try reader.count()
                 } else if key == "done_reason" {
                     doneReason = try reader.string()
+                } else if key == "created_at" {
+                    createdAt = try reader.stringRange()
                 }
             }
         }

@@ -167,7 +167,7 @@ struct OpenAIStreamTranslator: StreamTranslator {
                 // Read and translated in place: passed by value (even consumed) the answer was copied whole.
                 var chunk = OpenAIAnswer()
                 try chunk.read(event.data, choiceField: "delta")
-                if learnsShapes, let text = chunk.textOnlyChunkRange { shape.learn(event.data, text: text) }
+                if learnsShapes, let text = chunk.textOnlyChunkRange { shape.learn(event.data, holes: [text], text: 0) }
                 if try Self.translate(&chunk, event.data, provider: provider, into: &events) { finished = true }
             } catch let error as JSONParseError {
                 throw GatewayError(.providerError, "provider \(provider) sent a malformed event (\(error))")

@@ -1,51 +1,58 @@
 import Glibc
 
-/// The bytes around the one string that changes from one streamed chunk to the next, learnt from a chunk
-/// that was read in full, so that the next chunks of that shape are read with two comparisons and one scan.
+/// The bytes around the strings that change from one streamed chunk to the next, learnt from a chunk that
+/// was read in full, so that the next chunks of that shape are read with a few comparisons and scans.
 ///
-/// A provider's text chunks differ only in their text: vLLM's
+/// A provider's text chunks differ only in a string or two: vLLM's
 /// `{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,
-/// "delta":{"content":"…"},"logprobs":null,"finish_reason":null}]}` repeats every byte but the content's.
-/// A chunk whose bytes before and after its text equal the learnt chunk's, and whose text is plain (no
-/// escape, no quote, no control byte), parses exactly as the learnt chunk did with that text in place —
-/// JSON is context-free and a plain string is one token — so it needs no reading. Anything else (another
-/// shape, an escape in the text) is read in full, and may be learnt in its turn.
+/// "delta":{"content":"…"},"logprobs":null,"finish_reason":null}]}` repeats every byte but the content's;
+/// Ollama's lines also change their `created_at`. The strings that may change are the shape's holes: one
+/// is the text, the others are strings the translator does not read. A chunk made of the learnt bytes with
+/// a plain string (no escape, quote or control byte) in each hole parses exactly as the learnt chunk did,
+/// with those strings in place — JSON is context-free and a plain string is one token — so it needs no
+/// reading. Anything else (another shape, an escape) is read in full, and may be learnt in its turn.
 struct RepeatedChunkShape {
-    /// Up to and including the text's opening quote.
-    private var prefix: [UInt8] = []
-    /// From the text's closing quote to the end.
-    private var suffix: [UInt8] = []
+    /// The bytes between the holes: the first ends with a hole's opening quote, the next ones start with a
+    /// closing quote, and the last runs to the end of the chunk.
+    private var pieces: [[UInt8]] = []
+    /// Which hole holds the text.
+    private var textHole = 0
     private var learnings = 0
 
     /// A stream learns a few shapes (the first chunk often carries the role as well); past that, one whose
-    /// chunks all differ (a per-chunk nonce) stops paying for copies that never match.
+    /// chunks all differ otherwise (a per-chunk nonce) stops paying for copies that never match.
     private static let maxLearnings = 4
 
-    /// Learns `bytes` as the shape; `text` is the byte range of the string, quotes included, that may differ.
-    mutating func learn(_ bytes: UnsafeBufferPointer<UInt8>, text: Range<Int>) {
-        guard learnings < Self.maxLearnings, text.count >= 2, text.lowerBound >= 0, text.upperBound <= bytes.count,
-            !matches(bytes, textStart: text.lowerBound + 1, textEnd: text.upperBound - 1)
+    /// Learns `bytes` as the shape. `holes` are the byte ranges, quotes included, of the strings that may
+    /// differ, in document order; `text` is the one that holds the text.
+    mutating func learn(_ bytes: UnsafeBufferPointer<UInt8>, holes: [Range<Int>], text: Int) {
+        guard learnings < Self.maxLearnings, holes.indices.contains(text), holes.allSatisfy({ $0.count >= 2 }),
+            zip(holes, holes.dropFirst()).allSatisfy({ $0.upperBound <= $1.lowerBound }),
+            let first = holes.first, let last = holes.last, first.lowerBound >= 0, last.upperBound <= bytes.count
         else { return }
+        var start = 0
+        var learnt = holes.map { hole in
+            defer { start = hole.upperBound - 1 }
+            return Array(bytes[start...hole.lowerBound])
+        }
+        learnt.append(Array(bytes[start...]))
+        guard learnt != pieces || text != textHole else { return }  // the shape it has (an escape missed it)
         learnings += 1
-        prefix = Array(bytes[..<(text.lowerBound + 1)])
-        suffix = Array(bytes[(text.upperBound - 1)...])
+        (pieces, textHole) = (learnt, text)
     }
 
-    /// The text of a chunk of the learnt shape; nil when `bytes` is not one, or its text is not plain.
+    /// The text of a chunk of the learnt shape; nil when `bytes` is not one, or a hole's string is not plain.
     func text(of bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        guard bytes.count >= prefix.count + suffix.count else { return nil }
-        let end = bytes.count - suffix.count
-        guard matches(bytes, textStart: prefix.count, textEnd: end),
-            JSONParser.endOfPlainRun(in: bytes, from: prefix.count) == end
-        else { return nil }
-        return String(decoding: UnsafeBufferPointer(rebasing: bytes[prefix.count..<end]), as: UTF8.self)
-    }
-
-    /// Whether the bytes before `textStart` are the prefix and those from `textEnd` the suffix.
-    private func matches(_ bytes: UnsafeBufferPointer<UInt8>, textStart: Int, textEnd: Int) -> Bool {
-        guard !prefix.isEmpty, textStart == prefix.count, bytes.count - textEnd == suffix.count,
-            let base = bytes.baseAddress
-        else { return false }
-        return memcmp(base, prefix, prefix.count) == 0 && memcmp(base + textEnd, suffix, suffix.count) == 0
+        guard let base = bytes.baseAddress, let last = pieces.last else { return nil }
+        var at = 0
+        var text = 0..<0
+        for (hole, piece) in pieces.dropLast().enumerated() {
+            guard at + piece.count <= bytes.count, memcmp(base + at, piece, piece.count) == 0 else { return nil }
+            let end = JSONParser.endOfPlainRun(in: bytes, from: at + piece.count)
+            if hole == textHole { text = at + piece.count..<end }
+            at = end  // the next piece starts with the closing quote, or does not match
+        }
+        guard at + last.count == bytes.count, memcmp(base + at, last, last.count) == 0 else { return nil }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[text]), as: UTF8.self)
     }
 }

@@ -84,22 +84,26 @@ enum StreamsFuzz {
         switch seed % 4 {
         case 0:
             drive(OpenAIStreamTranslator(provider: "f", maxEventBytes: 4096), bytes, seed)
-            compareShapes(bytes, seed)
+            compareShapes(bytes, seed) { OpenAIStreamTranslator(provider: "f", maxEventBytes: 4096, learnsShapes: $0) }
         case 1: drive(AnthropicStreamTranslator(provider: "f", maxEventBytes: 4096), bytes, seed)
-        case 2: drive(OllamaStreamTranslator(provider: "f", maxEventBytes: 4096), bytes, seed)
+        case 2:
+            drive(OllamaStreamTranslator(provider: "f", maxEventBytes: 4096), bytes, seed)
+            compareShapes(bytes, seed) { OllamaStreamTranslator(provider: "f", maxEventBytes: 4096, learnsShapes: $0) }
         default: drive(AnthropicStreamTranslator(provider: "f", maxEventBytes: 4096, jsonOutput: true), bytes, seed)
         }
     }
 
     /// Chunks read from a learnt shape give the events a full read gives, and fail where it fails.
-    static func compareShapes(_ bytes: [UInt8], _ seed: UInt8) {
-        var shaped = OpenAIStreamTranslator(provider: "f", maxEventBytes: 4096)
-        var full = OpenAIStreamTranslator(provider: "f", maxEventBytes: 4096, learnsShapes: false)
+    static func compareShapes<T: StreamTranslator>(
+        _ bytes: [UInt8], _ seed: UInt8, _ make: (_ learnsShapes: Bool) -> T
+    ) {
+        var (shaped, full) = (make(true), make(false))
         for piece in FuzzSplit.pieces(bytes.dropFirst(), seed: seed / 3) {
             let expected = try? full.feed(Array(piece))
             fuzzCheck(expected == (try? shaped.feed(Array(piece))), "a chunk read from its shape reads otherwise")
             if expected == nil { return }
         }
+        fuzzCheck((try? full.finish()) == (try? shaped.finish()), "the end reads otherwise")
     }
 
     static func drive<T: StreamTranslator>(_ translator: T, _ bytes: [UInt8], _ seed: UInt8) {

@@ -17,7 +17,7 @@ import Testing
         try learnt.withUnsafeBufferPointer { try answer.read($0, choiceField: "delta") }
         let range = try #require(answer.textOnlyChunkRange)
         var shape = RepeatedChunkShape()
-        learnt.withUnsafeBufferPointer { shape.learn($0, text: range) }
+        learnt.withUnsafeBufferPointer { shape.learn($0, holes: [range], text: 0) }
         return Array(other.utf8).withUnsafeBufferPointer { shape.text(of: $0) }
     }
 
@@ -81,5 +81,30 @@ import Testing
             }
         }
         #expect(shaped.chunksReadFromShape == 4)  // lo, the empty text, 日本語, again
+    }
+
+    /// Ollama's lines change their `created_at` as well: a second hole, read past and not kept.
+    @Test func ollamaLinesAreReadFromTheirShapeWhateverTheirTime() throws {
+        func line(_ content: String, at time: String = #""2025-01-01T00:00:00.1234Z""#, done: String = "false")
+            -> String
+        {
+            #"{"model":"m","created_at":\#(time),"message":{"role":"assistant","content":\#(content)},"done":\#(done)}"#
+                + "\n"
+        }
+        let lines = [
+            line(#""Hel""#), line(#""lo""#, at: #""2025-01-01T00:00:00.5Z""#), line(#""""#), line(#""a\tb""#),
+            #"{"created_at":"t","model":"m","message":{"role":"assistant","content":"first"},"done":false}"# + "\n",
+            #"{"created_at":"u","model":"m","message":{"role":"assistant","content":"second"},"done":false}"# + "\n",
+            line(#""z""#), line(#""y""#, at: "null"), line(#""x""#, at: #""\u0032025""#),
+            line(#""""#, done: #"true,"done_reason":"stop","prompt_eval_count":3,"eval_count":4"#),
+        ]
+        var shaped = OllamaStreamTranslator(provider: "l")
+        var full = OllamaStreamTranslator(provider: "l", learnsShapes: false)
+        for line in lines {
+            let bytes = Array(line.utf8)
+            #expect(try shaped.feed(bytes) == full.feed(bytes), "\(line)")
+        }
+        #expect(try shaped.finish() == full.finish())
+        #expect(shaped.linesReadFromShape == 3)  // lo, the empty text, second
     }
 }
