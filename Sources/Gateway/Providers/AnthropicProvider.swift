@@ -125,11 +125,21 @@ struct AnthropicStreamTranslator: StreamTranslator {
     /// Tool blocks whose input has had a piece (an input with none is `{}`).
     private var callHasInput: Set<Int> = []
     private var calls = 0
+    /// The shape of this stream's text deltas, once one was read in full.
+    private var shape = RepeatedChunkShape()
+    private let learnsShapes: Bool
+    /// How many events were read from their shape rather than parsed.
+    private(set) var eventsReadFromShape = 0
 
-    init(provider: String, maxEventBytes: Int = SSEDecoder.defaultMaxEventBytes, jsonOutput: Bool = false) {
+    /// `learnsShapes: false` parses every event (tests compare the two).
+    init(
+        provider: String, maxEventBytes: Int = SSEDecoder.defaultMaxEventBytes, jsonOutput: Bool = false,
+        learnsShapes: Bool = true
+    ) {
         self.provider = provider
         self.jsonOutput = jsonOutput
         decoder = SSEDecoder(maxEventBytes: maxEventBytes)
+        self.learnsShapes = learnsShapes
     }
 
     static func finishReason(_ reason: String?, jsonOutput: Bool = false) -> FinishReason {
@@ -144,6 +154,11 @@ struct AnthropicStreamTranslator: StreamTranslator {
     mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent] {
         var events: [ProviderEvent] = []
         for event in try decoder.feed(bytes) {
+            if let text = event.dataBytes.withUnsafeBufferPointer({ shape.text(of: $0) }) {
+                eventsReadFromShape += 1
+                if !text.isEmpty { events.append(.delta(text)) }
+                continue
+            }
             let payload: JSON
             do {
                 payload = try JSONParser.parseRepairingUTF8(event.dataBytes)
@@ -179,6 +194,12 @@ struct AnthropicStreamTranslator: StreamTranslator {
                 }
             case "content_block_delta":
                 let delta = payload["delta"]
+                if learnsShapes, payload["type"] == "content_block_delta", let delta, delta["text"]?.stringValue != nil,
+                    delta["thinking"]?.stringValue == nil, delta["signature"]?.stringValue == nil,
+                    delta["partial_json"]?.stringValue == nil, let text = Self.textRange(event.dataBytes)
+                {
+                    event.dataBytes.withUnsafeBufferPointer { shape.learn($0, holes: [text], text: 0) }
+                }
                 if let text = delta?["text"]?.stringValue, !text.isEmpty { events.append(.delta(text)) }
                 if let thinking = delta?["thinking"]?.stringValue, !thinking.isEmpty {
                     events.append(.reasoning(ReasoningPart(text: thinking)))
@@ -220,6 +241,20 @@ struct AnthropicStreamTranslator: StreamTranslator {
             }
         }
         return events
+    }
+
+    /// Where `delta.text` stands in a text delta's bytes, quotes included: the last of each key, as the tree
+    /// keeps it.
+    private static func textRange(_ bytes: [UInt8]) -> Range<Int>? {
+        try? JSONReader.read(bytes) { reader in
+            var text: Range<Int>?
+            try reader.members { reader, key in
+                guard key == "delta" else { return }
+                text = nil
+                try reader.members { reader, key in if key == "text" { text = try reader.stringRange() } }
+            }
+            return text
+        }
     }
 
     mutating func finish() throws -> [ProviderEvent] {

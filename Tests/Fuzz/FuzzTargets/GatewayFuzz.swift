@@ -85,7 +85,11 @@ enum StreamsFuzz {
         case 0:
             drive(OpenAIStreamTranslator(provider: "f", maxEventBytes: 4096), bytes, seed)
             compareShapes(bytes, seed) { OpenAIStreamTranslator(provider: "f", maxEventBytes: 4096, learnsShapes: $0) }
-        case 1: drive(AnthropicStreamTranslator(provider: "f", maxEventBytes: 4096), bytes, seed)
+        case 1:
+            drive(AnthropicStreamTranslator(provider: "f", maxEventBytes: 4096), bytes, seed)
+            compareShapes(bytes, seed) {
+                AnthropicStreamTranslator(provider: "f", maxEventBytes: 4096, learnsShapes: $0)
+            }
         case 2:
             drive(OllamaStreamTranslator(provider: "f", maxEventBytes: 4096), bytes, seed)
             compareShapes(bytes, seed) { OllamaStreamTranslator(provider: "f", maxEventBytes: 4096, learnsShapes: $0) }

@@ -107,4 +107,43 @@ import Testing
         #expect(try shaped.finish() == full.finish())
         #expect(shaped.linesReadFromShape == 3)  // lo, the empty text, second
     }
+
+    /// Anthropic's text deltas: the same events with and without shapes, whatever else the stream carries.
+    @Test func anthropicTextDeltasAreReadFromTheirShape() throws {
+        func delta(_ text: String, index: Int = 0) -> String {
+            "event: content_block_delta\ndata: "
+                + #"{"type":"content_block_delta","index":\#(index),"delta":{"type":"text_delta","text":\#(text)}}"#
+                + "\n\n"
+        }
+        let events = [
+            "event: message_start\ndata: "
+                + #"{"type":"message_start","message":{"id":"msg_1","usage":{"input_tokens":5,"output_tokens":1}}}"#
+                + "\n\n",
+            "event: content_block_start\ndata: "
+                + #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"# + "\n\n",
+            delta(#""Hel""#), delta(#""lo""#), delta(#""\n""#), delta(#""""#), delta(#""x""#, index: 1),
+            "event: ping\ndata: {\"type\": \"ping\"}\n\n",
+            "event: content_block_delta\ndata: "
+                + #"{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"hm"}}"#
+                + "\n\n",
+            "event: content_block_delta\ndata: "
+                + #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a","text":"b"}}"#
+                + "\n\n",
+            delta(#""again""#), delta(#"" and again""#),
+            "event: message_delta\ndata: "
+                + #"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":7}}"#
+                + "\n\n",
+            "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+        ]
+        for jsonOutput in [false, true] {
+            var shaped = AnthropicStreamTranslator(provider: "a", jsonOutput: jsonOutput)
+            var full = AnthropicStreamTranslator(provider: "a", jsonOutput: jsonOutput, learnsShapes: false)
+            for event in events {
+                let bytes = Array(event.utf8)
+                #expect(try shaped.feed(bytes) == full.feed(bytes), "\(event)")
+            }
+            #expect(try shaped.finish() == full.finish())
+            #expect(shaped.eventsReadFromShape == 3)  // lo, the empty text, and again
+        }
+    }
 }
