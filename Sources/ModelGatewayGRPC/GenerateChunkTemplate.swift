@@ -27,34 +27,54 @@ struct GenerateChunkTemplate {
     /// `chunk` packed: from `template` when it is a text chunk (making the template for the stream's first),
     /// else by the codec.
     static func payload(_ chunk: GenerateChunk, _ template: inout GenerateChunkTemplate?) throws -> [UInt8] {
-        guard isText(chunk) else { return try chunk.grpcPayload() }
-        return try text(chunk.content, id: chunk.id, model: chunk.model, provider: chunk.provider, &template)
+        var out: [UInt8] = []
+        try write(chunk, &template, into: &out)
+        return out
+    }
+
+    /// `payload(_:_:)` appended to `out`.
+    static func write(_ chunk: GenerateChunk, _ template: inout GenerateChunkTemplate?, into out: inout [UInt8])
+        throws
+    {
+        guard isText(chunk) else { return out.append(contentsOf: try chunk.grpcPayload()) }
+        try text(chunk.content, id: chunk.id, model: chunk.model, provider: chunk.provider, &template, into: &out)
     }
 
     /// A piece of a batch packed: a text piece from `template`, any other by the codec.
     static func payload(
         _ piece: ChunkBatch.Piece, of batch: ChunkBatch, _ template: inout GenerateChunkTemplate?
     ) throws -> [UInt8] {
+        var out: [UInt8] = []
+        try write(piece, of: batch, &template, into: &out)
+        return out
+    }
+
+    /// `payload(_:of:_:)` appended to `out` (a stream writes a batch's messages straight into their frames).
+    static func write(
+        _ piece: ChunkBatch.Piece, of batch: ChunkBatch, _ template: inout GenerateChunkTemplate?,
+        into out: inout [UInt8]
+    ) throws {
         switch piece {
         case .text(let content):
-            try text(content, id: batch.id, model: batch.model, provider: batch.provider, &template)
-        case .chunk(let chunk): try payload(chunk, &template)
+            try text(content, id: batch.id, model: batch.model, provider: batch.provider, &template, into: &out)
+        case .chunk(let chunk): try write(chunk, &template, into: &out)
         }
     }
 
     private static func text(
-        _ content: String, id: String, model: String, provider: String, _ template: inout GenerateChunkTemplate?
-    ) throws -> [UInt8] {
+        _ content: String, id: String, model: String, provider: String, _ template: inout GenerateChunkTemplate?,
+        into out: inout [UInt8]
+    ) throws {
         if template?.id != id || template?.model != model || template?.provider != provider {
             template = try GenerateChunkTemplate(id: id, model: model, provider: provider)
         }
         guard let template else {
-            return try GenerateChunk(id: id, model: model, provider: provider, content: content).grpcPayload()
+            return out.append(
+                contentsOf: try GenerateChunk(id: id, model: model, provider: provider, content: content).grpcPayload())
         }
-        var out = template.prefix
+        out.append(contentsOf: template.prefix)
         let text = content.utf8
-        guard !text.isEmpty else { return out }  // proto3 leaves an empty string out
-        out.reserveCapacity(out.count + text.count + 6)
+        guard !text.isEmpty else { return }  // proto3 leaves an empty string out
         out.append(4 << 3 | 2)  // field 4, length-delimited
         var length = UInt(text.count)
         while length >= 0x80 {
@@ -63,6 +83,5 @@ struct GenerateChunkTemplate {
         }
         out.append(UInt8(length))
         out.append(contentsOf: text)
-        return out
     }
 }

@@ -50,11 +50,15 @@ public struct ModelGatewayService: Sendable {
                 defer { chunks.close() }
                 do {
                     var template: GenerateChunkTemplate?
+                    var messages = GRPCMessageBatch()
                     while let batch = try await chunks.nextBatch() {
-                        try await stream.send(
-                            payloads: try batch.pieces.map {
-                                try GenerateChunkTemplate.payload($0, of: batch, &template)
-                            })
+                        messages.removeAll()
+                        for piece in batch.pieces {
+                            try messages.append {
+                                try GenerateChunkTemplate.write(piece, of: batch, &template, into: &$0)
+                            }
+                        }
+                        try await stream.send(messages)
                     }
                 } catch {
                     throw GRPCStatus.answering(error)

@@ -34,20 +34,19 @@ final class GRPCCall: @unchecked Sendable {
 
     /// Sends messages, framed, in one write.
     func send(_ payloads: [[UInt8]]) async throws {
+        var batch = GRPCMessageBatch()
+        for payload in payloads { batch.append { $0.append(contentsOf: payload) } }
+        try await send(batch)
+    }
+
+    /// Sends a batch of messages framed as they were written, in one write.
+    func send(_ batch: GRPCMessageBatch) async throws {
         guard !finished, !expired else { throw CancellationError() }
         if !headersSent {
             headersSent = true
             try await writer.writeHead(responseHead())
         }
-        var frames: [UInt8] = []
-        for payload in payloads {
-            if compressResponses {
-                GRPCMessageFramer.frame(GzipCodec.compress(payload), compressed: true, into: &frames)
-            } else {
-                GRPCMessageFramer.frame(payload, into: &frames)
-            }
-        }
-        try await writer.writeBody(frames)
+        try await writer.writeBody(compressResponses ? batch.compressed() : batch.frames)
     }
 
     /// Called by the deadline timer, on the loop: whatever the handler does next, the call ends

@@ -84,4 +84,9 @@ public struct GRPCResponseStream<Message: GRPCResponseMessage>: Sendable {
     public func send(payloads: [[UInt8]]) async throws {
         try await call.send(payloads)
     }
+
+    /// Sends messages written straight into their frames (`GRPCMessageBatch`), in one write.
+    public func send(_ batch: GRPCMessageBatch) async throws {
+        try await call.send(batch)
+    }
 }

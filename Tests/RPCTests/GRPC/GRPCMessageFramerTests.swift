@@ -49,4 +49,22 @@ import Testing
         #expect(try deframer.next() == nil)
         #expect(deframer.pendingBytes == 3)
     }
+
+    /// A batch written in place frames each message as `frame` does, and compresses each on its own.
+    @Test func aBatchFramesMessagesAsTheyAreWritten() throws {
+        let messages: [[UInt8]] = [[1, 2, 3], [], Array(repeating: 9, count: 0x01_02_03)]
+        var batch = GRPCMessageBatch()
+        for message in messages { batch.append { $0.append(contentsOf: message) } }
+        #expect(batch.frames == messages.flatMap { GRPCMessageFramer.frame($0) })
+        var deframer = GRPCMessageDeframer(maxMessageBytes: 1 << 20)
+        deframer.append(batch.compressed())
+        var out: [[UInt8]] = []
+        while let frame = try deframer.next() {
+            #expect(frame.compressed)
+            out.append(try GzipCodec.decompress(frame.payload, limit: 1 << 20))
+        }
+        #expect(out == messages)
+        batch.removeAll()
+        #expect(batch.isEmpty)
+    }
 }
