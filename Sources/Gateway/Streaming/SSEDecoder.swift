@@ -58,6 +58,7 @@ public struct SSEDecoder: Sendable {
     private var data: [UInt8] = []
     private var hasData = false
     private var lastEventID: String?
+    private var lastEventName: (bytes: [UInt8], name: String) = ([], "")
 
     public init(maxEventBytes: Int = defaultMaxEventBytes) {
         self.maxEventBytes = maxEventBytes
@@ -171,15 +172,36 @@ public struct SSEDecoder: Sendable {
             value = []
         }
         // Field names compared as bytes: a String per line would cost more than the rest of the line's work.
-        if field.elementsEqual("data".utf8) {
+        if Self.field(field, is: "data") {
             if hasData { data.append(0x0A) }
             data.append(contentsOf: value)
             hasData = true
-        } else if field.elementsEqual("event".utf8) {
-            eventType = String(decoding: value, as: UTF8.self)
-        } else if field.elementsEqual("id".utf8) {
+        } else if Self.field(field, is: "event") {
+            eventType = eventName(value)
+        } else if Self.field(field, is: "id") {
             if !value.contains(0) { lastEventID = String(decoding: value, as: UTF8.self) }
         }  // `retry` and unknown fields do not concern a consumer of model streams
+    }
+
+    @inline(__always)
+    private static func field(_ field: ArraySlice<UInt8>, is name: StaticString) -> Bool {
+        field.count == name.utf8CodeUnitCount
+            && field.withUnsafeBufferPointer { memcmp($0.baseAddress!, name.utf8Start, $0.count) == 0 }
+    }
+
+    /// The event type `value` names: the last one made again when it is the same (a stream names a few
+    /// types over and over, and a name past 15 bytes is a String allocated each time).
+    private mutating func eventName(_ value: ArraySlice<UInt8>) -> String {
+        let known = lastEventName.bytes
+        let same =
+            value.count == known.count
+            && (value.isEmpty
+                || value.withUnsafeBufferPointer { v in
+                    known.withUnsafeBufferPointer { memcmp(v.baseAddress!, $0.baseAddress!, v.count) == 0 }
+                })
+        if same { return lastEventName.name }
+        lastEventName = (Array(value), String(decoding: value, as: UTF8.self))
+        return lastEventName.name
     }
 
     private mutating func dispatch(_ visit: (SSEEventView) throws -> Void) throws {

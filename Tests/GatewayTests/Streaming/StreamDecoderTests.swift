@@ -195,6 +195,20 @@ private func feedSplit<T: StreamTranslator>(_ text: String, at offsets: [Int], _
         #expect(decode("event: a\r\ndata: 1\r\n\r\ndata: 2\r\n\r\n", every: 1) == expected)
     }
 
+    /// Event types are kept between events only when repeated: each event carries its own or "message".
+    @Test func eventTypesRepeatedOrChangedAreEachEventsOwn() {
+        let long = "content_block_delta_named_past_fifteen_bytes"
+        let text =
+            "event: \(long)\ndata: 1\n\nevent: \(long)\ndata: 2\n\nevent: b\ndata: 3\n\ndata: 4\n\n"
+            + "event: \(long)\ndata: 5\n\nevent:\ndata: 6\n\n"
+        let expected = [
+            SSEEvent(event: long, data: "1"), SSEEvent(event: long, data: "2"), SSEEvent(event: "b", data: "3"),
+            SSEEvent(data: "4"), SSEEvent(event: long, data: "5"), SSEEvent(data: "6"),
+        ]
+        #expect(decode(text) == expected)
+        #expect(decode(text, every: 1) == expected)
+    }
+
     @Test func joinsMultiLineDataAndSkipsComments() {
         #expect(decode(": hi\ndata: one\n: between\ndata:two\ndata\n\n") == [SSEEvent(data: "one\ntwo\n")])
     }
