@@ -11,11 +11,13 @@ import pytest
 from conftest import GatewayUnderTest
 from test_gateway_rest import curl
 
+# The fake Ollama lists gemma3:12b too: discovery off, so a model the reload removes is gone, rather than
+# back as a discovered model once the new configuration's first probe lands (a race with the test's calls).
 CONFIG = """
 server: {port: 0}
 AUTH
 providers:
-  - {name: ollama, type: ollama, endpoint: "OLLAMA_URL"}
+  - {name: ollama, type: ollama, endpoint: "OLLAMA_URL", discover: false}
   - {name: builtin, type: builtin}
 models:
   - {name: "gemma3:4b", provider: ollama, aliases: [ALIAS]}
