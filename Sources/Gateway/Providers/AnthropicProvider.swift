@@ -153,99 +153,107 @@ struct AnthropicStreamTranslator: StreamTranslator {
 
     mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent] {
         var events: [ProviderEvent] = []
-        for event in try decoder.feed(bytes) {
-            if let text = event.dataBytes.withUnsafeBufferPointer({ shape.text(of: $0) }) {
-                eventsReadFromShape += 1
-                if !text.isEmpty { events.append(.delta(text)) }
-                continue
-            }
-            let payload: JSON
-            do {
-                payload = try JSONParser.parseRepairingUTF8(event.dataBytes)
-            } catch {
-                throw GatewayError(.providerError, "provider \(provider) sent a malformed event (\(error))")
-            }
-            switch payload["type"]?.stringValue ?? event.event {
-            case "message_start":
-                let usage = payload["message"]?["usage"]
-                cachedInput = usage?["cache_read_input_tokens"]?.countValue ?? 0
-                let written = usage?["cache_creation_input_tokens"]?.countValue ?? 0
-                events.append(
-                    .usage(
-                        input: (usage?["input_tokens"]?.countValue ?? 0) + cachedInput + written, output: nil,
-                        cachedInput: cachedInput))
-                events.append(.breakdown(reasoning: nil, cacheWrite: written))
-            case "content_block_start":
-                if let block = payload["content_block"], block["type"]?.stringValue == "redacted_thinking" {
-                    events.append(
-                        .reasoning(ReasoningPart(redactedData: Array((block["data"]?.stringValue ?? "").utf8))))
-                }
-                if let block = payload["content_block"], block["type"]?.stringValue == "tool_use" {
-                    let index = payload["index"]?.countValue ?? 0
-                    callIndex[index] = calls
-                    if !jsonOutput {
-                        events.append(
-                            .toolCall(
-                                ToolCallDelta(
-                                    index: calls, id: block["id"]?.stringValue ?? "call-\(calls + 1)",
-                                    name: block["name"]?.stringValue ?? "")))
-                    }
-                    calls += 1
-                }
-            case "content_block_delta":
-                let delta = payload["delta"]
-                if learnsShapes, payload["type"] == "content_block_delta", let delta, delta["text"]?.stringValue != nil,
-                    delta["thinking"]?.stringValue == nil, delta["signature"]?.stringValue == nil,
-                    delta["partial_json"]?.stringValue == nil, let text = Self.textRange(event.dataBytes)
-                {
-                    event.dataBytes.withUnsafeBufferPointer { shape.learn($0, holes: [text], text: 0) }
-                }
-                if let text = delta?["text"]?.stringValue, !text.isEmpty { events.append(.delta(text)) }
-                if let thinking = delta?["thinking"]?.stringValue, !thinking.isEmpty {
-                    events.append(.reasoning(ReasoningPart(text: thinking)))
-                }
-                if let signature = delta?["signature"]?.stringValue, !signature.isEmpty {
-                    events.append(.reasoning(ReasoningPart(signature: signature)))
-                }
-                if let piece = delta?["partial_json"]?.stringValue, !piece.isEmpty,
-                    let index = payload["index"]?.countValue, let call = callIndex[index]
-                {
-                    callHasInput.insert(index)
-                    events.append(jsonOutput ? .delta(piece) : .toolCall(ToolCallDelta(index: call, arguments: piece)))
-                }
-            case "content_block_stop":
-                if let index = payload["index"]?.countValue, let call = callIndex.removeValue(forKey: index),
-                    !callHasInput.contains(index)
-                {
-                    events.append(jsonOutput ? .delta("{}") : .toolCall(ToolCallDelta(index: call, arguments: "{}")))
-                }
-            case "message_delta":
-                if let output = payload["usage"]?["output_tokens"]?.countValue {
-                    events.append(.usage(input: nil, output: output, cachedInput: nil))
-                }
-                if let reason = payload["delta"]?["stop_reason"]?.stringValue {
-                    events.append(
-                        .stopDetails(
-                            StopDetails(
-                                sequence: payload["delta"]?["stop_sequence"]?.stringValue ?? "", providerReason: reason)
-                        ))
-                    events.append(.finish(Self.finishReason(reason, jsonOutput: jsonOutput)))
-                }
-            case "message_stop":
-                stopped = true
-            case "error":
-                let message = AnthropicProvider.errorMessage(payload) ?? "unknown error"
-                throw GatewayError(.providerError, "provider \(provider) failed mid-stream: \(message)")
-            default:
-                break  // ping
-            }
-        }
+        // Events are visited where they lie in the decoder's input; the decoder is taken out of `self` for
+        // that (swapped, not copied, so its buffers stay unique), as the visitor translates into `self`.
+        var decoder = SSEDecoder(maxEventBytes: self.decoder.maxEventBytes)
+        swap(&decoder, &self.decoder)
+        defer { swap(&decoder, &self.decoder) }
+        try decoder.decode(bytes) { try translate($0, into: &events) }
         return events
+    }
+
+    /// One event's events: a text delta from its shape when it has the learnt one, anything else parsed.
+    private mutating func translate(_ event: SSEEventView, into events: inout [ProviderEvent]) throws {
+        if let text = shape.text(of: event.data) {
+            eventsReadFromShape += 1
+            if !text.isEmpty { events.append(.delta(text)) }
+            return
+        }
+        let payload: JSON
+        do {
+            payload = try JSONParser.parseRepairingUTF8(Array(event.data))
+        } catch {
+            throw GatewayError(.providerError, "provider \(provider) sent a malformed event (\(error))")
+        }
+        switch payload["type"]?.stringValue ?? event.event {
+        case "message_start":
+            let usage = payload["message"]?["usage"]
+            cachedInput = usage?["cache_read_input_tokens"]?.countValue ?? 0
+            let written = usage?["cache_creation_input_tokens"]?.countValue ?? 0
+            events.append(
+                .usage(
+                    input: (usage?["input_tokens"]?.countValue ?? 0) + cachedInput + written, output: nil,
+                    cachedInput: cachedInput))
+            events.append(.breakdown(reasoning: nil, cacheWrite: written))
+        case "content_block_start":
+            if let block = payload["content_block"], block["type"]?.stringValue == "redacted_thinking" {
+                events.append(
+                    .reasoning(ReasoningPart(redactedData: Array((block["data"]?.stringValue ?? "").utf8))))
+            }
+            if let block = payload["content_block"], block["type"]?.stringValue == "tool_use" {
+                let index = payload["index"]?.countValue ?? 0
+                callIndex[index] = calls
+                if !jsonOutput {
+                    events.append(
+                        .toolCall(
+                            ToolCallDelta(
+                                index: calls, id: block["id"]?.stringValue ?? "call-\(calls + 1)",
+                                name: block["name"]?.stringValue ?? "")))
+                }
+                calls += 1
+            }
+        case "content_block_delta":
+            let delta = payload["delta"]
+            if learnsShapes, payload["type"] == "content_block_delta", let delta, delta["text"]?.stringValue != nil,
+                delta["thinking"]?.stringValue == nil, delta["signature"]?.stringValue == nil,
+                delta["partial_json"]?.stringValue == nil, let text = Self.textRange(event.data)
+            {
+                shape.learn(event.data, holes: [text], text: 0)
+            }
+            if let text = delta?["text"]?.stringValue, !text.isEmpty { events.append(.delta(text)) }
+            if let thinking = delta?["thinking"]?.stringValue, !thinking.isEmpty {
+                events.append(.reasoning(ReasoningPart(text: thinking)))
+            }
+            if let signature = delta?["signature"]?.stringValue, !signature.isEmpty {
+                events.append(.reasoning(ReasoningPart(signature: signature)))
+            }
+            if let piece = delta?["partial_json"]?.stringValue, !piece.isEmpty,
+                let index = payload["index"]?.countValue, let call = callIndex[index]
+            {
+                callHasInput.insert(index)
+                events.append(jsonOutput ? .delta(piece) : .toolCall(ToolCallDelta(index: call, arguments: piece)))
+            }
+        case "content_block_stop":
+            if let index = payload["index"]?.countValue, let call = callIndex.removeValue(forKey: index),
+                !callHasInput.contains(index)
+            {
+                events.append(jsonOutput ? .delta("{}") : .toolCall(ToolCallDelta(index: call, arguments: "{}")))
+            }
+        case "message_delta":
+            if let output = payload["usage"]?["output_tokens"]?.countValue {
+                events.append(.usage(input: nil, output: output, cachedInput: nil))
+            }
+            if let reason = payload["delta"]?["stop_reason"]?.stringValue {
+                events.append(
+                    .stopDetails(
+                        StopDetails(
+                            sequence: payload["delta"]?["stop_sequence"]?.stringValue ?? "", providerReason: reason)
+                    ))
+                events.append(.finish(Self.finishReason(reason, jsonOutput: jsonOutput)))
+            }
+        case "message_stop":
+            stopped = true
+        case "error":
+            let message = AnthropicProvider.errorMessage(payload) ?? "unknown error"
+            throw GatewayError(.providerError, "provider \(provider) failed mid-stream: \(message)")
+        default:
+            break  // ping
+        }
     }
 
     /// Where `delta.text` stands in a text delta's bytes, quotes included: the last of each key, as the tree
     /// keeps it.
-    private static func textRange(_ bytes: [UInt8]) -> Range<Int>? {
+    private static func textRange(_ bytes: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
         try? JSONReader.read(bytes) { reader in
             var text: Range<Int>?
             try reader.members { reader, key in
