@@ -27,14 +27,11 @@ public struct GRPCMessageBatch: Sendable {
 
     /// The same messages, each compressed (for a client that asked for gzip).
     func compressed() -> [UInt8] {
+        var messages = GRPCMessageDeframer(maxMessageBytes: Int(UInt32.max))
+        messages.append(frames)
         var out: [UInt8] = []
-        var at = 0
-        while at + 5 <= frames.count {
-            let length =
-                Int(frames[at + 1]) << 24 | Int(frames[at + 2]) << 16 | Int(frames[at + 3]) << 8 | Int(frames[at + 4])
-            let payload = Array(frames[(at + 5)..<(at + 5 + length)])
-            GRPCMessageFramer.frame(GzipCodec.compress(payload), compressed: true, into: &out)
-            at += 5 + length
+        while let message = try? messages.next() {
+            GRPCMessageFramer.frame(GzipCodec.compress(message.payload), compressed: true, into: &out)
         }
         return out
     }
