@@ -126,8 +126,7 @@ struct AnthropicStreamTranslator: StreamTranslator {
     private var callHasInput: Set<Int> = []
     private var calls = 0
     /// The shape of this stream's text deltas, once one was read in full.
-    private var shape = RepeatedChunkShape()
-    private let learnsShapes: Bool
+    private var shape: RepeatedChunkShape
     /// How many events were read from their shape rather than parsed.
     private(set) var eventsReadFromShape = 0
 
@@ -139,7 +138,7 @@ struct AnthropicStreamTranslator: StreamTranslator {
         self.provider = provider
         self.jsonOutput = jsonOutput
         decoder = SSEDecoder(maxEventBytes: maxEventBytes)
-        self.learnsShapes = learnsShapes
+        shape = RepeatedChunkShape(learns: learnsShapes)
     }
 
     static func finishReason(_ reason: String?, jsonOutput: Bool = false) -> FinishReason {
@@ -164,11 +163,7 @@ struct AnthropicStreamTranslator: StreamTranslator {
 
     /// One event's events: a text delta from its shape when it has the learnt one, anything else parsed.
     private mutating func translate(_ event: SSEEventView, into events: inout [ProviderEvent]) throws {
-        if let text = shape.text(of: event.data) {
-            eventsReadFromShape += 1
-            if !text.isEmpty { events.append(.delta(text)) }
-            return
-        }
+        if shape.read(event.data, into: &events) { return eventsReadFromShape += 1 }
         let payload: JSON
         do {
             payload = try JSONParser.parseRepairingUTF8(Array(event.data))
@@ -204,7 +199,7 @@ struct AnthropicStreamTranslator: StreamTranslator {
             }
         case "content_block_delta":
             let delta = payload["delta"]
-            if learnsShapes, payload["type"] == "content_block_delta", let delta, delta["text"]?.stringValue != nil,
+            if shape.isLearning, payload["type"] == "content_block_delta", let delta, delta["text"]?.stringValue != nil,
                 delta["thinking"]?.stringValue == nil, delta["signature"]?.stringValue == nil,
                 delta["partial_json"]?.stringValue == nil, let text = Self.textRange(event.data)
             {

@@ -154,8 +154,7 @@ final class OllamaProvider: Provider {
 struct OllamaStreamTranslator: StreamTranslator {
     let provider: String
     private var decoder: NDJSONDecoder
-    private var state = State()
-    private let learnsShapes: Bool
+    private var state: State
 
     /// What the translation carries from line to line.
     private struct State {
@@ -164,7 +163,7 @@ struct OllamaStreamTranslator: StreamTranslator {
         var calls = 0
         /// The shape of this stream's text lines, once one was read in full (its holes: `created_at` and
         /// the content).
-        var shape = RepeatedChunkShape()
+        var shape: RepeatedChunkShape
         var linesReadFromShape = 0
     }
 
@@ -175,7 +174,7 @@ struct OllamaStreamTranslator: StreamTranslator {
     init(provider: String, maxEventBytes: Int = SSEDecoder.defaultMaxEventBytes, learnsShapes: Bool = true) {
         self.provider = provider
         decoder = NDJSONDecoder(maxLineBytes: maxEventBytes)
-        self.learnsShapes = learnsShapes
+        state = State(shape: RepeatedChunkShape(learns: learnsShapes))
     }
 
     static func finishReason(_ reason: String?) -> FinishReason {
@@ -187,19 +186,15 @@ struct OllamaStreamTranslator: StreamTranslator {
         // The visitor keeps its own copy of the state: it cannot reach `self` while `decoder` is in use.
         var state = self.state
         defer { self.state = state }
-        let (provider, learnsShapes) = (self.provider, self.learnsShapes)
-        try decoder.decode(bytes) {
-            try Self.translate($0, provider: provider, learnsShapes: learnsShapes, &state, into: &events)
-        }
+        let provider = self.provider
+        try decoder.decode(bytes) { try Self.translate($0, provider: provider, &state, into: &events) }
         return events
     }
 
     mutating func finish() throws -> [ProviderEvent] {
         var tail: [ProviderEvent] = []
         if let line = decoder.finishLine() {
-            try line.withUnsafeBufferPointer {
-                try Self.translate($0, provider: provider, learnsShapes: learnsShapes, &state, into: &tail)
-            }
+            try line.withUnsafeBufferPointer { try Self.translate($0, provider: provider, &state, into: &tail) }
         }
         guard state.done else {
             throw GatewayError(.providerError, "provider \(provider) ended the stream before it was done")
@@ -210,14 +205,10 @@ struct OllamaStreamTranslator: StreamTranslator {
     /// One line's events: from its shape when it has the learnt one, or its fields read in one pass (no
     /// tree), a repeated key keeping its last value.
     private static func translate(
-        _ bytes: UnsafeBufferPointer<UInt8>, provider: String, learnsShapes: Bool, _ state: inout State,
+        _ bytes: UnsafeBufferPointer<UInt8>, provider: String, _ state: inout State,
         into events: inout [ProviderEvent]
     ) throws {
-        if let text = state.shape.text(of: bytes) {
-            state.linesReadFromShape += 1
-            if !text.isEmpty { events.append(.delta(text)) }
-            return
-        }
+        if state.shape.read(bytes, into: &events) { return state.linesReadFromShape += 1 }
         // Read in place: built and returned, the line was copied whole.
         var line = Line()
         do {
@@ -225,7 +216,7 @@ struct OllamaStreamTranslator: StreamTranslator {
         } catch let error as JSONParseError {
             throw GatewayError(.providerError, "provider \(provider) sent a malformed stream line (\(error))")
         }
-        if learnsShapes, let holes = line.textOnlyHoles {
+        if let holes = line.textOnlyHoles {
             state.shape.learn(bytes, holes: holes.ranges, text: holes.text)
         }
         if let message = line.error {

@@ -121,8 +121,7 @@ struct OpenAIStreamTranslator: StreamTranslator {
     private var finished = false
     private var sawDone = false
     /// The shape of this stream's text chunks, once one was read in full.
-    private var shape = RepeatedChunkShape()
-    private let learnsShapes: Bool
+    private var shape: RepeatedChunkShape
     /// How many chunks were read from their shape rather than in full.
     private(set) var chunksReadFromShape = 0
 
@@ -130,7 +129,7 @@ struct OpenAIStreamTranslator: StreamTranslator {
     init(provider: String, maxEventBytes: Int = SSEDecoder.defaultMaxEventBytes, learnsShapes: Bool = true) {
         self.provider = provider
         decoder = SSEDecoder(maxEventBytes: maxEventBytes)
-        self.learnsShapes = learnsShapes
+        shape = RepeatedChunkShape(learns: learnsShapes)
     }
 
     private static let doneMarker = Array("[DONE]".utf8)
@@ -152,22 +151,18 @@ struct OpenAIStreamTranslator: StreamTranslator {
             (self.sawDone, self.finished, self.shape) = (sawDone, finished, shape)
             chunksReadFromShape += fromShape
         }
-        let (provider, learnsShapes) = (self.provider, self.learnsShapes)
+        let provider = self.provider
         try decoder.decode(bytes) { event in
             if event.data.elementsEqual(Self.doneMarker) {
                 sawDone = true
                 return
             }
-            if let text = shape.text(of: event.data) {
-                fromShape += 1
-                if !text.isEmpty { events.append(.delta(text)) }
-                return
-            }
+            if shape.read(event.data, into: &events) { return fromShape += 1 }
             do {
                 // Read and translated in place: passed by value (even consumed) the answer was copied whole.
                 var chunk = OpenAIAnswer()
                 try chunk.read(event.data, choiceField: "delta")
-                if learnsShapes, let text = chunk.textOnlyChunkRange { shape.learn(event.data, holes: [text], text: 0) }
+                if let text = chunk.textOnlyChunkRange { shape.learn(event.data, holes: [text], text: 0) }
                 if try Self.translate(&chunk, event.data, provider: provider, into: &events) { finished = true }
             } catch let error as JSONParseError {
                 throw GatewayError(.providerError, "provider \(provider) sent a malformed event (\(error))")

@@ -18,6 +18,15 @@ struct RepeatedChunkShape {
     /// Which hole holds the text.
     private var textHole = 0
     private var learnings = 0
+    /// False for a shape that never learns, so every chunk is read in full (tests compare the two).
+    private let learns: Bool
+
+    init(learns: Bool = true) {
+        self.learns = learns
+    }
+
+    /// Whether `learn` would still take a shape (a caller that must work to find the holes asks first).
+    var isLearning: Bool { learns && learnings < Self.maxLearnings }
 
     /// A stream learns a few shapes (the first chunk often carries the role as well); past that, one whose
     /// chunks all differ otherwise (a per-chunk nonce) stops paying for copies that never match.
@@ -26,7 +35,7 @@ struct RepeatedChunkShape {
     /// Learns `bytes` as the shape. `holes` are the byte ranges, quotes included, of the strings that may
     /// differ, in document order; `text` is the one that holds the text.
     mutating func learn(_ bytes: UnsafeBufferPointer<UInt8>, holes: [Range<Int>], text: Int) {
-        guard learnings < Self.maxLearnings, holes.indices.contains(text), holes.allSatisfy({ $0.count >= 2 }),
+        guard isLearning, holes.indices.contains(text), holes.allSatisfy({ $0.count >= 2 }),
             zip(holes, holes.dropFirst()).allSatisfy({ $0.upperBound <= $1.lowerBound }),
             let first = holes.first, let last = holes.last, first.lowerBound >= 0, last.upperBound <= bytes.count
         else { return }
@@ -39,6 +48,15 @@ struct RepeatedChunkShape {
         guard learnt != pieces || text != textHole else { return }  // the shape it has (an escape missed it)
         learnings += 1
         (pieces, textHole) = (learnt, text)
+    }
+
+    /// Reads a chunk of the learnt shape: appends its text as a delta (none when empty), and returns true;
+    /// false, with nothing appended, when `bytes` is not one (the caller reads it in full).
+    @inline(__always)
+    func read(_ bytes: UnsafeBufferPointer<UInt8>, into events: inout [ProviderEvent]) -> Bool {
+        guard let text = text(of: bytes) else { return false }
+        if !text.isEmpty { events.append(.delta(text)) }
+        return true
     }
 
     /// The text of a chunk of the learnt shape; nil when `bytes` is not one, or a hole's string is not plain.
