@@ -8,19 +8,24 @@ enum JSONResponses {
         return .object(object)
     }
 
-    static func generate(_ r: GenerateResponse) -> JSON {
-        var object: JSONObject = [
-            "id": .string(r.id), "model": .string(r.model), "provider": .string(r.provider),
-            "content": .string(r.content),
-            "tokens_input": .number(Double(r.tokensInput)), "tokens_output": .number(Double(r.tokensOutput)),
-            "latency_ms": .number(r.latencyMs), "finish_reason": .string(r.finishReason.rawValue),
-            "metadata": stringMap(r.metadata), "cost_usd": .number(r.costUSD),
-        ]
-        if let requested = r.requestedModel { object["requested_model"] = .string(requested) }
-        if !r.toolCalls.isEmpty { object["tool_calls"] = ToolJSON.toolCalls(r.toolCalls) }
-        if !r.reasoning.isEmpty { object["reasoning"] = .array(r.reasoning.map(ReasoningJSON.part)) }
+    /// Written straight into bytes (`JSONObjectWriter`): it is the answer of every unary call.
+    static func generate(_ r: GenerateResponse) -> [UInt8] {
+        var object = JSONObjectWriter()
+        object.add("id", r.id)
+        object.add("model", r.model)
+        object.add("provider", r.provider)
+        object.add("content", r.content)
+        object.add("tokens_input", r.tokensInput)
+        object.add("tokens_output", r.tokensOutput)
+        object.add("latency_ms", r.latencyMs)
+        object.add("finish_reason", r.finishReason.rawValue)
+        object.add("metadata", stringMap(r.metadata))
+        object.add("cost_usd", r.costUSD)
+        if let requested = r.requestedModel { object.add("requested_model", requested) }
+        if !r.toolCalls.isEmpty { object.add("tool_calls", ToolJSON.toolCalls(r.toolCalls)) }
+        if !r.reasoning.isEmpty { object.add("reasoning", .array(r.reasoning.map(ReasoningJSON.part))) }
         ReasoningJSON.add(r.breakdown, r.stop, to: &object)
-        return .object(object)
+        return object.finish()
     }
 
     static func chunk(_ c: GenerateChunk) -> JSON {

@@ -13,10 +13,18 @@ package enum RESTResponses {
         _ writer: any ResponseWriter, status: Int = 200, _ body: JSON, _ context: CallContext,
         headers: HTTPFields = HTTPFields()
     ) async {
+        await json(writer, status: status, serialized: JSONSerializer.serialize(body), context, headers: headers)
+    }
+
+    /// A JSON answer already serialized.
+    static func json(
+        _ writer: any ResponseWriter, status: Int = 200, serialized body: [UInt8], _ context: CallContext,
+        headers: HTTPFields = HTTPFields()
+    ) async {
         var head = ResponseHead(status: status, headers: headers)
         head.headers.set("content-type", "application/json")
         decorate(&head, context)
-        try? await writer.respond(head, body: JSONSerializer.serialize(body))
+        try? await writer.respond(head, body: body)
     }
 
     static func errorBody(_ error: GatewayError, requestID: String) -> JSON {

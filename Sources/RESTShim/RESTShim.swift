@@ -64,7 +64,9 @@ public struct RESTShim: Sendable {
             endpoint { request, context, writer in
                 let (generate, stream) = try GenerateRequest.fromJSON(request.body)
                 guard stream else {
-                    return JSONResponses.generate(try await gateway.generate(generate, context: context))
+                    let answer = JSONResponses.generate(try await gateway.generate(generate, context: context))
+                    await RESTResponses.json(writer, serialized: answer, context)
+                    return nil
                 }
                 let chunks = try await gateway.streamGenerate(generate, context: context)
                 await ServerSentEvents.relay(chunks, to: writer, context)

@@ -36,11 +36,11 @@ enum ReasoningJSON {
     }
 
     /// The breakdown and stop fields a response and a final chunk carry.
-    static func add(_ breakdown: TokenBreakdown, _ stop: StopDetails, to object: inout JSONObject) {
-        if let reasoning = breakdown.reasoning { object["tokens_reasoning"] = .number(Double(reasoning)) }
-        object["tokens_cache_read"] = .number(Double(breakdown.cacheRead))
-        object["tokens_cache_write"] = .number(Double(breakdown.cacheWrite))
-        if !stop.sequence.isEmpty { object["stop_sequence"] = .string(stop.sequence) }
-        if !stop.providerReason.isEmpty { object["provider_finish_reason"] = .string(stop.providerReason) }
+    static func add(_ breakdown: TokenBreakdown, _ stop: StopDetails, to object: inout some JSONMemberSink) {
+        if let reasoning = breakdown.reasoning { object.add("tokens_reasoning", .number(Double(reasoning))) }
+        object.add("tokens_cache_read", .number(Double(breakdown.cacheRead)))
+        object.add("tokens_cache_write", .number(Double(breakdown.cacheWrite)))
+        if !stop.sequence.isEmpty { object.add("stop_sequence", .string(stop.sequence)) }
+        if !stop.providerReason.isEmpty { object.add("provider_finish_reason", .string(stop.providerReason)) }
     }
 }

@@ -46,9 +46,17 @@ public struct UpstreamRequest: Sendable {
     public static func post(
         _ url: String, json: JSON, headers: [(String, String)] = [], timeouts: UpstreamTimeouts, streaming: Bool = false
     ) -> UpstreamRequest {
+        post(url, body: JSONSerializer.serialize(json), headers: headers, timeouts: timeouts, streaming: streaming)
+    }
+
+    /// A POST of a JSON document already serialized.
+    public static func post(
+        _ url: String, body: [UInt8], headers: [(String, String)] = [], timeouts: UpstreamTimeouts,
+        streaming: Bool = false
+    ) -> UpstreamRequest {
         var request = UpstreamRequest(
-            method: "POST", url: url, headers: [("content-type", "application/json")] + headers,
-            body: JSONSerializer.serialize(json), timeouts: timeouts)
+            method: "POST", url: url, headers: [("content-type", "application/json")] + headers, body: body,
+            timeouts: timeouts)
         request.streaming = streaming
         return request
     }

@@ -1,24 +1,26 @@
 /// The OpenAI Chat Completions shapes of tools, tool choice, response format, message parts and tool calls,
 /// both ways: what the OpenAI-compatible provider sends and reads.
 enum OpenAIChatFormat {
-    static func message(_ turn: ChatMessage) -> JSON {
-        var json: JSONObject = ["role": .string(turn.role)]
-        if turn.role == "tool" { json["tool_call_id"] = .string(turn.toolCallID) }
+    /// A turn as an OpenAI chat message, its members added to `json`.
+    static func message(_ turn: ChatMessage, into json: inout some JSONMemberSink) {
+        json.add("role", .string(turn.role))
+        if turn.role == "tool" { json.add("tool_call_id", .string(turn.toolCallID)) }
         if turn.parts.isEmpty || turn.images.isEmpty {
-            json["content"] = turn.text.isEmpty && !turn.toolCalls.isEmpty ? .null : .string(turn.text)
+            json.add("content", turn.text.isEmpty && !turn.toolCalls.isEmpty ? .null : .string(turn.text))
         } else {
-            json["content"] = .array(turn.parts.compactMap(part))
+            json.add("content", .array(turn.parts.compactMap(part)))
         }
         if !turn.toolCalls.isEmpty {
-            json["tool_calls"] = .array(
-                turn.toolCalls.map {
-                    [
-                        "id": .string($0.id), "type": "function",
-                        "function": ["name": .string($0.name), "arguments": .string($0.arguments)],
-                    ]
-                })
+            json.add(
+                "tool_calls",
+                .array(
+                    turn.toolCalls.map {
+                        [
+                            "id": .string($0.id), "type": "function",
+                            "function": ["name": .string($0.name), "arguments": .string($0.arguments)],
+                        ]
+                    }))
         }
-        return .object(json)
     }
 
     /// A content part as OpenAI takes it; reasoning sent back is not (the API does not take it as input).
@@ -36,36 +38,41 @@ enum OpenAIChatFormat {
     }
 
     /// `tools`, `tool_choice` and `response_format` of a request, added to `json`.
-    static func addTooling(_ request: GenerateRequest, to json: inout JSONObject) {
+    static func addTooling(_ request: GenerateRequest, to json: inout some JSONMemberSink) {
         if !request.tools.isEmpty {
-            json["tools"] = .array(
-                request.tools.map {
-                    [
-                        "type": "function",
-                        "function": [
-                            "name": .string($0.name), "description": .string($0.description),
-                            "parameters": $0.parameters,
-                        ],
-                    ]
-                })
+            json.add(
+                "tools",
+                .array(
+                    request.tools.map {
+                        [
+                            "type": "function",
+                            "function": [
+                                "name": .string($0.name), "description": .string($0.description),
+                                "parameters": $0.parameters,
+                            ],
+                        ]
+                    }))
         }
         if let choice = request.toolChoice {
-            json["tool_choice"] =
+            json.add(
+                "tool_choice",
                 choice.mode == .tool
-                ? ["type": "function", "function": ["name": .string(choice.name)]] : .string(choice.mode.rawValue)
+                    ? ["type": "function", "function": ["name": .string(choice.name)]] : .string(choice.mode.rawValue))
         }
         if let format = request.responseFormat {
             switch format.type {
             case .text: break
-            case .jsonObject: json["response_format"] = ["type": "json_object"]
+            case .jsonObject: json.add("response_format", ["type": "json_object"])
             case .jsonSchema:
-                json["response_format"] = [
-                    "type": "json_schema",
-                    "json_schema": [
-                        "name": .string(format.schemaName), "schema": format.schema ?? ["type": "object"],
-                        "strict": .bool(format.strict),
-                    ],
-                ]
+                json.add(
+                    "response_format",
+                    [
+                        "type": "json_schema",
+                        "json_schema": [
+                            "name": .string(format.schemaName), "schema": format.schema ?? ["type": "object"],
+                            "strict": .bool(format.strict),
+                        ],
+                    ])
             }
         }
     }

@@ -13,43 +13,44 @@ struct OpenAIProvider: Provider {
         config.apiKey.isEmpty ? [] : [("authorization", "Bearer \(config.apiKey)")]
     }
 
-    private func body(_ call: ProviderCall, stream: Bool) throws(GatewayError) -> (path: String, json: JSON) {
+    private func body(_ call: ProviderCall, stream: Bool) throws(GatewayError) -> (path: String, body: [UInt8]) {
         let request = call.request
-        var json: JSONObject = [
-            "model": .string(call.upstreamModel),
-            "max_tokens": .number(Double(request.effectiveMaxTokens)),
-            "temperature": .number(request.effectiveTemperature),
-            "stream": .bool(stream),
-        ]
-        if let topP = request.topP { json["top_p"] = .number(topP) }
-        if let effort = request.reasoning?.effort { json["reasoning_effort"] = .string(effort.rawValue) }
-        if let seed = request.seed { json["seed"] = .number(Double(seed)) }
-        if let topK = request.topK { json["top_k"] = .number(Double(topK)) }  // vLLM's sampling extra
-        if !request.stopSequences.isEmpty { json["stop"] = .array(request.stopSequences.map(JSON.string)) }
-        if stream { json["stream_options"] = ["include_usage": true] }
+        var json = JSONObjectWriter()
+        json.add("model", call.upstreamModel)
+        json.add("max_tokens", request.effectiveMaxTokens)
+        json.add("temperature", request.effectiveTemperature)
+        json.add("stream", stream)
+        if let topP = request.topP { json.add("top_p", topP) }
+        if let effort = request.reasoning?.effort { json.add("reasoning_effort", effort.rawValue) }
+        if let seed = request.seed { json.add("seed", Int(seed)) }
+        if let topK = request.topK { json.add("top_k", Int(topK)) }  // vLLM's sampling extra
+        if !request.stopSequences.isEmpty { json.add("stop", .array(request.stopSequences.map(JSON.string))) }
+        if stream { json.add("stream_options") { $0.add("include_usage", true) } }
         switch call.api {
         case .chat:
-            json["messages"] = .array(request.conversation.map(OpenAIChatFormat.message))
+            json.add("messages", array: request.conversation) { turn, out in
+                JSONObjectWriter.write(into: &out) { OpenAIChatFormat.message(turn, into: &$0) }
+            }
             OpenAIChatFormat.addTooling(request, to: &json)
-            return ("/chat/completions", .object(json))
+            return ("/chat/completions", json.finish())
         case .completions:
             guard request.neededCapabilities.isEmpty else {
                 throw .invalid(
                     "model", "\(call.upstreamModel) uses the completions API: no tools, images or JSON output")
             }
             let system = request.systemPrompt.isEmpty ? "" : request.systemPrompt + "\n\n"
-            json["prompt"] = .string(system + request.promptText)
-            return ("/completions", .object(json))
+            json.add("prompt", system + request.promptText)
+            return ("/completions", json.finish())
         }
     }
 
     private func send(
-        _ path: String, _ json: JSON, timeouts: UpstreamTimeouts, headers extra: [(String, String)] = [],
+        _ path: String, _ body: [UInt8], timeouts: UpstreamTimeouts, headers extra: [(String, String)] = [],
         streaming: Bool = false
     ) async throws -> UpstreamResponse {
         let response = try await client.send(
             .post(
-                config.endpoint + path, json: json, headers: authHeaders + extra, timeouts: timeouts,
+                config.endpoint + path, body: body, headers: authHeaders + extra, timeouts: timeouts,
                 streaming: streaming))
         try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
         return response
@@ -94,7 +95,8 @@ struct OpenAIProvider: Provider {
     {
         let json: JSON = ["model": .string(upstreamModel), "input": .array(input.map(JSON.string))]
         let answer = try await ProviderHTTP.json(
-            try await send("/embeddings", json, timeouts: timeouts, headers: headers), provider: config)
+            try await send("/embeddings", JSONSerializer.serialize(json), timeouts: timeouts, headers: headers),
+            provider: config)
         guard let data = answer["data"]?.arrayValue, data.count == input.count else {
             throw GatewayError(.providerError, "provider \(name) sent no embeddings")
         }

@@ -161,7 +161,7 @@ import Testing
         #expect(throws: GatewayError.self) { try AnthropicMessagesFormat.add(withJSON, to: &ignored) }
     }
 
-    @Test func openAIRequestsCarryToolsChoiceFormatAndImages() {
+    @Test func openAIRequestsCarryToolsChoiceFormatAndImages() throws {
         var json = JSONObject()
         let request = GenerateRequest(
             model: "m", tools: [Self.weather], toolChoice: ToolChoice(.tool, name: "weather"),
@@ -171,9 +171,13 @@ import Testing
         #expect(json["response_format"]?["json_schema"]?["strict"] == true)
         let image = ChatMessage(
             role: "user", parts: [.text("see"), .image(Image(mediaType: "image/png", data: [1, 2, 3]))])
-        #expect(
-            OpenAIChatFormat.message(image)["content"]?.arrayValue?[1]["image_url"]?["url"]
-                == "data:image/png;base64,AQID")
+        var message = JSONObject()
+        OpenAIChatFormat.message(image, into: &message)
+        #expect(message["content"]?.arrayValue?[1]["image_url"]?["url"] == "data:image/png;base64,AQID")
+        // Written straight into bytes, the same members read the same.
+        var written: [UInt8] = []
+        JSONObjectWriter.write(into: &written) { OpenAIChatFormat.message(image, into: &$0) }
+        #expect(try JSONParser.parse(written) == .object(message))
     }
 }
 

@@ -1,0 +1,113 @@
+/// A JSON object written member by member straight into bytes, for the documents built on every call (a
+/// provider's request body, a unary answer) only to be serialized once: a `JSON` tree costs a node, a key
+/// search and a release per member on top of the same writing.
+///
+/// Keys are literals: the caller knows them to be distinct and free of anything JSON escapes. Values write
+/// exactly as `JSONSerializer` writes them, so a document reads the same built either way.
+public struct JSONObjectWriter: JSONMemberSink {
+    private var bytes: [UInt8]
+    private var isEmpty = true
+
+    public init(reservingCapacity capacity: Int = 256) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+        bytes.append(UInt8(ascii: "{"))
+    }
+
+    /// Continues `bytes` with a nested object; `finish()` hands them back with it closed.
+    private init(continuing bytes: consuming [UInt8]) {
+        self.bytes = bytes
+        self.bytes.append(UInt8(ascii: "{"))
+    }
+
+    /// Appends to `out` an object written by `members`.
+    public static func write(into out: inout [UInt8], _ members: (inout JSONObjectWriter) -> Void) {
+        var taken: [UInt8] = []
+        swap(&taken, &out)
+        var writer = JSONObjectWriter(continuing: taken)
+        members(&writer)
+        out = writer.finish()
+    }
+
+    /// The document, closed.
+    public consuming func finish() -> [UInt8] {
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+
+    private mutating func key(_ key: StaticString) {
+        if !isEmpty { bytes.append(UInt8(ascii: ",")) }
+        isEmpty = false
+        bytes.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+    }
+
+    public mutating func add(_ key: StaticString, _ value: String) {
+        self.key(key)
+        JSONSerializer.writeString(value, into: &bytes)
+    }
+
+    public mutating func add(_ key: StaticString, _ value: Int) {
+        self.key(key)
+        JSONSerializer.writeNumber(Double(value), into: &bytes)
+    }
+
+    public mutating func add(_ key: StaticString, _ value: Double) {
+        self.key(key)
+        JSONSerializer.writeNumber(value, into: &bytes)
+    }
+
+    public mutating func add(_ key: StaticString, _ value: Bool) {
+        self.key(key)
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    public mutating func add(_ key: StaticString, _ value: JSON) {
+        self.key(key)
+        JSONSerializer.write(value, into: &bytes)
+    }
+
+    /// A member whose value is an object written by `members`.
+    public mutating func add(_ key: StaticString, object members: (inout JSONObjectWriter) -> Void) {
+        self.key(key)
+        var nested = JSONObjectWriter(continuing: take())
+        members(&nested)
+        bytes = nested.finish()
+    }
+
+    /// A member whose value is an array of `items`, each written by `item`.
+    public mutating func add<Items: Sequence>(
+        _ key: StaticString, array items: Items, _ item: (Items.Element, inout [UInt8]) -> Void
+    ) {
+        self.key(key)
+        bytes.append(UInt8(ascii: "["))
+        var first = true
+        for element in items {
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
+            item(element, &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// The bytes so far, leaving this writer empty (moved, so the nested writer appends without a copy).
+    private mutating func take() -> [UInt8] {
+        var taken: [UInt8] = []
+        swap(&taken, &bytes)
+        return taken
+    }
+}
+
+/// Where a document's members go: a tree being built (`JSONObject`) or bytes being written
+/// (`JSONObjectWriter`); what several documents share (a response's and a final chunk's token breakdown) is
+/// written once for both.
+public protocol JSONMemberSink {
+    mutating func add(_ key: StaticString, _ value: JSON)
+}
+
+extension JSONObject: JSONMemberSink {
+    public mutating func add(_ key: StaticString, _ value: JSON) {
+        self[key.description] = value
+    }
+}
