@@ -38,10 +38,18 @@ struct CompatibleEndpoint: Sendable {
         _ writer: any ResponseWriter, status: Int = 200, _ body: JSON, _ context: CallContext,
         headers: HTTPFields = HTTPFields()
     ) async {
+        await json(writer, status: status, serialized: JSONSerializer.serialize(body), context, headers: headers)
+    }
+
+    /// A JSON answer already serialized.
+    func json(
+        _ writer: any ResponseWriter, status: Int = 200, serialized body: [UInt8], _ context: CallContext,
+        headers: HTTPFields = HTTPFields()
+    ) async {
         var head = ResponseHead(status: status, headers: headers)
         head.headers.set("content-type", "application/json")
         RESTResponses.decorate(&head, context)
-        try? await writer.respond(head, body: JSONSerializer.serialize(body))
+        try? await writer.respond(head, body: body)
     }
 
     func error(_ writer: any ResponseWriter, _ error: any Error, _ context: CallContext) async {

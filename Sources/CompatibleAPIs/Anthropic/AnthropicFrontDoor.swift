@@ -16,11 +16,12 @@ struct AnthropicFrontDoor: Sendable {
         let gateway = self.gateway
         router.add(
             "POST", "/v1/messages",
-            endpoint.handler { request, context, writer in
+            endpoint.handler { [endpoint] request, context, writer in
                 let messages = try AnthropicMessagesRequest(body: request.body)
                 guard messages.stream else {
-                    return AnthropicMessagesResponse.message(
-                        try await gateway.generate(messages.request, context: context))
+                    let answer = try await gateway.generate(messages.request, context: context)
+                    await endpoint.json(writer, serialized: AnthropicMessagesResponse.message(answer), context)
+                    return nil
                 }
                 let chunks = try await gateway.streamGenerate(messages.request, context: context)
                 await AnthropicMessagesStream.relay(chunks, to: writer, context)

@@ -19,12 +19,16 @@ enum AnthropicMessagesResponse {
 
     /// Anthropic's usage: `input_tokens` are those neither read from nor written to the cache.
     static func usage(input: Int, output: Int, _ breakdown: TokenBreakdown = TokenBreakdown()) -> JSON {
-        [
-            "input_tokens": .number(Double(max(0, input - breakdown.cacheRead - breakdown.cacheWrite))),
-            "output_tokens": .number(Double(output)),
-            "cache_read_input_tokens": .number(Double(breakdown.cacheRead)),
-            "cache_creation_input_tokens": .number(Double(breakdown.cacheWrite)),
-        ]
+        var usage = JSONObject()
+        addUsage(input: input, output: output, breakdown, to: &usage)
+        return .object(usage)
+    }
+
+    static func addUsage(input: Int, output: Int, _ breakdown: TokenBreakdown, to usage: inout some JSONMemberSink) {
+        usage.add("input_tokens", .number(Double(max(0, input - breakdown.cacheRead - breakdown.cacheWrite))))
+        usage.add("output_tokens", .number(Double(output)))
+        usage.add("cache_read_input_tokens", .number(Double(breakdown.cacheRead)))
+        usage.add("cache_creation_input_tokens", .number(Double(breakdown.cacheWrite)))
     }
 
     /// A `thinking` block with its signature, or a `redacted_thinking` block.
@@ -40,7 +44,23 @@ enum AnthropicMessagesResponse {
         (try? JSONParser.parse(Array(arguments.utf8))) ?? [:]
     }
 
-    static func message(_ answer: GenerateResponse) -> JSON {
+    /// Written straight into bytes (`JSONObjectWriter`): it is the answer of every unary call.
+    static func message(_ answer: GenerateResponse) -> [UInt8] {
+        var json = JSONObjectWriter()
+        json.add("id", id(answer.id))
+        json.add("type", "message")
+        json.add("role", "assistant")
+        json.add("model", answer.model)
+        json.add("content", array: contentBlocks(answer)) { block, out in JSONSerializer.write(block, into: &out) }
+        json.add("stop_reason", stopReason(answer.finishReason, answer.stop))
+        json.add("stop_sequence", answer.stop.sequence.isEmpty ? .null : .string(answer.stop.sequence))
+        json.add("usage") {
+            addUsage(input: answer.tokensInput, output: answer.tokensOutput, answer.breakdown, to: &$0)
+        }
+        return json.finish()
+    }
+
+    private static func contentBlocks(_ answer: GenerateResponse) -> [JSON] {
         var content: [JSON] = answer.reasoning.map(thinking)
         if !answer.content.isEmpty || answer.toolCalls.isEmpty {
             content.append(["type": "text", "text": .string(answer.content)])
@@ -50,11 +70,6 @@ enum AnthropicMessagesResponse {
                 "type": "tool_use", "id": .string(call.id), "name": .string(call.name), "input": input(call.arguments),
             ])
         }
-        return [
-            "id": .string(id(answer.id)), "type": "message", "role": "assistant", "model": .string(answer.model),
-            "content": .array(content), "stop_reason": stopReason(answer.finishReason, answer.stop),
-            "stop_sequence": answer.stop.sequence.isEmpty ? .null : .string(answer.stop.sequence),
-            "usage": usage(input: answer.tokensInput, output: answer.tokensOutput, answer.breakdown),
-        ]
+        return content
     }
 }

@@ -18,42 +18,57 @@ enum OpenAIChatResponse {
     }
 
     static func usage(input: Int, output: Int, _ breakdown: TokenBreakdown = TokenBreakdown()) -> JSON {
-        [
-            "prompt_tokens": .number(Double(input)), "completion_tokens": .number(Double(output)),
-            "total_tokens": .number(Double(input + output)),
-            "prompt_tokens_details": ["cached_tokens": .number(Double(breakdown.cacheRead))],
-            "completion_tokens_details": ["reasoning_tokens": .number(Double(breakdown.reasoning ?? 0))],
-        ]
+        var usage = JSONObject()
+        addUsage(input: input, output: output, breakdown, to: &usage)
+        return .object(usage)
     }
 
-    static func completion(_ answer: GenerateResponse, created: Int) -> JSON {
-        var message: JSONObject = [
-            "role": "assistant",
-            "content": answer.content.isEmpty && !answer.toolCalls.isEmpty ? .null : .string(answer.content),
-            "refusal": .null,
-        ]
-        let reasoning = answer.reasoning.map(\.text).joined()
-        if !reasoning.isEmpty { message["reasoning_content"] = .string(reasoning) }
-        if !answer.toolCalls.isEmpty {
-            message["tool_calls"] = .array(
-                answer.toolCalls.map {
-                    [
-                        "id": .string($0.id), "type": "function",
-                        "function": ["name": .string($0.name), "arguments": .string($0.arguments)],
-                    ]
-                })
+    static func addUsage(input: Int, output: Int, _ breakdown: TokenBreakdown, to usage: inout some JSONMemberSink) {
+        usage.add("prompt_tokens", .number(Double(input)))
+        usage.add("completion_tokens", .number(Double(output)))
+        usage.add("total_tokens", .number(Double(input + output)))
+        usage.add("prompt_tokens_details", ["cached_tokens": .number(Double(breakdown.cacheRead))])
+        usage.add("completion_tokens_details", ["reasoning_tokens": .number(Double(breakdown.reasoning ?? 0))])
+    }
+
+    /// Written straight into bytes (`JSONObjectWriter`): it is the answer of every unary call.
+    static func completion(_ answer: GenerateResponse, created: Int) -> [UInt8] {
+        var json = JSONObjectWriter()
+        json.add("id", id(answer.id))
+        json.add("object", "chat.completion")
+        json.add("created", created)
+        json.add("model", answer.model)
+        json.add("choices", array: CollectionOfOne(answer)) { answer, out in
+            JSONObjectWriter.write(into: &out) { choice in
+                choice.add("index", 0)
+                choice.add("message") { message(answer, into: &$0) }
+                choice.add("logprobs", .null)
+                choice.add("finish_reason", finishReason(answer.finishReason))
+            }
         }
-        return [
-            "id": .string(id(answer.id)), "object": "chat.completion", "created": .number(Double(created)),
-            "model": .string(answer.model),
-            "choices": [
-                [
-                    "index": 0, "message": .object(message), "logprobs": .null,
-                    "finish_reason": finishReason(answer.finishReason),
-                ]
-            ],
-            "usage": usage(input: answer.tokensInput, output: answer.tokensOutput, answer.breakdown),
-        ]
+        json.add("usage") {
+            addUsage(input: answer.tokensInput, output: answer.tokensOutput, answer.breakdown, to: &$0)
+        }
+        return json.finish()
+    }
+
+    private static func message(_ answer: GenerateResponse, into message: inout JSONObjectWriter) {
+        message.add("role", "assistant")
+        message.add("content", answer.content.isEmpty && !answer.toolCalls.isEmpty ? .null : .string(answer.content))
+        message.add("refusal", .null)
+        let reasoning = answer.reasoning.map(\.text).joined()
+        if !reasoning.isEmpty { message.add("reasoning_content", reasoning) }
+        if !answer.toolCalls.isEmpty {
+            message.add(
+                "tool_calls",
+                .array(
+                    answer.toolCalls.map {
+                        [
+                            "id": .string($0.id), "type": "function",
+                            "function": ["name": .string($0.name), "arguments": .string($0.arguments)],
+                        ]
+                    }))
+        }
     }
 
     /// One chunk object around `delta` (`choices` empty for the usage chunk).

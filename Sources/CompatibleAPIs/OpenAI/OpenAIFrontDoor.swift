@@ -19,12 +19,14 @@ struct OpenAIFrontDoor: Sendable {
         let gateway = self.gateway
         router.add(
             "POST", "/v1/chat/completions",
-            endpoint.handler { request, context, writer in
+            endpoint.handler { [endpoint] request, context, writer in
                 let chat = try OpenAIChatRequest(body: request.body)
                 let created = Self.now()
                 guard chat.stream else {
-                    return OpenAIChatResponse.completion(
-                        try await gateway.generate(chat.request, context: context), created: created)
+                    let answer = try await gateway.generate(chat.request, context: context)
+                    await endpoint.json(
+                        writer, serialized: OpenAIChatResponse.completion(answer, created: created), context)
+                    return nil
                 }
                 let chunks = try await gateway.streamGenerate(chat.request, context: context)
                 await OpenAIChatStream.relay(

@@ -12,10 +12,10 @@ enum AnthropicMessagesFormat {
     }
 
     /// `messages`, `system`, `tools` and `tool_choice`, added to `json`.
-    static func add(_ request: GenerateRequest, to json: inout JSONObject) throws(GatewayError) {
+    static func add(_ request: GenerateRequest, to json: inout some JSONMemberSink) throws(GatewayError) {
         let turns = request.conversation
         let system = turns.filter { $0.role == "system" }.map(\.text).joined(separator: "\n\n")
-        if !system.isEmpty { json["system"] = .string(system) }
+        if !system.isEmpty { json.add("system", .string(system)) }
         var messages: [(role: String, blocks: [JSON])] = []
         for turn in turns where turn.role != "system" {
             let role = turn.role == "assistant" ? "assistant" : "user"
@@ -26,32 +26,35 @@ enum AnthropicMessagesFormat {
                 messages.append((role, blocks))
             }
         }
-        json["messages"] = .array(
-            messages.map { message in
-                // A turn of plain text stays a string, as most clients send it.
-                if message.blocks.count == 1, message.blocks[0]["type"]?.stringValue == "text" {
-                    return ["role": .string(message.role), "content": message.blocks[0]["text"] ?? ""]
-                }
-                return ["role": .string(message.role), "content": .array(message.blocks)]
-            })
+        json.add(
+            "messages",
+            .array(
+                messages.map { message in
+                    // A turn of plain text stays a string, as most clients send it.
+                    if message.blocks.count == 1, message.blocks[0]["type"]?.stringValue == "text" {
+                        return ["role": .string(message.role), "content": message.blocks[0]["text"] ?? ""]
+                    }
+                    return ["role": .string(message.role), "content": .array(message.blocks)]
+                }))
         if let jsonTool = jsonTool(request) {
             guard request.tools.isEmpty else {
                 throw .invalid(
                     "response_format", "Anthropic models answer in JSON through a tool: not with other tools")
             }
-            json["tools"] = .array([tool(jsonTool)])
-            json["tool_choice"] = ["type": "tool", "name": .string(jsonTool.name)]
+            json.add("tools", .array([tool(jsonTool)]))
+            json.add("tool_choice", ["type": "tool", "name": .string(jsonTool.name)])
             return
         }
-        if !request.tools.isEmpty { json["tools"] = .array(request.tools.map(tool)) }
+        if !request.tools.isEmpty { json.add("tools", .array(request.tools.map(tool))) }
         if let choice = request.toolChoice, !request.tools.isEmpty {
-            json["tool_choice"] =
+            let toolChoice: JSON =
                 switch choice.mode {
                 case .auto: ["type": "auto"]
                 case .none: ["type": "none"]
                 case .required: ["type": "any"]
                 case .tool: ["type": "tool", "name": .string(choice.name)]
                 }
+            json.add("tool_choice", toolChoice)
         }
     }
 

@@ -23,37 +23,36 @@ struct AnthropicProvider: Provider {
         }
     }
 
-    private func body(_ call: ProviderCall, stream: Bool) throws(GatewayError) -> JSON {
+    private func body(_ call: ProviderCall, stream: Bool) throws(GatewayError) -> [UInt8] {
         let request = call.request
-        var json: JSONObject = [
-            "model": .string(call.upstreamModel),
-            "max_tokens": .number(Double(request.effectiveMaxTokens)),
-        ]
+        var json = JSONObjectWriter()
+        json.add("model", call.upstreamModel)
+        json.add("max_tokens", request.effectiveMaxTokens)
         try AnthropicMessagesFormat.add(request, to: &json)
         // With thinking on, Anthropic takes no temperature but 1, no top_k and no top_p below 0.95: those
         // are left out (no seed either: the API has none).
         if let budget = try AnthropicMessagesFormat.thinkingBudget(request) {
-            json["thinking"] = ["type": "enabled", "budget_tokens": .number(Double(budget))]
-            if let topP = request.topP, topP >= 0.95 { json["top_p"] = .number(topP) }
+            json.add("thinking", ["type": "enabled", "budget_tokens": .number(Double(budget))])
+            if let topP = request.topP, topP >= 0.95 { json.add("top_p", topP) }
         } else {
             // Anthropic's temperature range is 0–1; the gateway's is 0–2.
-            json["temperature"] = .number(min(request.effectiveTemperature, 1.0))
-            if let topP = request.topP { json["top_p"] = .number(topP) }
-            if let topK = request.topK { json["top_k"] = .number(Double(topK)) }
+            json.add("temperature", min(request.effectiveTemperature, 1.0))
+            if let topP = request.topP { json.add("top_p", topP) }
+            if let topK = request.topK { json.add("top_k", topK) }
         }
-        if !request.stopSequences.isEmpty { json["stop_sequences"] = .array(request.stopSequences.map(JSON.string)) }
-        if stream { json["stream"] = true }
-        return .object(json)
+        if !request.stopSequences.isEmpty { json.add("stop_sequences", .array(request.stopSequences.map(JSON.string))) }
+        if stream { json.add("stream", true) }
+        return json.finish()
     }
 
     private func send(
-        _ json: JSON, timeouts: UpstreamTimeouts, headers extra: [(String, String)] = [],
+        _ body: [UInt8], timeouts: UpstreamTimeouts, headers extra: [(String, String)] = [],
         streaming: Bool = false
     ) async throws -> UpstreamResponse {
         try requireKey()
         let response = try await client.send(
             .post(
-                config.endpoint + "/v1/messages", json: json, headers: headers + extra, timeouts: timeouts,
+                config.endpoint + "/v1/messages", body: body, headers: headers + extra, timeouts: timeouts,
                 streaming: streaming))
         try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
         return response

@@ -16,50 +16,50 @@ final class OllamaProvider: Provider {
 
     static func errorMessage(_ body: JSON) -> String? { body["error"]?.stringValue }
 
-    private func body(_ call: ProviderCall, stream: Bool) throws(GatewayError) -> (path: String, json: JSON) {
+    private func body(_ call: ProviderCall, stream: Bool) throws(GatewayError) -> (path: String, body: [UInt8]) {
         let request = call.request
-        var options: JSONObject = [
-            "temperature": .number(request.effectiveTemperature),
-            "num_predict": .number(Double(request.effectiveMaxTokens)),
-        ]
-        if let topP = request.topP { options["top_p"] = .number(topP) }
-        if !request.stopSequences.isEmpty { options["stop"] = .array(request.stopSequences.map(JSON.string)) }
-        if let seed = request.seed { options["seed"] = .number(Double(seed)) }
-        if let topK = request.topK { options["top_k"] = .number(Double(topK)) }
-        var json: JSONObject = [
-            "model": .string(call.upstreamModel), "stream": .bool(stream), "options": .object(options),
-        ]
+        var json = JSONObjectWriter()
+        json.add("model", call.upstreamModel)
+        json.add("stream", stream)
+        json.add("options") { options in
+            options.add("temperature", request.effectiveTemperature)
+            options.add("num_predict", request.effectiveMaxTokens)
+            if let topP = request.topP { options.add("top_p", topP) }
+            if !request.stopSequences.isEmpty { options.add("stop", .array(request.stopSequences.map(JSON.string))) }
+            if let seed = request.seed { options.add("seed", Int(seed)) }
+            if let topK = request.topK { options.add("top_k", topK) }
+        }
         // `think`: off for effort none, a level where one is given (gpt-oss takes levels), else on.
         if let reasoning = request.reasoning {
             switch reasoning.effort {
-            case .none?: json["think"] = false
-            case let effort?: json["think"] = .string(effort.rawValue)
-            case nil: json["think"] = true
+            case .none?: json.add("think", false)
+            case let effort?: json.add("think", effort.rawValue)
+            case nil: json.add("think", true)
             }
         }
         if let format = request.responseFormat {
             switch format.type {
             case .text: break
-            case .jsonObject: json["format"] = "json"
-            case .jsonSchema: json["format"] = format.schema ?? ["type": "object"]
+            case .jsonObject: json.add("format", "json")
+            case .jsonSchema: json.add("format", format.schema ?? ["type": "object"])
             }
         }
         if request.messages.isEmpty, request.tools.isEmpty {
-            json["prompt"] = .string(request.prompt)
-            if !request.systemPrompt.isEmpty { json["system"] = .string(request.systemPrompt) }
-            return ("/api/generate", .object(json))
+            json.add("prompt", request.prompt)
+            if !request.systemPrompt.isEmpty { json.add("system", request.systemPrompt) }
+            return ("/api/generate", json.finish())
         }
-        json["messages"] = .array(try OllamaChatFormat.messages(request.conversation))
-        if let tools = OllamaChatFormat.tools(request) { json["tools"] = tools }
-        return ("/api/chat", .object(json))
+        json.add("messages", .array(try OllamaChatFormat.messages(request.conversation)))
+        if let tools = OllamaChatFormat.tools(request) { json.add("tools", tools) }
+        return ("/api/chat", json.finish())
     }
 
     private func send(
-        _ path: String, _ json: JSON, timeouts: UpstreamTimeouts, headers extra: [(String, String)] = [],
+        _ path: String, _ body: [UInt8], timeouts: UpstreamTimeouts, headers extra: [(String, String)] = [],
         streaming: Bool = false
     ) async throws -> UpstreamResponse {
         let response = try await client.send(
-            .post(config.endpoint + path, json: json, headers: extra, timeouts: timeouts, streaming: streaming))
+            .post(config.endpoint + path, body: body, headers: extra, timeouts: timeouts, streaming: streaming))
         try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
         return response
     }
@@ -98,7 +98,8 @@ final class OllamaProvider: Provider {
     {
         let json: JSON = ["model": .string(upstreamModel), "input": .array(input.map(JSON.string))]
         let answer = try await ProviderHTTP.json(
-            try await send("/api/embed", json, timeouts: timeouts, headers: headers), provider: config)
+            try await send("/api/embed", JSONSerializer.serialize(json), timeouts: timeouts, headers: headers),
+            provider: config)
         guard let vectors = answer["embeddings"]?.arrayValue, vectors.count == input.count else {
             throw GatewayError(.providerError, "provider \(name) sent no embeddings")
         }
@@ -138,7 +139,8 @@ final class OllamaProvider: Provider {
 
     private func show(_ model: String, timeouts: UpstreamTimeouts) async throws -> DiscoveredModel {
         let answer = try await ProviderHTTP.json(
-            try await send("/api/show", ["model": .string(model)], timeouts: timeouts), provider: config)
+            try await send("/api/show", JSONSerializer.serialize(["model": .string(model)]), timeouts: timeouts),
+            provider: config)
         let info = answer["model_info"]?.objectValue
         let context = info?.entries.first { $0.key.hasSuffix(".context_length") }?.value.countValue
         var capabilities: [Capability]?
