@@ -104,6 +104,7 @@ final class CurlTransfer: @unchecked Sendable {
     private func configure(_ request: UpstreamRequest) {
         let me = Unmanaged.passUnretained(self).toOpaque()
         _ = cshim_curl_easy_setopt_string(easy, CURLOPT_URL, request.url)
+        _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_CURLU, ParsedURLs.shared.parsed(request.url))
         _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, me)
         _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me)
         _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me)
