@@ -47,6 +47,32 @@ import Testing
         #expect(client.liveTransfers.current == 0)
     }
 
+    /// curl's own `Accept: */*` is left out, and its `Expect: 100-continue` too, for a small body and for one
+    /// large enough that curl would add it.
+    @Test func noAcceptOrExpectHeaderWhateverTheBodySize() async throws {
+        let fake = try FakeUpstream(kind: "openai", models: ["m"])
+        let client = HTTPClient()
+        let large = String(repeating: "x", count: 2 << 20)
+        for prompt in ["small", large, "small again"] {
+            let post = try await client.send(
+                UpstreamRequest(
+                    method: "POST", url: fake.baseURL + "/v1/chat/completions",
+                    headers: [("content-type", "application/json")], body: chat(prompt)))
+            #expect(post.status == 200)
+            _ = try await post.body.collect()
+        }
+        let posts = try await fake.requests(path: "/v1/chat/completions")
+        #expect(posts.count == 3)
+        for post in posts {
+            #expect(post["headers"]?["expect"] == nil)
+            #expect(post["headers"]?["accept"] == nil)
+        }
+        #expect(
+            posts.map { $0["body"]?["messages"]?.arrayValue?.first?["content"]?.stringValue?.count } == [
+                5, 2 << 20, 11,
+            ])
+    }
+
     @Test func aTimeLimitEndsWithItsRequest() async throws {
         let fake = try FakeUpstream(kind: "openai", models: ["m"])
         let client = HTTPClient()
