@@ -9,8 +9,17 @@ import Glibc
 // and frees it all once `pack` has copied the bytes out.
 
 /// C memory for one message being encoded, freed when the arena goes.
+///
+/// Handed out from blocks of `blockSize` bytes (an answer's strings and structs fit in one), so a message costs
+/// a malloc or two instead of one per string, struct and array; larger pieces get blocks of their own.
 package final class ProtobufCArena {
+    private static let blockSize = 2048
+    /// Every piece is aligned for any C type protobuf-c's structs hold (malloc's own alignment).
+    private static let alignment = 16
     private var blocks: [UnsafeMutableRawPointer] = []
+    /// The unused end of the current block.
+    private var unused: UnsafeMutableRawPointer?
+    private var unusedBytes = 0
 
     package init() {}
 
@@ -18,19 +27,46 @@ package final class ProtobufCArena {
         for block in blocks { free(block) }
     }
 
+    /// `count` bytes, aligned, uninitialised (blocks are not zeroed whole: most of one is never used).
+    private func allocate(_ count: Int) -> UnsafeMutableRawPointer {
+        let size = max(count, 1)
+        if let unused {
+            let padding = (Self.alignment - Int(bitPattern: unused) % Self.alignment) % Self.alignment
+            if padding + size <= unusedBytes {
+                let piece = unused + padding
+                self.unused = piece + size
+                unusedBytes -= padding + size
+                return piece
+            }
+        }
+        if blocks.capacity == 0 { blocks.reserveCapacity(4) }
+        if size > Self.blockSize / 4 {
+            let block = malloc(size)!
+            blocks.append(block)
+            return block
+        }
+        let block = malloc(Self.blockSize)!
+        blocks.append(block)
+        unused = block + size
+        unusedBytes = Self.blockSize - size
+        return block
+    }
+
     /// A NUL-terminated copy of `text`.
     package func string(_ text: String) -> UnsafeMutablePointer<CChar> {
-        let copy = strdup(text)!
-        blocks.append(UnsafeMutableRawPointer(copy))
-        return copy
+        var text = text
+        return text.withUTF8 { bytes in
+            let copy = allocate(bytes.count + 1)
+            if let base = bytes.baseAddress { copy.copyMemory(from: base, byteCount: bytes.count) }
+            copy.storeBytes(of: 0, toByteOffset: bytes.count, as: UInt8.self)
+            return copy.assumingMemoryBound(to: CChar.self)
+        }
     }
 
     /// A C array holding `items`; nil when empty (protobuf-c reads nothing for a zero count).
     package func array<T>(_ items: [T]) -> UnsafeMutablePointer<T>? {
         guard !items.isEmpty else { return nil }
-        let raw = malloc(MemoryLayout<T>.stride * items.count)!
-        blocks.append(raw)
-        let typed = raw.bindMemory(to: T.self, capacity: items.count)
+        let typed = allocate(MemoryLayout<T>.stride * items.count).bindMemory(to: T.self, capacity: items.count)
         typed.initialize(from: items, count: items.count)
         return typed
     }
@@ -39,8 +75,8 @@ package final class ProtobufCArena {
     package func message<T>(_ initialize: (UnsafeMutablePointer<T>) -> Void, _ fill: (inout T) -> Void)
         -> UnsafeMutablePointer<T>
     {
-        let raw = calloc(1, MemoryLayout<T>.stride)!
-        blocks.append(raw)
+        let raw = allocate(MemoryLayout<T>.stride)
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<T>.stride)
         let typed = raw.bindMemory(to: T.self, capacity: 1)
         initialize(typed)
         fill(&typed.pointee)
