@@ -8,6 +8,8 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
     private let connection: Connection
     private var session: HTTP2Session!
     private var streams: [Int32: HTTP2Stream] = [:]
+    /// The stream whose header block is being read (see `headerBlock`).
+    private var headerBlockStream: HTTP2Stream?
     private var failed = false
     /// Request body bytes this connection's streams hold (see `ServerLimits.maxBufferedRequestBytesPerConnection`).
     private var heldBytes = 0
@@ -69,6 +71,7 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
         if let reason = session.fatalError { ServerLog.error("HTTP/2 session failed", reason) }
         let all = streams.values
         streams.removeAll()
+        headerBlockStream = nil
         windowOwed.removeAll()
         for stream in all { close(stream) }
     }
@@ -76,11 +79,20 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
     // MARK: session events
 
     func streamBegan(_ id: Int32) {
-        streams[id] = HTTP2Stream(id: id, loop: loop)
+        let stream = HTTP2Stream(id: id, loop: loop)
+        streams[id] = stream
+        headerBlockStream = stream
+    }
+
+    /// The stream whose request header block is being read, or one found by id. A header block's frames come
+    /// back to back, with no other stream's between them (RFC 9113 §4.3), so its fields need no lookup each.
+    private func headerBlock(_ id: Int32) -> HTTP2Stream? {
+        if let stream = headerBlockStream, stream.id == id { return stream }
+        return streams[id]
     }
 
     func streamHeader(_ id: Int32, name: String, value: String) -> Bool {
-        guard let stream = streams[id] else { return false }
+        guard let stream = headerBlock(id) else { return false }
         stream.headerBytes += name.utf8.count + value.utf8.count + 32
         guard stream.headerBytes <= limits.maxHeaderListBytes else { return false }
         switch name {
@@ -88,13 +100,15 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
         case ":path": stream.path = value
         case ":authority": stream.headers.append("host", value)
         case ":scheme": break
-        default: stream.headers.append(name, value)
+        // nghttp2 lets no upper-case name through (RFC 9113 §8.2.1 makes such a request malformed).
+        default: stream.headers.append(lowercased: name, value)
         }
         return true
     }
 
     func streamHeadersComplete(_ id: Int32) {
-        guard let stream = streams[id] else { return }
+        guard let stream = headerBlock(id) else { return }
+        headerBlockStream = nil
         stream.headersComplete = true
         stream.headersCompletedAt = .now()
         if connection.services.responder.streamsRequestBody(path: stream.path, headers: stream.headers) {
@@ -213,6 +227,7 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
     }
 
     func streamClosed(_ id: Int32, errorCode: UInt32) {
+        if headerBlockStream?.id == id { headerBlockStream = nil }
         guard let stream = streams.removeValue(forKey: id) else { return }
         close(stream)
     }
