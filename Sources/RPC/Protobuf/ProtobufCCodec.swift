@@ -28,7 +28,7 @@ package final class ProtobufCArena {
     }
 
     /// `count` bytes, aligned, uninitialised (blocks are not zeroed whole: most of one is never used).
-    private func allocate(_ count: Int) -> UnsafeMutableRawPointer {
+    @usableFromInline func allocate(_ count: Int) -> UnsafeMutableRawPointer {
         let size = max(count, 1)
         if let unused {
             let padding = (Self.alignment - Int(bitPattern: unused) % Self.alignment) % Self.alignment
@@ -63,8 +63,9 @@ package final class ProtobufCArena {
         }
     }
 
-    /// A C array holding `items`; nil when empty (protobuf-c reads nothing for a zero count).
-    package func array<T>(_ items: [T]) -> UnsafeMutablePointer<T>? {
+    /// A C array holding `items`; nil when empty (protobuf-c reads nothing for a zero count). Inlinable, so it is
+    /// specialized where it is used: left generic it looks up the metadata of `[T]` at run time on every call.
+    @inlinable package func array<T>(_ items: [T]) -> UnsafeMutablePointer<T>? {
         guard !items.isEmpty else { return nil }
         let typed = allocate(MemoryLayout<T>.stride * items.count).bindMemory(to: T.self, capacity: items.count)
         typed.initialize(from: items, count: items.count)
@@ -107,7 +108,7 @@ package func protobufPack<Message>(
 }
 
 /// Unpacks `bytes` with the generated functions, reads the message with `read`, and frees it.
-package func protobufUnpack<Message, Result>(
+@inlinable package func protobufUnpack<Message, Result>(
     _ bytes: [UInt8], unpack: (Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<Message>?,
     free: (UnsafeMutablePointer<Message>) -> Void, read: (Message) throws -> Result
 ) throws -> Result {
