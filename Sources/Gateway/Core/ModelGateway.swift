@@ -235,19 +235,19 @@ public final class ModelGateway: Sendable {
         }
     }
 
-    /// A generation request checked (and its images' media types completed), its model, and what it needs
-    /// of a model beyond text: a model known to lack that is refused here, and failover skips such models.
-    private func prepared(_ request: GenerateRequest, _ entry: ModelEntry?, _ generation: GatewayGeneration)
-        throws(GatewayError) -> (GenerateRequest, ModelEntry, [Capability])
+    /// Checks a generation request and completes its images' media types, in place (a copy of a request
+    /// retains every string and array it holds); returns its model and what it needs of a model beyond text:
+    /// a model known to lack that is refused here, and failover skips such models.
+    private func prepare(_ request: inout GenerateRequest, _ entry: ModelEntry?, _ generation: GatewayGeneration)
+        throws(GatewayError) -> (ModelEntry, [Capability])
     {
-        var request = request
         try RequestValidation.validate(&request, maxImageBytes: generation.config.server.maxImageBytes)
         let requested = try Self.found(entry, request.model)
         let needs = request.neededCapabilities
         if let missing = needs.first(where: requested.lacks) {
             throw .invalid("model", "\(requested.name) does not support \(missing.rawValue)")
         }
-        return (request, requested, needs)
+        return (requested, needs)
     }
 
     /// A named key limited to some models may ask only for those (by name or alias): else 403.
@@ -280,7 +280,8 @@ public final class ModelGateway: Sendable {
 
     public func generate(_ request: GenerateRequest, context: CallContext) async throws -> GenerateResponse {
         try await recorded(.generate, model: request.model, context: context) { recorder, entry, generation in
-            let (request, requested, needs) = try prepared(request, entry, generation)
+            var request = request
+            let (requested, needs) = try prepare(&request, entry, generation)
             let (answer, attempt) = try await generation.failover.run(
                 requested, needing: .generate, also: needs, context: context, trace: recorder.trace
             ) { attempt, settings in
@@ -311,7 +312,8 @@ public final class ModelGateway: Sendable {
     /// caller closes the stream when it stops reading.
     public func streamGenerate(_ request: GenerateRequest, context: CallContext) async throws -> GenerationStream {
         try await recorded(.streamGenerate, model: request.model, context: context) { recorder, entry, generation in
-            let (request, requested, needs) = try prepared(request, entry, generation)
+            var request = request
+            let (requested, needs) = try prepare(&request, entry, generation)
             let (relay, _) = try await generation.failover.run(
                 requested, needing: .stream, also: needs, context: context, trace: recorder.trace
             ) { attempt, settings in
