@@ -84,7 +84,7 @@ public final class UsageLedger: Sendable {
     public func record(model: String, provider: String, key: String?, tokens: TokenCounts, cost: Double) {
         var keyID = key ?? "anonymous"
         state.withLock { state in
-            if state.byKey[keyID] == nil, state.byKey.count >= Self.maxKeyRows { keyID = "other" }
+            if state.byKey.count >= Self.maxKeyRows, state.byKey[keyID] == nil { keyID = "other" }
             state.totals.add(tokens, cost: cost)
             state.byModel[model, default: Totals()].add(tokens, cost: cost)
             state.byProvider[provider, default: Totals()].add(tokens, cost: cost)
