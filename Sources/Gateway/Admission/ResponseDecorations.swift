@@ -17,8 +17,24 @@ public struct ResponseDecorations: Sendable {
 
     /// A number with three decimals, as headers carry milliseconds.
     public static func milliseconds(_ value: Double) -> String {
-        let thousandths = value.isFinite ? Int((min(max(value, 0), 1e12) * 1000).rounded()) : 0
-        let fraction = String(thousandths % 1000)
-        return "\(thousandths / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+        var rest = value.isFinite ? Int((min(max(value, 0), 1e12) * 1000).rounded()) : 0
+        // Digit by digit from the end (at most 13 before the point): every answer carries one of these.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            var start = buffer.count
+            func put(_ byte: UInt8) {
+                start -= 1
+                buffer[start] = byte
+            }
+            for _ in 0..<3 {
+                put(UInt8(ascii: "0") + UInt8(rest % 10))
+                rest /= 10
+            }
+            put(UInt8(ascii: "."))
+            repeat {
+                put(UInt8(ascii: "0") + UInt8(rest % 10))
+                rest /= 10
+            } while rest > 0
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[start...]), as: UTF8.self)
+        }
     }
 }

@@ -46,7 +46,9 @@ public struct HTTPFields: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     /// Replaces every field called `name` with one field.
     public mutating func set(_ name: String, _ value: String) {
         let lower = Self.lowercase(name)
-        entries.removeAll { $0.name == lower }
+        // Looked for first: most fields set are new, and `removeAll` rewrites the array even when nothing matches.
+        if entries.contains(where: { $0.name == lower }) { entries.removeAll { $0.name == lower } }
+        if entries.capacity == 0 { entries.reserveCapacity(8) }
         entries.append(Field(name: lower, value: value))
     }
 

@@ -60,6 +60,10 @@ import Testing
         #expect(ResponseDecorations.milliseconds(0) == "0.000")
         #expect(ResponseDecorations.milliseconds(-5) == "0.000")
         #expect(ResponseDecorations.milliseconds(.nan) == "0.000")
+        #expect(ResponseDecorations.milliseconds(0.05) == "0.050")
+        #expect(ResponseDecorations.milliseconds(1234.5) == "1234.500")
+        #expect(ResponseDecorations.milliseconds(.infinity) == "0.000")
+        #expect(ResponseDecorations.milliseconds(5e15) == "1000000000000.000")
     }
 }
 
