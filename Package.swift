@@ -62,7 +62,9 @@ let package = Package(
         // libFuzzer runner and the corpus replay test share.
         .target(
             name: "FuzzTargets",
-            dependencies: ["RPC", "Gateway", "ModelGatewayGRPC", "RESTShim", "CompatibleAPIs", "Reactor"],
+            dependencies: [
+                "RPC", "Gateway", "ModelGatewayGRPC", "RESTShim", "CompatibleAPIs", "Reactor", "CGatewayProto",
+            ],
             path: "Tests/Fuzz/FuzzTargets"
         ),
         .executableTarget(name: "gateway-fuzz", dependencies: ["FuzzTargets"], path: "Tests/Fuzz/Runner"),

@@ -1,3 +1,4 @@
+import CGatewayProto
 import Gateway
 
 @testable import ModelGatewayGRPC
@@ -41,6 +42,7 @@ enum ProtobufFuzz {
         case 0:
             if let request = try? GenerateRequest(grpcPayload: payload) {
                 _ = try? GatewayFuzzSupport.validate(request)
+                answerRoundTrip(request)
             }
         case 1: _ = try? ListModelsRequest(grpcPayload: payload)
         case 2: _ = try? GetModelRequest(grpcPayload: payload)
@@ -50,5 +52,30 @@ enum ProtobufFuzz {
         case 6: _ = try? HealthCheckRequest(grpcPayload: payload)
         default: _ = try? ReflectionRequest(grpcPayload: payload)
         }
+    }
+}
+
+extension ProtobufFuzz {
+    /// An answer made of a decoded request's strings (any length, any bytes) is encoded through the codec's
+    /// arena and reads back the same.
+    static func answerRoundTrip(_ request: GenerateRequest) {
+        var answer = GenerateResponse(
+            id: request.systemPrompt, model: request.model, provider: request.prompt,
+            content: request.messages.map(\.text).joined(), tokensInput: 1, tokensOutput: 2, latencyMs: 0.5,
+            finishReason: .stop, metadata: request.metadata, costUSD: 0,
+            toolCalls: request.messages.flatMap(\.toolCalls))
+        answer.stop = StopDetails(sequence: request.stopSequences.first ?? "")
+        guard let bytes = try? answer.grpcPayload() else { return fuzzCheck(false, "an answer did not encode") }
+        let decoded = bytes.withUnsafeBufferPointer {
+            modelgateway__v1__generate_response__unpack(nil, $0.count, $0.baseAddress)
+        }
+        guard let decoded else { return fuzzCheck(false, "an encoded answer did not decode") }
+        defer { modelgateway__v1__generate_response__free_unpacked(decoded, nil) }
+        let message = decoded.pointee
+        fuzzCheck(ProtobufCRead.string(message.model) == answer.model, "model round trip")
+        fuzzCheck(ProtobufCRead.string(message.content) == answer.content, "content round trip")
+        fuzzCheck(ProtobufCRead.string(message.id) == answer.id, "id round trip")
+        fuzzCheck(message.n_metadata == answer.metadata.count, "metadata round trip")
+        fuzzCheck(message.n_tool_calls == answer.toolCalls.count, "tool calls round trip")
     }
 }
