@@ -18,6 +18,9 @@ CURLcode cshim_curl_easy_getinfo_long(CURL *easy, CURLINFO info, long *value) {
 CURLcode cshim_curl_easy_getinfo_pointer(CURL *easy, CURLINFO info, void **value) {
     return curl_easy_getinfo(easy, info, value);
 }
+CURLcode cshim_curl_easy_setopt_closesocket_callback(CURL *easy, cshim_curl_closesocket_callback callback) {
+    return curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, callback);
+}
 CURLMcode cshim_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
     return curl_multi_setopt(multi, option, value);
 }

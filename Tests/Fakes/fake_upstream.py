@@ -24,6 +24,8 @@ Answers are deterministic: the reply to a prompt is "Echo: <prompt>" cut into wo
     fault:huge_body               answer 200 with a body of 64 MiB (JSON that never ends)
     fault:endless_head            answer 200 with header lines that never end (up to 16 MiB)
     fault:huge_usage              (Ollama) report 9e15 prompt and completion tokens
+    fault:close_idle              answer normally (the connection kept alive as far as the client knows), then close it
+    fault:conn_close              answer with `connection: close` (the client closes the connection)
 Tools, JSON output and images, in each provider's own wire format: with tools offered, a last user message
 holding `use:NAME` (one or more, for parallel calls) makes the model call each named tool with
 {"city": "Zürich", "n": <index>}; a forced tool choice calls that tool (arguments shaped by its schema); a
@@ -117,7 +119,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
-        for name, value in headers:
+        for name, value in list(headers) + getattr(self, "extra_headers", []):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
@@ -198,6 +200,7 @@ class Handler(BaseHTTPRequestHandler):
              "headers": {k.lower(): v for k, v in self.headers.items()}})
         text = json.dumps(body, sort_keys=True)
         self.faults = directives(text)
+        self.extra_headers = [("connection", "close")] if self.faults.get("conn_close") else []
         # Peak concurrency counts generation calls only (not discovery's /api/show).
         self.in_flight = self.path.split("?")[0] in GENERATION_PATHS
         with LOG_LOCK:
@@ -208,6 +211,11 @@ class Handler(BaseHTTPRequestHandler):
                 IN_FLIGHT[1] = max(IN_FLIGHT)
         try:
             self.route("POST", body)
+            if self.faults.get("close_idle"):
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR)
+                self.close_connection = True
+                log({"event": "closed_idle", "path": self.path})
         except ClientGone:
             self.close_connection = True
         finally:

@@ -12,6 +12,9 @@ CURLcode cshim_curl_easy_setopt_pointer(CURL *easy, CURLoption option, void *val
 CURLcode cshim_curl_easy_setopt_data_callback(CURL *easy, CURLoption option, cshim_curl_data_callback callback);
 CURLcode cshim_curl_easy_getinfo_long(CURL *easy, CURLINFO info, long *value);
 CURLcode cshim_curl_easy_getinfo_pointer(CURL *easy, CURLINFO info, void **value);
+/// The callback curl closes its sockets through (it would call close() itself), so a loop can drop them first.
+typedef int (*cshim_curl_closesocket_callback)(void *user, curl_socket_t socket);
+CURLcode cshim_curl_easy_setopt_closesocket_callback(CURL *easy, cshim_curl_closesocket_callback callback);
 CURLMcode cshim_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
 CURLMcode cshim_curl_multi_setopt_pointer(CURLM *multi, CURLMoption option, void *value);
 

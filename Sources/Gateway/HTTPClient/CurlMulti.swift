@@ -10,14 +10,17 @@ import Reactor
 /// Loop-confined: the transfers table, every easy handle and every curl call stay on `loop`; calls from
 /// other threads (a cancelling task, a caller on no loop) hop there first.
 ///
-/// Memory: curl reaches this object through an unretained pointer (`SOCKETDATA`, `TIMERDATA`), valid
-/// because a multi lives as long as its loop (`EventLoop.local`) or the process (`standby`).
+/// Memory: curl reaches this object through an unretained pointer (`SOCKETDATA`, `TIMERDATA`, each
+/// transfer's `CLOSESOCKETDATA`), valid because a multi lives as long as its loop (`EventLoop.local`) or
+/// the process (`standby`).
 final class CurlMulti: @unchecked Sendable {
     let loop: EventLoop
     private let multi: UnsafeMutableRawPointer
     private var transfers: [ObjectIdentifier: CurlTransfer] = [:]
     private var sockets: [Int32: CurlSocket] = [:]
     private var timer: ScheduledTimer?
+    /// Counts curl's timer requests, so that a wake-up queued for an earlier one knows it was replaced.
+    private var timerSetting = 0
     /// Finished easy handles kept for the next requests (as addresses: a pointer is not Sendable). Reusing
     /// one saves allocating curl's per-handle state and setting the options that never change.
     private let idleHandles = Locked<[UInt]>([])
@@ -104,20 +107,47 @@ final class CurlMulti: @unchecked Sendable {
     }
 
     /// curl tells which of its sockets to watch for what; they join the loop's epoll set.
+    ///
+    /// A socket curl stops watching is parked, not taken out of the set: it is nearly always a kept-alive
+    /// connection the next transfer asks for again, and out and back in would be two `epoll_ctl` calls per
+    /// request. A parked socket leaves the set when something happens on it (the provider closed it: curl
+    /// finds that out itself before reusing it) or when curl closes it (`onCloseSocket`).
     private func watch(_ fd: Int32, what: Int32) {
         loop.assertOnLoop()
         if what == CURL_POLL_REMOVE {
-            if sockets.removeValue(forKey: fd) != nil { loop.unregister(fd) }
+            sockets[fd]?.isParked = true
             return
         }
         var events: UInt32 = 0
         if what & CURL_POLL_IN != 0 { events |= EventLoop.readEvents }
         if what & CURL_POLL_OUT != 0 { events |= EventLoop.writeEvents }
-        // A known socket is only modified, unless its number was closed and reused unseen (then it is new).
-        if sockets[fd] != nil, loop.modify(fd, events: events) { return }
-        let socket = CurlSocket(fd: fd, multi: self)
+        if let socket = sockets[fd] {
+            socket.isParked = false
+            if socket.events == events { return }
+            // Only modified, unless its number was closed and reused unseen (then it is new).
+            if loop.modify(fd, events: events) { return socket.events = events }
+        }
+        let socket = CurlSocket(fd: fd, events: events, multi: self)
         sockets[fd] = socket
         loop.register(fd, events: events, watcher: socket)
+    }
+
+    /// How many sockets are in the epoll set, parked ones included (tests check that one curl closed is not).
+    func socketsWatched() async throws -> Int {
+        try await loop.run { self.sockets.count }
+    }
+
+    /// Takes a socket out of the epoll set (curl is done with it, or it was parked and something happened).
+    fileprivate func forget(_ fd: Int32) {
+        loop.assertOnLoop()
+        if sockets.removeValue(forKey: fd) != nil { loop.unregister(fd) }
+    }
+
+    /// curl closes `fd`: it leaves the epoll set first, while its number is still this socket's. Set on every
+    /// transfer, with this multi as its data (`CLOSESOCKETDATA`); curl keeps both with each connection.
+    static let onCloseSocket: cshim_curl_closesocket_callback = { user, fd in
+        Unmanaged<CurlMulti>.fromOpaque(user!).takeUnretainedValue().forget(fd)
+        return close(fd)
     }
 
     /// curl asks to be woken after `milliseconds` (-1: never); one timer per multi, replaced each time.
@@ -125,7 +155,17 @@ final class CurlMulti: @unchecked Sendable {
         loop.assertOnLoop()
         timer?.cancel()
         timer = nil
+        timerSetting &+= 1
         guard milliseconds >= 0 else { return }
+        guard milliseconds > 0 else {
+            // Due at once (every new transfer asks this): run as the loop's next queued work, rather than as a
+            // timer, which costs the loop a poll of its sockets (an `epoll_wait` call) before it fires.
+            let setting = timerSetting
+            return loop.execute { [unowned self] in
+                guard self.timerSetting == setting else { return }  // replaced or cleared since
+                self.act(on: cshim_curl_socket_timeout(), mask: 0)
+            }
+        }
         timer = loop.schedule(afterNanoseconds: UInt64(milliseconds) * 1_000_000) { [unowned self] in
             self.timer = nil
             self.act(on: cshim_curl_socket_timeout(), mask: 0)
@@ -210,14 +250,20 @@ final class CurlMulti: @unchecked Sendable {
 /// One of curl's sockets in the loop's epoll set; its readiness goes back to curl.
 private final class CurlSocket: FDWatcher {
     let fd: Int32
+    /// What the epoll set watches it for.
+    var events: UInt32
+    /// curl watches it no more, but it stays in the set (see `CurlMulti.watch`).
+    var isParked = false
     unowned let multi: CurlMulti
 
-    init(fd: Int32, multi: CurlMulti) {
+    init(fd: Int32, events: UInt32, multi: CurlMulti) {
         self.fd = fd
+        self.events = events
         self.multi = multi
     }
 
     func handleEvents(_ events: UInt32) {
+        if isParked { return multi.forget(fd) }
         multi.socketReady(fd, events: events)
     }
 }

@@ -106,6 +106,8 @@ final class CurlTransfer: @unchecked Sendable {
         _ = cshim_curl_easy_setopt_string(easy, CURLOPT_URL, request.url)
         _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_CURLU, ParsedURLs.shared.parsed(request.url))
         _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, me)
+        _ = cshim_curl_easy_setopt_closesocket_callback(easy, CurlMulti.onCloseSocket)
+        _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_CLOSESOCKETDATA, Unmanaged.passUnretained(multi).toOpaque())
         _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me)
         _ = cshim_curl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me)
         // 0 is curl's "its default" for both: 300 s to connect, no total limit.

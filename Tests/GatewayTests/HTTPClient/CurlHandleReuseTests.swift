@@ -1,3 +1,4 @@
+import Reactor
 import Testing
 
 @testable import Gateway
@@ -71,6 +72,41 @@ import Testing
             posts.map { $0["body"]?["messages"]?.arrayValue?.first?["content"]?.stringValue?.count } == [
                 5, 2 << 20, 11,
             ])
+    }
+
+    /// Sockets curl stops watching stay in the loop's epoll set until something happens on them or curl closes
+    /// them. One curl closed must leave it at once: a new socket often gets its number, and if that number
+    /// were taken for the parked socket the new one might never be watched. Run on a loop of the test's own,
+    /// whose multi no other test uses.
+    @Test func connectionsClosedBetweenRequestsLeaveTheLoop() async throws {
+        let fake = try FakeUpstream(kind: "openai", models: ["m"])
+        let group = EventLoopGroup(count: 1)
+        group.start()
+        defer { group.shutdown() }
+        try await withTaskExecutorPreference(group.loops[0]) {
+            let client = HTTPClient()
+            func post(_ prompt: String) async throws {
+                let answer = try await client.send(
+                    UpstreamRequest(
+                        method: "POST", url: fake.baseURL + "/v1/chat/completions",
+                        headers: [("content-type", "application/json")], body: chat(prompt),
+                        timeouts: UpstreamTimeouts(total: 10)))
+                #expect(answer.status == 200)
+                _ = try await answer.body.collect()
+            }
+            let multi = CurlMulti.current()
+            #expect(multi.loop === group.loops[0])
+            for round in 0..<Self.rounds {
+                try await post("round \(round)")
+                #expect(try await multi.socketsWatched() == 1, "a kept-alive connection stays, parked")
+                try await post("round \(round) fault:conn_close")  // answered with `connection: close`
+                #expect(try await multi.socketsWatched() == 0, "a socket curl closed is still watched")
+                try await post("round \(round) fault:close_idle")  // the provider closes it once idle
+                try await post("round \(round) after")
+            }
+            #expect(client.liveTransfers.current == 0)
+        }
+        #expect(try await fake.requests(path: "/v1/chat/completions").count == 4 * Self.rounds)
     }
 
     @Test func aTimeLimitEndsWithItsRequest() async throws {
