@@ -58,17 +58,7 @@ enum OpenAIChatResponse {
         message.add("refusal", .null)
         let reasoning = answer.reasoning.map(\.text).joined()
         if !reasoning.isEmpty { message.add("reasoning_content", reasoning) }
-        if !answer.toolCalls.isEmpty {
-            message.add(
-                "tool_calls",
-                .array(
-                    answer.toolCalls.map {
-                        [
-                            "id": .string($0.id), "type": "function",
-                            "function": ["name": .string($0.name), "arguments": .string($0.arguments)],
-                        ]
-                    }))
-        }
+        if !answer.toolCalls.isEmpty { message.add("tool_calls", OpenAIChatFormat.toolCallsJSON(answer.toolCalls)) }
     }
 
     /// One chunk object around `delta` (`choices` empty for the usage chunk).

@@ -1,6 +1,6 @@
 /// The OpenAI Chat Completions shapes of tools, tool choice, response format, message parts and tool calls,
 /// both ways: what the OpenAI-compatible provider sends and reads.
-enum OpenAIChatFormat {
+public enum OpenAIChatFormat {
     /// A turn as an OpenAI chat message, its members added to `json`.
     static func message(_ turn: ChatMessage, into json: inout some JSONMemberSink) {
         json.add("role", .string(turn.role))
@@ -10,17 +10,19 @@ enum OpenAIChatFormat {
         } else {
             json.add("content", .array(turn.parts.compactMap(part)))
         }
-        if !turn.toolCalls.isEmpty {
-            json.add(
-                "tool_calls",
-                .array(
-                    turn.toolCalls.map {
-                        [
-                            "id": .string($0.id), "type": "function",
-                            "function": ["name": .string($0.name), "arguments": .string($0.arguments)],
-                        ]
-                    }))
-        }
+        if !turn.toolCalls.isEmpty { json.add("tool_calls", toolCallsJSON(turn.toolCalls)) }
+    }
+
+    /// Whole tool calls as OpenAI's `tool_calls` array: in a conversation sent to the provider, and in the
+    /// OpenAI-format front door's answers.
+    public static func toolCallsJSON(_ calls: [ToolCall]) -> JSON {
+        .array(
+            calls.map {
+                [
+                    "id": .string($0.id), "type": "function",
+                    "function": ["name": .string($0.name), "arguments": .string($0.arguments)],
+                ]
+            })
     }
 
     /// A content part as OpenAI takes it; reasoning sent back is not (the API does not take it as input).
