@@ -46,10 +46,7 @@ struct CompatibleEndpoint: Sendable {
         _ writer: any ResponseWriter, status: Int = 200, serialized body: [UInt8], _ context: CallContext,
         headers: HTTPFields = HTTPFields()
     ) async {
-        var head = ResponseHead(status: status, headers: headers)
-        head.headers.set("content-type", "application/json")
-        RESTResponses.decorate(&head, context)
-        try? await writer.respond(head, body: body)
+        await RESTResponses.json(writer, status: status, serialized: body, context, headers: headers)
     }
 
     func error(_ writer: any ResponseWriter, _ error: any Error, _ context: CallContext) async {

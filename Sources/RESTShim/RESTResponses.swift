@@ -16,8 +16,8 @@ package enum RESTResponses {
         await json(writer, status: status, serialized: JSONSerializer.serialize(body), context, headers: headers)
     }
 
-    /// A JSON answer already serialized.
-    static func json(
+    /// A JSON answer already serialized, decorated (the compatible front doors write theirs with it too).
+    package static func json(
         _ writer: any ResponseWriter, status: Int = 200, serialized body: [UInt8], _ context: CallContext,
         headers: HTTPFields = HTTPFields()
     ) async {

@@ -20,7 +20,7 @@ public struct JSONObjectWriter: JSONMemberSink {
         self.bytes.append(UInt8(ascii: "{"))
     }
 
-    /// Appends to `out` an object written by `members`.
+    /// Appends to `out` an object written by `members` (`out` is moved into the writer and back, not copied).
     public static func write(into out: inout [UInt8], _ members: (inout JSONObjectWriter) -> Void) {
         var taken: [UInt8] = []
         swap(&taken, &out)
@@ -73,9 +73,7 @@ public struct JSONObjectWriter: JSONMemberSink {
     /// A member whose value is an object written by `members`.
     public mutating func add(_ key: StaticString, object members: (inout JSONObjectWriter) -> Void) {
         self.key(key)
-        var nested = JSONObjectWriter(continuing: take())
-        members(&nested)
-        bytes = nested.finish()
+        Self.write(into: &bytes, members)
     }
 
     /// A member whose value is an array of `items`, each written by `item`.
@@ -91,13 +89,6 @@ public struct JSONObjectWriter: JSONMemberSink {
             item(element, &bytes)
         }
         bytes.append(UInt8(ascii: "]"))
-    }
-
-    /// The bytes so far, leaving this writer empty (moved, so the nested writer appends without a copy).
-    private mutating func take() -> [UInt8] {
-        var taken: [UInt8] = []
-        swap(&taken, &bytes)
-        return taken
     }
 }
 
