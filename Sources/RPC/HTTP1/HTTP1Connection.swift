@@ -166,7 +166,7 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
                 owner: self, keepAlive: keepAlive && !(closeWhenIdle && pending.isEmpty),
                 isHead: request.method == "HEAD")
             active = writer
-            activeContext = connection.services.dispatch(request, writer: writer, loop: connection.loop)
+            activeContext = connection.workers.dispatch(request, writer: writer)
             if acceptsInput { connection.resumeReading() }
         }
     }

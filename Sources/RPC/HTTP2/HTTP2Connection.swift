@@ -239,7 +239,7 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
     private func dispatch(_ stream: HTTP2Stream) {
         let writer = HTTP2ResponseWriter(owner: self, streamID: stream.id, isHead: stream.method == "HEAD")
         stream.writer = writer
-        stream.context = connection.services.dispatch(stream.makeRequest(), writer: writer, loop: loop)
+        stream.context = connection.workers.dispatch(stream.makeRequest(), writer: writer)
         connection.markActivity()
     }
 

@@ -7,6 +7,7 @@ final class Acceptor: FDWatcher {
     private let listenFD: Int32
     private unowned let loop: EventLoop
     private let services: ServerServices
+    private let workers: RequestWorkers
     private var connections: [ObjectIdentifier: Connection] = [:]
     private var listening = true
     /// True while accepting is paused: at the connection cap, or out of descriptors.
@@ -21,6 +22,7 @@ final class Acceptor: FDWatcher {
         self.listenFD = listenFD
         self.loop = loop
         self.services = services
+        workers = RequestWorkers(loop: loop, responder: services.responder)
         maxConnections = max(1, (services.limits.maxConnections + loopCount - 1) / loopCount)
     }
 
@@ -42,7 +44,7 @@ final class Acceptor: FDWatcher {
                 // Left queued, the connection keeps the socket readable: wait rather than spin on it.
                 return pauseAccepting(retryAfterNanoseconds: 100_000_000)
             case .connection(let fd):
-                let connection = Connection(fd: fd, loop: loop, services: services)
+                let connection = Connection(fd: fd, loop: loop, services: services, workers: workers)
                 connections[ObjectIdentifier(connection)] = connection
                 connection.onClose = { [unowned self] closed in self.connectionClosed(closed) }
                 connection.start()
@@ -107,5 +109,6 @@ final class Acceptor: FDWatcher {
         sweepTimer?.cancel()
         resumeTimer?.cancel()
         for connection in Array(connections.values) { connection.close() }
+        workers.stop()
     }
 }

@@ -28,6 +28,8 @@ final class Connection: FDWatcher, TickEndObserver {
     let fd: Int32
     unowned let loop: EventLoop
     let services: ServerServices
+    /// The tasks that run this loop's request handlers.
+    let workers: RequestWorkers
     private var proto: ConnectionProtocol?
     private var sniffed: [UInt8] = []
     private var outbound: [UInt8] = []
@@ -43,10 +45,11 @@ final class Connection: FDWatcher, TickEndObserver {
     private var writeStalledSince: MonotonicInstant?
     var onClose: ((Connection) -> Void)?
 
-    init(fd: Int32, loop: EventLoop, services: ServerServices) {
+    init(fd: Int32, loop: EventLoop, services: ServerServices, workers: RequestWorkers) {
         self.fd = fd
         self.loop = loop
         self.services = services
+        self.workers = workers
     }
 
     func start() {

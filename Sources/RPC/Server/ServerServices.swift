@@ -26,14 +26,4 @@ final class ServerServices: Sendable {
     var requestBytesWithinBudget: Bool {
         bufferedRequestBytes.load(ordering: .relaxed) <= limits.maxBufferedRequestBytes
     }
-
-    /// Starts the request's handler as a task on `loop`, so reading, handling and writing share a thread.
-    func dispatch(_ request: ServerRequest, writer: any ResponseWriter, loop: EventLoop) -> RequestContext {
-        let context = RequestContext(eventLoop: loop)
-        let responder = self.responder
-        context.task = Task(executorPreference: loop) {
-            await responder.respond(to: request, writer: writer, context: context)
-        }
-        return context
-    }
 }
