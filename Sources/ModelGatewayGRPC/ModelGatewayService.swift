@@ -51,14 +51,16 @@ public struct ModelGatewayService: Sendable {
                 do {
                     var template: GenerateChunkTemplate?
                     var messages = GRPCMessageBatch()
-                    while let batch = try await chunks.nextBatch() {
-                        messages.removeAll()
-                        for piece in batch.pieces {
-                            try messages.append {
-                                try GenerateChunkTemplate.write(piece, of: batch, &template, into: &$0)
+                    try await chunks.reading {
+                        while let batch = try await chunks.nextBatch() {
+                            messages.removeAll()
+                            for piece in batch.pieces {
+                                try messages.append {
+                                    try GenerateChunkTemplate.write(piece, of: batch, &template, into: &$0)
+                                }
                             }
+                            try await stream.send(messages)
                         }
-                        try await stream.send(messages)
                     }
                 } catch {
                     throw GRPCStatus.answering(error)

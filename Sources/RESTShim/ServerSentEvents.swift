@@ -27,10 +27,12 @@ enum ServerSentEvents {
         var out: [UInt8] = []
         var text = TextChunks()
         do {
-            while let batch = try await chunks.nextBatch() {
-                out.removeAll(keepingCapacity: true)
-                for piece in batch.pieces { text.write(piece, of: batch, into: &out) }
-                try await writer.writeBody(out)
+            try await chunks.reading {
+                while let batch = try await chunks.nextBatch() {
+                    out.removeAll(keepingCapacity: true)
+                    for piece in batch.pieces { text.write(piece, of: batch, into: &out) }
+                    try await writer.writeBody(out)
+                }
             }
         } catch is ResponseWriteError {
             return  // the client went away mid-stream

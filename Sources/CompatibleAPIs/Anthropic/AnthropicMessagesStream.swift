@@ -30,18 +30,20 @@ struct AnthropicMessagesStream {
         var stream = AnthropicMessagesStream()
         var started = false
         do {
-            while let batch = try await chunks.nextBatch() {
-                if !started {
-                    stream.start(id: AnthropicMessagesResponse.id(batch.id), model: batch.model)
-                    started = true
-                }
-                for piece in batch.pieces {
-                    switch piece {
-                    case .text(let content): stream.text(content)
-                    case .chunk(let chunk): stream.relay(chunk)
+            try await chunks.reading {
+                while let batch = try await chunks.nextBatch() {
+                    if !started {
+                        stream.start(id: AnthropicMessagesResponse.id(batch.id), model: batch.model)
+                        started = true
                     }
+                    for piece in batch.pieces {
+                        switch piece {
+                        case .text(let content): stream.text(content)
+                        case .chunk(let chunk): stream.relay(chunk)
+                        }
+                    }
+                    try await writer.writeBody(stream.take())
                 }
-                try await writer.writeBody(stream.take())
             }
         } catch is ResponseWriteError {
             return  // the client went away

@@ -18,10 +18,12 @@ enum OpenAIChatStream {
         var out: [UInt8] = []
         var events = Events(created: created, includeUsage: includeUsage)
         do {
-            while let batch = try await chunks.nextBatch() {
-                out.removeAll(keepingCapacity: true)
-                for piece in batch.pieces { events.write(piece, of: batch, into: &out) }
-                try await writer.writeBody(out)
+            try await chunks.reading {
+                while let batch = try await chunks.nextBatch() {
+                    out.removeAll(keepingCapacity: true)
+                    for piece in batch.pieces { events.write(piece, of: batch, into: &out) }
+                    try await writer.writeBody(out)
+                }
             }
         } catch is ResponseWriteError {
             return  // the client went away

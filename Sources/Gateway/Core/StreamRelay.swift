@@ -90,6 +90,12 @@ final class StreamRelay: @unchecked Sendable {
         GenerateChunk(id: id, model: modelName, provider: providerName, content: content)
     }
 
+    /// Runs a front door's loop over `nextBatch()` with one cancellation handler for the whole stream.
+    func withOneCancellationHandler<T>(_ reads: () async throws -> T) async rethrows -> T {
+        guard let events else { return try await reads() }
+        return try await events.withOneCancellationHandler(reads)
+    }
+
     /// The chunks of the events that arrived together (at least one; the last one ends the stream); nil once
     /// the stream ended. Front doors write them in one go.
     func nextBatch() async throws -> ChunkBatch? {
@@ -218,6 +224,13 @@ public struct GenerationStream: AsyncSequence, Sendable {
     /// them in one go pays one write, not one per chunk, for a burst.
     public func nextBatch() async throws -> ChunkBatch? {
         try await relay.nextBatch()
+    }
+
+    /// Runs `reads`, the front door's loop over `nextBatch()`, with one cancellation handler for the whole
+    /// stream: a cancelled task still cancels the upstream call, but each wait for a chunk no longer
+    /// registers a handler of its own (~2 k instructions a chunk).
+    public func reading<T>(_ reads: () async throws -> T) async rethrows -> T {
+        try await relay.withOneCancellationHandler(reads)
     }
 
     /// Ends the stream if it has not ended: the client went away or stopped reading.

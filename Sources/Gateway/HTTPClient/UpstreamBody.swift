@@ -1,4 +1,5 @@
 import Reactor
+import Synchronization
 
 /// A response body arriving from a curl transfer on an event loop, read by one consumer task.
 ///
@@ -33,6 +34,15 @@ public final class UpstreamBody: Sendable {
         channel.abort(GatewayError(.cancelled, "the response was abandoned"))
     }
 
+    /// Runs `reads` (a loop over `next()`) under one cancellation handler rather than one per read: a task
+    /// cancelled meanwhile aborts the transfer, which ends the read waiting. Each streamed chunk is a read,
+    /// and a handler registered per read cost ~2 k instructions a chunk.
+    public func withOneCancellationHandler<T>(_ reads: () async throws -> T) async rethrows -> T {
+        channel.cover(by: 1)
+        defer { channel.cover(by: -1) }
+        return try await withTaskCancellationHandler(operation: reads) { [channel] in channel.abortCancelled() }
+    }
+
     /// Reads the whole body, failing once it exceeds `limit` bytes.
     public func collect(limit: Int = 64 << 20) async throws -> [UInt8] {
         var all: [UInt8] = []
@@ -64,6 +74,9 @@ final class BodyChannel: Sendable {
     }
 
     private let state = Locked(State())
+    /// Scopes of `UpstreamBody.withOneCancellationHandler` open: reads inside register no handler. Only the
+    /// consumer touches it; atomic rather than under the lock, as it is read on every wait.
+    private let coveringScopes = Atomic<Int>(0)
     private let pauseThreshold: Int
     private let resume: @Sendable () -> Void
     private let cancel: @Sendable () -> Void
@@ -135,13 +148,28 @@ final class BodyChannel: Sendable {
 
     func next() async throws -> [UInt8]? {
         if let ready = take(orWaitWith: nil) { return try ready.get() }
+        if coveringScopes.load(ordering: .relaxed) > 0 { return try await waitForNext() }
         return try await withTaskCancellationHandler {
-            try await withUnsafeThrowingContinuation { continuation in
-                if let ready = take(orWaitWith: continuation) { continuation.resume(with: ready) }
-            }
+            try await waitForNext()
         } onCancel: {
-            abort(GatewayError(.cancelled, "the request was cancelled"))
+            abortCancelled()
         }
+    }
+
+    private func waitForNext() async throws -> [UInt8]? {
+        try await withUnsafeThrowingContinuation { continuation in
+            if let ready = take(orWaitWith: continuation) { continuation.resume(with: ready) }
+        }
+    }
+
+    /// The consumer's task was cancelled.
+    func abortCancelled() {
+        abort(GatewayError(.cancelled, "the request was cancelled"))
+    }
+
+    /// Opens (`by` 1) or closes (-1) a scope whose reads are covered by one cancellation handler.
+    func cover(by change: Int) {
+        coveringScopes.add(change, ordering: .relaxed)
     }
 
     /// Stops the transfer (its connection closes) and ends the body with `error`.

@@ -21,15 +21,27 @@ public enum ProviderEvent: Sendable, Equatable {
 /// stream (or cancelling the consumer) cancels the upstream call.
 public struct ProviderEventStream: Sendable {
     private let produce: @Sendable () async throws -> [ProviderEvent]?
+    /// The network body the events come from, when they do.
+    private let body: UpstreamBody?
 
-    /// A stream whose batches come from `produce`, which returns nil at the end.
-    public init(batches produce: @escaping @Sendable () async throws -> [ProviderEvent]?) {
+    /// A stream whose batches come from `produce`, which returns nil at the end; `body` is where they are
+    /// read from, if from the network.
+    public init(batches produce: @escaping @Sendable () async throws -> [ProviderEvent]?, body: UpstreamBody? = nil) {
         self.produce = produce
+        self.body = body
     }
 
     /// A stream of one event at a time (the builtin models, tests).
     public init(unfolding next: @escaping @Sendable () async throws -> ProviderEvent?) {
         produce = { try await next().map { [$0] } }
+        body = nil
+    }
+
+    /// Runs `reads` (a loop over `next()`) with one cancellation handler for all of them (see
+    /// `UpstreamBody.withOneCancellationHandler`).
+    public func withOneCancellationHandler<T>(_ reads: () async throws -> T) async rethrows -> T {
+        guard let body else { return try await reads() }
+        return try await body.withOneCancellationHandler(reads)
     }
 
     /// The next events (at least one); nil once the stream ended.

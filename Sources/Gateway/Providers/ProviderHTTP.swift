@@ -51,7 +51,7 @@ enum ProviderHTTP {
     /// A stream whose events come from feeding body chunks to `translator`.
     static func events<T: StreamTranslator>(_ body: UpstreamBody, _ translator: T) -> ProviderEventStream {
         let reader = TranslatedStream(body: body, translator: translator)
-        return ProviderEventStream(batches: { try await reader.next() })
+        return ProviderEventStream(batches: { try await reader.next() }, body: body)
     }
 }
 

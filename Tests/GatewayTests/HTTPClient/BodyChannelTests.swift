@@ -67,4 +67,50 @@ import Testing
         #expect(calls.cancelled.withLock { $0 } == 1)
         #expect(channel.isClosed)
     }
+
+    /// A stream's reads share one handler (`withOneCancellationHandler`): cancelling the reader while it
+    /// waits inside the scope still stops the transfer and ends the read.
+    @Test func cancellingAReaderUnderOneHandlerStopsTheTransfer() async throws {
+        let calls = Calls()
+        let channel = channel(calls)
+        let body = UpstreamBody(channel: channel)
+        let reader = Task {
+            try await body.withOneCancellationHandler {
+                var read = 0
+                while let bytes = try await body.next() { read += bytes.count }
+                return read
+            }
+        }
+        #expect(channel.offer([1, 2]))
+        while !channel.hasWaiter { await Task.yield() }
+        reader.cancel()
+        #expect(await cancelledSoon(calls), "the transfer is stopped")
+        if !channel.isClosed { channel.finish(nil) }  // lets a reader nothing woke end (the test failed above)
+        await #expect(throws: GatewayError.self) { try await reader.value }
+    }
+
+    /// Once the scope closed, a read registers its own handler again.
+    @Test func aReadAfterTheScopeHasItsOwnHandler() async throws {
+        let calls = Calls()
+        let channel = channel(calls)
+        let body = UpstreamBody(channel: channel)
+        #expect(channel.offer([1]))
+        let reader = Task {
+            let first = try await body.withOneCancellationHandler { try await body.next() }
+            #expect(first == [1])
+            return try await body.next()
+        }
+        while !channel.hasWaiter { await Task.yield() }
+        reader.cancel()
+        #expect(await cancelledSoon(calls), "the transfer is stopped")
+        if !channel.isClosed { channel.finish(nil) }
+        await #expect(throws: GatewayError.self) { try await reader.value }
+    }
+
+    /// Whether the transfer was cancelled within a bounded number of yields (a missing handler never cancels
+    /// it, and waiting on the reader would then hang).
+    private func cancelledSoon(_ calls: Calls) async -> Bool {
+        for _ in 0..<100_000 where calls.cancelled.withLock({ $0 }) == 0 { await Task.yield() }
+        return calls.cancelled.withLock { $0 } == 1
+    }
 }
