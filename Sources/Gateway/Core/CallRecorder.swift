@@ -90,8 +90,9 @@ final class CallRecorder: Sendable {
         records.metrics.inflight.decrement()
         let metrics = records.metrics
         metrics.registry.update { batch in
-            batch.observe(metrics.requestDuration, [label], context.timing.elapsedMilliseconds / 1000)
-            batch.observe(metrics.overhead, [label], context.timing.overheadSeconds)
+            let timing = metrics.callSeries.timing(label, batch, metrics)
+            batch.observe(timing.duration, context.timing.elapsedMilliseconds / 1000)
+            batch.observe(timing.overhead, context.timing.overheadSeconds)
         }
         return true
     }
@@ -101,10 +102,10 @@ final class CallRecorder: Sendable {
         let provider = attempt.route.provider.name
         let metrics = records.metrics
         metrics.registry.update { batch in
-            batch.add(metrics.requests, [label, model, provider, "ok"])
+            batch.add(metrics.callSeries.answered(label, model: model, provider: provider, batch, metrics))
             if method == .streamGenerate {
-                batch.observe(
-                    metrics.timeToFirstToken, [attempt.model.name, provider], context.timing.elapsedMilliseconds / 1000)
+                let served = metrics.callSeries.served(model: attempt.model.name, provider: provider, batch, metrics)
+                batch.observe(served.firstToken(batch, metrics), context.timing.elapsedMilliseconds / 1000)
             }
         }
     }
@@ -138,19 +139,20 @@ final class CallRecorder: Sendable {
         }
         let (metrics, model) = (records.metrics, attempt.model.name)
         metrics.registry.update { batch in
-            batch.add(metrics.tokens, [model, provider, "prompt"], Double(tokens.input))
-            batch.add(metrics.tokens, [model, provider, "completion"], Double(tokens.output))
+            let served = metrics.callSeries.served(model: model, provider: provider, batch, metrics)
+            batch.add(served.tokens(.prompt, batch, metrics), Double(tokens.input))
+            batch.add(served.tokens(.completion, batch, metrics), Double(tokens.output))
             // The breakdown of those: cache reads and writes (of the prompt), reasoning (of the completion).
             if tokens.cachedInput > 0 {
-                batch.add(metrics.tokens, [model, provider, "cache_read"], Double(tokens.cachedInput))
+                batch.add(served.tokens(.cacheRead, batch, metrics), Double(tokens.cachedInput))
             }
             if tokens.cacheWrite > 0 {
-                batch.add(metrics.tokens, [model, provider, "cache_write"], Double(tokens.cacheWrite))
+                batch.add(served.tokens(.cacheWrite, batch, metrics), Double(tokens.cacheWrite))
             }
             if let reasoning = tokens.reasoning, reasoning > 0 {
-                batch.add(metrics.tokens, [model, provider, "reasoning"], Double(reasoning))
+                batch.add(served.tokens(.reasoning, batch, metrics), Double(reasoning))
             }
-            batch.add(metrics.cost, [model, provider], cost)
+            batch.add(served.cost, cost)
         }
         records.logger.request(
             method: label, context: context, model: attempt.model.name, provider: provider,

@@ -22,8 +22,8 @@ public final class MetricsRegistry: Sendable {
         fileprivate let labelNames: [String]
         /// A gauge read when rendered, for values kept elsewhere (an atomic the hot path updates).
         fileprivate let sample: (@Sendable () -> Double)?
-        fileprivate var values: [[String]: Double] = [:]
-        fileprivate var histograms: [[String]: Histogram] = [:]
+        fileprivate var values: [[String]: Series] = [:]
+        fileprivate var histograms: [[String]: HistogramSeries] = [:]
 
         fileprivate init(
             kind: Kind, help: String, buckets: [Double], labelNames: [String], sample: (@Sendable () -> Double)?
@@ -36,18 +36,58 @@ public final class MetricsRegistry: Sendable {
         }
     }
 
+    /// One labelled series of a counter or gauge. Whoever keeps it updates it without finding it by its
+    /// label values (hashing each of them) again. Touched only under the registry's lock.
+    public final class Series: @unchecked Sendable {
+        fileprivate var value: Double = 0
+    }
+
+    /// One labelled series of a histogram; kept like `Series`.
+    public final class HistogramSeries: @unchecked Sendable {
+        fileprivate var histogram: Histogram
+        fileprivate let buckets: [Double]
+
+        fileprivate init(buckets: [Double]) {
+            self.buckets = buckets
+            histogram = Histogram(counts: Array(repeating: 0, count: buckets.count))
+        }
+    }
+
     /// Updates made under one hold of the lock (the end of a call records several); only `update` makes one.
     public struct Batch: ~Copyable {
         fileprivate init() {}
 
+        /// The series of a counter or gauge with these label values, made now if it is new.
+        public func series(_ family: Family, _ labels: [String]) -> Series {
+            if let known = family.values[labels] { return known }
+            let made = Series()
+            family.values[labels] = made
+            return made
+        }
+
+        /// The series of a histogram with these label values, made now if it is new.
+        public func histogramSeries(_ family: Family, _ labels: [String]) -> HistogramSeries {
+            if let known = family.histograms[labels] { return known }
+            let made = HistogramSeries(buckets: family.buckets)
+            family.histograms[labels] = made
+            return made
+        }
+
         /// Adds to a counter or gauge (negative for a gauge going down).
         public func add(_ family: Family, _ labels: [String], _ amount: Double = 1) {
-            family.values[labels, default: 0] += amount
+            add(series(family, labels), amount)
+        }
+
+        public func add(_ series: Series, _ amount: Double = 1) {
+            series.value += amount
         }
 
         public func observe(_ family: Family, _ labels: [String], _ value: Double) {
-            family.histograms[labels, default: Histogram(counts: Array(repeating: 0, count: family.buckets.count))]
-                .record(value, buckets: family.buckets)
+            observe(histogramSeries(family, labels), value)
+        }
+
+        public func observe(_ series: HistogramSeries, _ value: Double) {
+            series.histogram.record(value, buckets: series.buckets)
         }
     }
 
@@ -113,18 +153,23 @@ public final class MetricsRegistry: Sendable {
 
     /// Adds to a counter or gauge (negative for a gauge going down).
     public func add(_ name: String, _ labels: [String] = [], _ amount: Double = 1) {
-        families.withLock { $0[name]?.values[labels, default: 0] += amount }
+        families.withLock { families in
+            guard let family = families[name] else { return }
+            Batch().add(family, labels, amount)
+        }
     }
 
     public func set(_ name: String, _ labels: [String] = [], _ value: Double) {
-        families.withLock { $0[name]?.values[labels] = value }
+        families.withLock { families in
+            guard let family = families[name] else { return }
+            Batch().series(family, labels).value = value
+        }
     }
 
     public func observe(_ name: String, _ labels: [String] = [], _ value: Double) {
         families.withLock { families in
             guard let family = families[name] else { return }
-            family.histograms[labels, default: Histogram(counts: Array(repeating: 0, count: family.buckets.count))]
-                .record(value, buckets: family.buckets)
+            Batch().observe(family, labels, value)
         }
     }
 
@@ -132,7 +177,7 @@ public final class MetricsRegistry: Sendable {
     public func value(_ name: String, _ labels: [String] = []) -> Double {
         families.withLock { families in
             guard let family = families[name] else { return 0 }
-            return family.sample?() ?? family.values[labels] ?? 0
+            return family.sample?() ?? family.values[labels]?.value ?? 0
         }
     }
 
@@ -151,7 +196,7 @@ public final class MetricsRegistry: Sendable {
                 }
                 if family.kind == .histogram {
                     for labels in family.histograms.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                        let entry = family.histograms[labels]!
+                        let entry = family.histograms[labels]!.histogram
                         for (index, bound) in family.buckets.enumerated() {
                             out +=
                                 "\(name)_bucket\(labelText(labels, extra: "le=\"\(Self.number(bound))\"")) \(entry.counts[index])\n"
@@ -167,7 +212,7 @@ public final class MetricsRegistry: Sendable {
                         out += "\(name) 0\n"
                     }
                     for labels in family.values.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                        out += "\(name)\(labelText(labels)) \(Self.number(family.values[labels]!))\n"
+                        out += "\(name)\(labelText(labels)) \(Self.number(family.values[labels]!.value))\n"
                     }
                 }
             }
@@ -213,6 +258,8 @@ public struct GatewayMetrics: Sendable {
     let tokens: MetricsRegistry.Family
     let cost: MetricsRegistry.Family
     let overhead: MetricsRegistry.Family
+    /// The series of those every call updates, kept by label values (touched inside `registry.update`).
+    let callSeries = CallSeries()
 
     public init() {
         requests = registry.counter(
