@@ -2,10 +2,23 @@ import Gateway
 
 /// Reads request bodies strictly: malformed JSON is a 400, a wrong type or a bad value a 422 that names the
 /// field; unknown fields are ignored and `null` counts as absent.
+///
+/// A body's fields are read from its bytes as they are asked for (`JSONMemberIndex`), not from a tree of
+/// the whole body; nested objects are trees of their own.
 package struct JSONRequestReader {
-    package let object: JSONObject
+    private enum Members {
+        case body(JSONMemberIndex)
+        case object(JSONObject)
+    }
+
+    private let members: Members
 
     package init(body: [UInt8]) throws(GatewayError) {
+        if let index = JSONMemberIndex(body) {
+            members = .body(index)
+            return
+        }
+        // Not JSON, or not an object: the parser says which, and where.
         let value: JSON
         do {
             value = try JSONParser.parse(body)
@@ -13,12 +26,17 @@ package struct JSONRequestReader {
             throw GatewayError(.malformedRequest, "the body is not valid JSON: \(error)")
         }
         guard case .object(let object) = value else { throw GatewayError.invalid("body", "must be a JSON object") }
-        self.object = object
+        members = .object(object)
     }
 
     private func value(_ field: String) -> JSON? {
-        guard let value = object[field], !value.isNull else { return nil }
-        return value
+        let found: JSON? =
+            switch members {
+            case .body(let index): index.value(field)
+            case .object(let object): object[field]
+            }
+        guard let found, !found.isNull else { return nil }
+        return found
     }
 
     package func string(_ field: String) throws(GatewayError) -> String? {
@@ -75,15 +93,29 @@ package struct JSONRequestReader {
         return result
     }
 
-    package func objects(_ field: String) throws(GatewayError) -> [(path: String, reader: JSONRequestReader)]? {
+    /// Where an item of an array field stands (`messages[2]`), for errors: written only when one is thrown,
+    /// as writing it for every item cost an interpolated string each.
+    package struct ItemPath: CustomStringConvertible {
+        let field: String
+        let index: Int
+        package init(_ field: String, _ index: Int) {
+            self.field = field
+            self.index = index
+        }
+        package var description: String { "\(field)[\(index)]" }
+    }
+
+    package func objects(_ field: String) throws(GatewayError) -> [(path: ItemPath, reader: JSONRequestReader)]? {
         guard let value = value(field) else { return nil }
         guard let items = value.arrayValue else { throw .invalid(field, "must be an array, got \(value.typeName)") }
-        var readers: [(String, JSONRequestReader)] = []
+        // Labelled as returned: an unlabelled array would be cast element by element on return.
+        var readers: [(path: ItemPath, reader: JSONRequestReader)] = []
+        readers.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
             guard let object = item.objectValue else {
-                throw .invalid("\(field)[\(index)]", "must be an object, got \(item.typeName)")
+                throw .invalid("\(ItemPath(field, index))", "must be an object, got \(item.typeName)")
             }
-            readers.append(("\(field)[\(index)]", JSONRequestReader(object: object)))
+            readers.append((ItemPath(field, index), JSONRequestReader(object: object)))
         }
         return readers
     }
@@ -98,8 +130,11 @@ package struct JSONRequestReader {
     /// A field's JSON value as sent; nil when absent or null.
     package func raw(_ field: String) -> JSON? { value(field) }
 
-    /// Reads a nested part with `read`, naming its errors' fields under `path`.
-    package static func nested<T>(_ path: String, _ read: () throws(GatewayError) -> T) throws(GatewayError) -> T {
+    /// Reads a nested part with `read`, naming its errors' fields under `path` (a field's name, or an
+    /// `ItemPath`).
+    package static func nested<T, Path: CustomStringConvertible>(
+        _ path: Path, _ read: () throws(GatewayError) -> T
+    ) throws(GatewayError) -> T {
         do {
             return try read()
         } catch {
@@ -108,7 +143,7 @@ package struct JSONRequestReader {
     }
 
     package init(object: JSONObject) {
-        self.object = object
+        members = .object(object)
     }
 }
 

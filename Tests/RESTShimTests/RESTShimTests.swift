@@ -52,6 +52,18 @@ import Testing
             kind(#"{"model":"m","messages":[{"role":"user","content":"a"},{"role":7}]}"#)!.1.hasPrefix(
                 "messages[1].role:"))
         #expect(kind(#"{"model":"m","prompt":"p","stream":"yes"}"#)!.1.hasPrefix("stream:"))
+        #expect(
+            kind(#"{"model":"m","messages":[{"role":"user"},1]}"#)! == (
+                .invalidRequest, "messages[1]: must be an object, got number"
+            ))
+        // Invalid UTF-8 in a field nobody reads still makes the body malformed, as the parser has it.
+        let broken = Array(#"{"model":"m","prompt":"p","x":""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8)
+        do {
+            _ = try GenerateRequest.fromJSON(broken)
+            Issue.record("a body with invalid UTF-8 was read")
+        } catch {
+            #expect(error.kind == .malformedRequest)
+        }
     }
 }
 

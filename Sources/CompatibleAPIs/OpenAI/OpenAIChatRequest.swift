@@ -47,7 +47,9 @@ struct OpenAIChatRequest {
         case .array(let parts)?:
             for (index, part) in parts.enumerated() {
                 message.parts.append(
-                    try JSONRequestReader.nested("content[\(index)]") { () throws(GatewayError) in try Self.part(part) }
+                    try JSONRequestReader.nested(JSONRequestReader.ItemPath("content", index)) {
+                        () throws(GatewayError) in try Self.part(part)
+                    }
                 )
             }
         case nil: break

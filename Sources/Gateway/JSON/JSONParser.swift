@@ -61,6 +61,14 @@ public struct JSONParser {
         }
     }
 
+    /// Parses the value at `range` of `bytes`, which must hold exactly one value.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) throws(JSONParseError) -> JSON {
+        var parser = JSONParser(bytes: UnsafeBufferPointer(rebasing: bytes[range]))
+        let value = try parser.parseValue()
+        guard parser.index == range.count else { throw parser.error("unexpected data after the JSON value") }
+        return value
+    }
+
     private mutating func parseValue() throws(JSONParseError) -> JSON {
         guard index < bytes.count else { throw error("unexpected end of input") }
         switch bytes[index] {

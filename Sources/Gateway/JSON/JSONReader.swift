@@ -164,6 +164,11 @@ struct JSONReader {
         return JSON.number(try parser.parseNumber()).countValue
     }
 
+    /// Past the value here, checked as it is skipped.
+    mutating func skip() throws {
+        try parser.skipValue()
+    }
+
     /// The value here as a tree, for the rare parts a caller reads whole (tool calls).
     mutating func json() throws -> JSON {
         let start = parser.index

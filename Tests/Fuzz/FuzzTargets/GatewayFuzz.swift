@@ -13,10 +13,12 @@ enum GatewayFuzzSupport {
 /// bodies on top of it: REST, OpenAI Chat Completions and embeddings, Anthropic Messages.
 enum JSONFuzz {
     static func run(_ bytes: [UInt8]) {
-        if let value = try? JSONParser.parse(bytes) {
+        let strict = try? JSONParser.parse(bytes)
+        if let value = strict {
             let again = try? JSONParser.parse(JSONSerializer.serialize(value))
             fuzzCheck(again == value, "serialize/parse round trip")
         }
+        index(bytes, strict)
         let tree = try? JSONParser.parseRepairingUTF8(bytes)
         scan(bytes, tree)
         if var (request, _) = try? GenerateRequest.fromJSON(bytes) {
@@ -34,6 +36,19 @@ enum JSONFuzz {
 }
 
 extension JSONFuzz {
+    /// The member index takes exactly the objects the strict parser takes, and finds each member's value as
+    /// the tree holds it (the last of a repeated key).
+    static func index(_ bytes: [UInt8], _ strict: JSON?) {
+        let index = JSONMemberIndex(bytes)
+        let object = strict?.objectValue
+        fuzzCheck((index != nil) == (object != nil), "member index and parser disagree on validity")
+        guard let index, let object else { return }
+        for entry in object.entries {
+            fuzzCheck(index.value(entry.key) == entry.value, "member index read another value")
+        }
+        fuzzCheck(index.value("\u{0}absent") == nil, "member index found an absent key")
+    }
+
     /// The reader accepts exactly what the repairing parser accepts, and reads each value as the tree holds it.
     static func scan(_ bytes: [UInt8], _ tree: JSON?) {
         let all = try? JSONReader.read(bytes) { try JSONReaderSupport.readAll(&$0) }

@@ -25,6 +25,25 @@ import Testing
         }
     }
 
+    /// ASCII is checked eight bytes at a time: a sequence anywhere in or across those words, and a word's
+    /// worth of ASCII left at the end, are judged as the standard library judges them.
+    @Test func sequencesAmongASCIIRunsAgreeWithTheStandardLibrary() {
+        let sequences: [[UInt8]] = [
+            [0xFF], [0x80], [0xC3, 0xA9], [0xC3], [0xE6, 0x97, 0xA5], [0xE6, 0x97], [0xF0, 0x9F, 0x99, 0x82],
+        ]
+        for sequence in sequences {
+            for before in 0...17 {
+                for after in [0, 1, 7, 8, 9] {
+                    let bytes =
+                        Array(repeating: UInt8(ascii: "a"), count: before) + sequence
+                        + Array(repeating: UInt8(ascii: "b"), count: after)
+                    let mine = bytes.withUnsafeBufferPointer { UTF8Validation.isValid($0) }
+                    #expect(mine == (String(validating: bytes, as: UTF8.self) != nil), "\(bytes)")
+                }
+            }
+        }
+    }
+
     @Test func streamsReadBrokenSequencesAsReplacementCharacters() throws {
         let broken: [UInt8] = Array(#"{"text":"a"#.utf8) + [0xE6, 0x97] + Array(#"b"}"#.utf8)
         #expect(throws: JSONParseError.self) { try JSONParser.parse(broken) }
