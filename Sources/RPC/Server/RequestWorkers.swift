@@ -45,13 +45,14 @@ final class RequestWorkers: @unchecked Sendable {
     func dispatch(_ request: ServerRequest, writer: any ResponseWriter) -> RequestContext {
         loop.assertOnLoop()
         let context = RequestContext(eventLoop: loop)
-        let job = Job(request: request, writer: writer, context: context)
+        // The job is made in each branch: one made before both was copied into whichever took it.
         if let waiting = parked.popLast() {
             context.task = waiting.worker.task
-            waiting.resume.resume(returning: job)
+            waiting.resume.resume(returning: Job(request: request, writer: writer, context: context))
         } else {
             // The task cannot start before this returns (it runs on this loop), so `task` is set first.
             let worker = Worker()
+            let job = Job(request: request, writer: writer, context: context)
             worker.task = Task(executorPreference: loop) { [self] in await work(worker, first: job) }
             context.task = worker.task
         }
