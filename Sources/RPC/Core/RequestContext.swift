@@ -5,7 +5,8 @@ import Reactor
 /// Loop-confined: its methods assert they run on `eventLoop` (debug builds).
 public final class RequestContext: @unchecked Sendable {
     public let eventLoop: EventLoop
-    /// Loop-confined: set by the transport right after it starts the handler's task.
+    /// The worker task serving the request (`RequestWorkers`): set when the request is handed to it, and
+    /// cleared when the handler returns, since the worker goes on to other requests. Loop-confined.
     var task: Task<Void, Never>?
     private var cancelled = false
 
