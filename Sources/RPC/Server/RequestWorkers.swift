@@ -30,9 +30,12 @@ final class RequestWorkers: @unchecked Sendable {
         let worker: Worker
     }
 
-    /// Holds a worker's own task handle, which requests it serves are cancelled through. Loop-confined.
+    /// Holds a worker's own task handle, which requests it serves are cancelled through, and the job it is
+    /// handed first: kept here rather than captured by the task's closure, which would hold that request
+    /// (body, writer) for as long as the worker lives. Loop-confined.
     private final class Worker: @unchecked Sendable {
         var task: Task<Void, Never>?
+        var job: Job?
     }
 
     init(loop: EventLoop, responder: any HTTPResponder, maxParked: Int = 64) {
@@ -52,8 +55,8 @@ final class RequestWorkers: @unchecked Sendable {
         } else {
             // The task cannot start before this returns (it runs on this loop), so `task` is set first.
             let worker = Worker()
-            let job = Job(request: request, writer: writer, context: context)
-            worker.task = Task(executorPreference: loop) { [self] in await work(worker, first: job) }
+            worker.job = Job(request: request, writer: writer, context: context)
+            worker.task = Task(executorPreference: loop) { [self] in await work(worker) }
             context.task = worker.task
         }
         return context
@@ -73,11 +76,12 @@ final class RequestWorkers: @unchecked Sendable {
         return parked.count
     }
 
-    private func work(_ worker: Worker, first: Job) async {
-        var job: Job? = first
-        while let next = job.take() {
-            await serve(next)
-            job = await park(worker)
+    /// Serves jobs until told to end. No job is bound to a name across the wait in `park`: a parked worker
+    /// holds nothing of the request it served.
+    private func work(_ worker: Worker) async {
+        while worker.job != nil {
+            await serve(worker.job.take()!)
+            worker.job = await park(worker)
         }
     }
 

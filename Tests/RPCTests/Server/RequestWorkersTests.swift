@@ -18,6 +18,22 @@ import Testing
         #expect(try await fixture.parked() == 1)
     }
 
+    /// A parked worker keeps its stack, not the request it served (its body and writer can be large).
+    @Test func aParkedWorkerHoldsNothingOfItsRequest() async throws {
+        let fixture = Fixture()
+        defer { fixture.group.shutdown() }
+        for name in ["first", "second"] {  // the first job is handed over at the task's start, later ones when parked
+            let writer = try await fixture.loop.run { [workers = fixture.workers] in
+                let writer = NullWriter()
+                _ = workers.dispatch(ServerRequest(method: "POST", path: name), writer: writer)
+                return WeakWriter(writer)
+            }
+            _ = try await fixture.responder.finished(name)
+            #expect(try await fixture.parked() == 1)
+            #expect(writer.object == nil, "the \(name) request's writer is released once its worker parks")
+        }
+    }
+
     @Test func aCancelledRequestsWorkerEndsAndTheNextIsNotCancelled() async throws {
         let fixture = Fixture()
         defer { fixture.group.shutdown() }
@@ -196,6 +212,11 @@ private final class ProbeResponder: HTTPResponder, @unchecked Sendable {
             if let done { waiter.resume(returning: done) }
         }
     }
+}
+
+private final class WeakWriter: @unchecked Sendable {
+    weak var object: NullWriter?
+    init(_ object: NullWriter) { self.object = object }
 }
 
 private final class NullWriter: ResponseWriter, @unchecked Sendable {
