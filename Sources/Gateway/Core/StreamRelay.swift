@@ -4,6 +4,7 @@
 /// the client stops reading.
 ///
 /// Loop-confined: created, pulled and closed by the one task that serves the call.
+@usableFromInline
 final class StreamRelay: @unchecked Sendable {
     /// Where a relay is in its life.
     enum State: Equatable {
@@ -98,6 +99,7 @@ final class StreamRelay: @unchecked Sendable {
 
     /// The chunks of the events that arrived together (at least one; the last one ends the stream); nil once
     /// the stream ended. Front doors write them in one go.
+    @usableFromInline
     func nextBatch() async throws -> ChunkBatch? {
         guard state == .relaying else { return nil }
         var pieces: [ChunkBatch.Piece] = []
@@ -193,7 +195,7 @@ final class StreamRelay: @unchecked Sendable {
 /// stops reading (it is a no-op once the stream ended by itself), so the call's record ends explicitly.
 public struct GenerationStream: AsyncSequence, Sendable {
     public typealias Element = GenerateChunk
-    let relay: StreamRelay
+    @usableFromInline let relay: StreamRelay
 
     /// Hands out the relay's batches a chunk at a time.
     public struct AsyncIterator: AsyncIteratorProtocol {
@@ -222,6 +224,7 @@ public struct GenerationStream: AsyncSequence, Sendable {
 
     /// The chunks that arrived together (at least one); nil once the stream ended. A front door that writes
     /// them in one go pays one write, not one per chunk, for a burst.
+    @inlinable
     public func nextBatch() async throws -> ChunkBatch? {
         try await relay.nextBatch()
     }

@@ -13,6 +13,7 @@ public final class CallTiming: Sendable {
     }
 
     /// Runs `body` (a provider call or a wait on a provider's stream) and counts its time as provider time.
+    @inline(__always)
     func measure<T>(_ body: () async throws -> T) async rethrows -> T {
         let start = MonotonicInstant.now()
         defer { providerNanos.add(start.nanoseconds(until: .now()), ordering: .relaxed) }

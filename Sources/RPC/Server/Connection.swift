@@ -146,6 +146,8 @@ final class Connection: FDWatcher, TickEndObserver {
 
     private func flush() {
         guard !isClosed else { return }
+        // Read once: each access of the stored existential retains and releases it.
+        let proto = self.proto
         proto?.produceOutput()
         if isOverHighWatermark { drainNoticeOwed = true }
         while outboundStart < outbound.count {
