@@ -16,7 +16,8 @@ import Reactor
 final class CurlMulti: @unchecked Sendable {
     let loop: EventLoop
     private let multi: UnsafeMutableRawPointer
-    private var transfers: [ObjectIdentifier: CurlTransfer] = [:]
+    /// The transfers curl runs, by `CurlTransfer.serial`.
+    private var transfers: [UInt64: CurlTransfer] = [:]
     private var sockets: [Int32: CurlSocket] = [:]
     private var timer: ScheduledTimer?
     /// Counts curl's timer requests, so that a wake-up queued for an earlier one knows it was replaced.
@@ -67,23 +68,25 @@ final class CurlMulti: @unchecked Sendable {
                 transfer.abortReason = GatewayError(.cancelled, "the request was cancelled")
                 return transfer.complete(CURLE_ABORTED_BY_CALLBACK)
             }
-            self.transfers[ObjectIdentifier(transfer)] = transfer
+            self.transfers[transfer.serial] = transfer
             curl_multi_add_handle(self.multi, transfer.easy)
             self.armDeadline(of: transfer)
         }
     }
 
-    func cancel(_ transfer: CurlTransfer) {
+    /// Ends the transfer `serial` names, if curl still runs it.
+    func cancel(_ serial: UInt64) {
         onLoop {
-            guard self.transfers[ObjectIdentifier(transfer)] != nil else { return }
+            guard let transfer = self.transfers[serial] else { return }
             transfer.abortReason = transfer.abortReason ?? GatewayError(.cancelled, "the request was cancelled")
             self.finish(transfer, code: CURLE_ABORTED_BY_CALLBACK)
         }
     }
 
-    func unpause(_ transfer: CurlTransfer) {
+    /// Resumes the paused transfer `serial` names (its consumer read what was buffered), if curl still runs it.
+    func unpause(_ serial: UInt64) {
         onLoop {
-            guard self.transfers[ObjectIdentifier(transfer)] != nil else { return }
+            guard let transfer = self.transfers[serial] else { return }
             curl_easy_pause(transfer.easy, cshim_curlpause_cont())
         }
     }
@@ -195,9 +198,9 @@ final class CurlMulti: @unchecked Sendable {
     }
 
     /// The consumer saw the answer's first content: the first-token deadline is met, the idle one runs.
-    func contentStarted(_ transfer: CurlTransfer) {
+    func contentStarted(_ serial: UInt64) {
         onLoop {
-            guard self.transfers[ObjectIdentifier(transfer)] != nil else { return }
+            guard let transfer = self.transfers[serial] else { return }
             transfer.deadlines.contentStarted(at: .now())
             self.rearmIfEarlier(transfer)
         }
@@ -209,8 +212,9 @@ final class CurlMulti: @unchecked Sendable {
         loop.assertOnLoop()
         guard let next = transfer.deadlines.next else { return }
         transfer.armedAt = next.at
-        transfer.deadlineTimer = loop.schedule(at: next.at) { [weak self, weak transfer] in
-            guard let self, let transfer, self.transfers[ObjectIdentifier(transfer)] != nil else { return }
+        let serial = transfer.serial
+        transfer.deadlineTimer = loop.schedule(at: next.at) { [unowned self] in
+            guard let transfer = self.transfers[serial] else { return }
             if let due = transfer.deadlines.next, due.at <= .now() {
                 transfer.abortReason = transfer.deadlines.error(due.kind)
                 self.finish(transfer, code: CURLE_OPERATION_TIMEDOUT)
@@ -232,7 +236,7 @@ final class CurlMulti: @unchecked Sendable {
     /// Removes the handle (an unfinished transfer's connection is closed, not reused) and settles it.
     private func finish(_ transfer: CurlTransfer, code: CURLcode) {
         loop.assertOnLoop()
-        guard transfers.removeValue(forKey: ObjectIdentifier(transfer)) != nil else { return }
+        guard transfers.removeValue(forKey: transfer.serial) != nil else { return }
         transfer.deadlineTimer?.cancel()
         transfer.deadlineTimer = nil
         curl_multi_remove_handle(multi, transfer.easy)
