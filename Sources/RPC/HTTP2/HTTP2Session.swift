@@ -43,7 +43,10 @@ final class HTTP2Session {
     }
 
     private var session: OpaquePointer?
-    private weak var delegate: HTTP2SessionDelegate?
+    /// Unowned, not weak: the connection owns its session and makes every call nghttp2 calls back from, so
+    /// it outlives every callback; and a weak reference would give the connection a side table, which makes
+    /// every retain and release of it take the runtime's slow path.
+    private unowned let delegate: HTTP2SessionDelegate
     private var outboxes: [Int32: Outbox] = [:]
     private let lowWatermark: Int
     private unowned let loop: EventLoop
@@ -278,7 +281,7 @@ final class HTTP2Session {
             outbox.start += count
             outbox.lastProgress = .now()
             let wasAbove = outbox.buffered + count >= this.lowWatermark
-            if wasAbove, outbox.buffered < this.lowWatermark { this.delegate?.streamOutboxDrained(id) }
+            if wasAbove, outbox.buffered < this.lowWatermark { this.delegate.streamOutboxDrained(id) }
         }
         if outbox.buffered == 0 {
             if outbox.ended {
@@ -304,7 +307,7 @@ final class HTTP2Session {
     private static func install(_ callbacks: OpaquePointer?) {
         nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, user in
             if HTTP2Session.isRequestHeaders(frame) {
-                HTTP2Session.owner(user).delegate?.streamBegan(frame!.pointee.hd.stream_id)
+                HTTP2Session.owner(user).delegate.streamBegan(frame!.pointee.hd.stream_id)
             }
             return 0
         }
@@ -312,15 +315,15 @@ final class HTTP2Session {
             _, frame, name, nameLength, value, valueLength, _, user in
             guard HTTP2Session.isRequestHeaders(frame), let name, let value else { return 0 }
             let accepted =
-                HTTP2Session.owner(user).delegate?.streamHeader(
+                HTTP2Session.owner(user).delegate.streamHeader(
                     frame!.pointee.hd.stream_id,
                     name: String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
                     value: String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self))
-                ?? false
             return accepted ? 0 : Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
         }
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, user in
-            guard let frame, let delegate = HTTP2Session.owner(user).delegate else { return 0 }
+            guard let frame else { return 0 }
+            let delegate = HTTP2Session.owner(user).delegate
             let id = frame.pointee.hd.stream_id
             let type = frame.pointee.hd.type
             if HTTP2Session.isRequestHeaders(frame) { delegate.streamHeadersComplete(id) }
@@ -333,7 +336,7 @@ final class HTTP2Session {
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { _, _, id, data, length, user in
             guard let data else { return 0 }
             // Copied straight into the stream's buffer: a tiny DATA frame costs no allocation of its own.
-            HTTP2Session.owner(user).delegate?.streamData(id, length: length) { buffer in
+            HTTP2Session.owner(user).delegate.streamData(id, length: length) { buffer in
                 buffer.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
             }
             return 0
@@ -343,14 +346,14 @@ final class HTTP2Session {
             let type = frame.pointee.hd.type
             let endStream = frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
             if endStream, type == UInt8(NGHTTP2_HEADERS.rawValue) || type == UInt8(NGHTTP2_DATA.rawValue) {
-                HTTP2Session.owner(user).delegate?.streamResponseSent(frame.pointee.hd.stream_id)
+                HTTP2Session.owner(user).delegate.streamResponseSent(frame.pointee.hd.stream_id)
             }
             return 0
         }
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, id, errorCode, user in
             let this = HTTP2Session.owner(user)
             this.outboxes[id] = nil
-            this.delegate?.streamClosed(id, errorCode: errorCode)
+            this.delegate.streamClosed(id, errorCode: errorCode)
             return 0
         }
     }
