@@ -64,7 +64,7 @@ import Testing
         func loopTickEnded() { log.flushed(name) }
     }
 
-    @Test func workQueuedByAnEventRunsAndFlushesBeforeTheBatchIsRead() throws {
+    @Test func workQueuedByAnEventRunsAndFlushesBeforeTheBatchIsRead() {
         let group = EventLoopGroup(count: 1)
         group.start()
         defer { group.shutdown() }
