@@ -109,6 +109,31 @@ import Testing
         #expect(try await fake.requests(path: "/v1/chat/completions").count == 4 * Self.rounds)
     }
 
+    /// A finished transfer's body, still held by its reader, reaches no later transfer: cancelling it leaves
+    /// the request that runs next alone (its transfer may well sit where the finished one did in memory).
+    @Test func aFinishedTransfersBodyReachesNoLaterTransfer() async throws {
+        let fake = try FakeUpstream(kind: "openai", models: ["m"])
+        let client = HTTPClient()
+        let url = fake.baseURL + "/v1/chat/completions"
+        let first = try await client.send(
+            UpstreamRequest(
+                method: "POST", url: url, headers: [("content-type", "application/json")], body: chat("one")))
+        _ = try await first.body.collect()
+        let multi = CurlMulti.current()
+        _ = try await multi.socketsWatched()  // the loop is done finishing the transfer
+        #expect(client.liveTransfers.current == 0, "a finished transfer is kept alive by its body")
+        let slow = #"{"model":"m","stream":true,"messages":[{"role":"user","content":"fault:slow_content=200"}]}"#
+        let second = try await client.send(
+            UpstreamRequest(
+                method: "POST", url: url, headers: [("content-type", "application/json")], body: Array(slow.utf8)))
+        first.body.cancel()
+        _ = try await multi.socketsWatched()  // the cancel reached the loop before this did
+        let streamed = try await second.body.collect()
+        #expect(String(decoding: streamed, as: UTF8.self).contains("data: [DONE]"))
+        _ = try await multi.socketsWatched()
+        #expect(client.liveTransfers.current == 0)
+    }
+
     @Test func aTimeLimitEndsWithItsRequest() async throws {
         let fake = try FakeUpstream(kind: "openai", models: ["m"])
         let client = HTTPClient()
