@@ -72,13 +72,11 @@ final class CallSeries: @unchecked Sendable {
 
     /// The duration and overhead histograms of calls labelled `method`.
     func timing(_ method: String, _ batch: borrowing MetricsRegistry.Batch, _ metrics: GatewayMetrics) -> Timing {
-        if let known = timings[method] { return known }
-        if timings.count >= limit { timings.removeAll() }
-        let made = Timing(
-            duration: batch.histogramSeries(metrics.requestDuration, [method]),
-            overhead: batch.histogramSeries(metrics.overhead, [method]))
-        timings[method] = made
-        return made
+        kept(&timings, method) {
+            Timing(
+                duration: batch.histogramSeries(metrics.requestDuration, [method]),
+                overhead: batch.histogramSeries(metrics.overhead, [method]))
+        }
     }
 
     /// The `code="ok"` series of `gateway_requests_total` for calls labelled `method` asking for `model`
@@ -87,23 +85,26 @@ final class CallSeries: @unchecked Sendable {
         _ method: String, model: String, provider: String, _ batch: borrowing MetricsRegistry.Batch,
         _ metrics: GatewayMetrics
     ) -> Series {
-        let key = AnswerKey(method: method, model: model, provider: provider)
-        if let known = answers[key] { return known }
-        if answers.count >= limit { answers.removeAll() }
-        let made = batch.series(metrics.requests, [method, model, provider, "ok"])
-        answers[key] = made
-        return made
+        kept(&answers, AnswerKey(method: method, model: model, provider: provider)) {
+            batch.series(metrics.requests, [method, model, provider, "ok"])
+        }
     }
 
     /// The series of what `model` served through `provider`.
     func served(
         model: String, provider: String, _ batch: borrowing MetricsRegistry.Batch, _ metrics: GatewayMetrics
     ) -> Served {
-        let key = RouteKey(model: model, provider: provider)
-        if let known = served[key] { return known }
-        if served.count >= limit { served.removeAll() }
-        let made = Served(model: model, provider: provider, cost: batch.series(metrics.cost, [model, provider]))
-        served[key] = made
+        kept(&served, RouteKey(model: model, provider: provider)) {
+            Served(model: model, provider: provider, cost: batch.series(metrics.cost, [model, provider]))
+        }
+    }
+
+    /// The value `table` keeps for `key`, made and kept when there is none (the table emptied first when full).
+    private func kept<Key: Hashable, Value>(_ table: inout [Key: Value], _ key: Key, _ make: () -> Value) -> Value {
+        if let known = table[key] { return known }
+        if table.count >= limit { table.removeAll() }
+        let made = make()
+        table[key] = made
         return made
     }
 }
