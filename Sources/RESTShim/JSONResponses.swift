@@ -17,7 +17,7 @@ enum JSONResponses {
         object.add("content", r.content)
         object.add("tokens_input", r.tokensInput)
         object.add("tokens_output", r.tokensOutput)
-        object.add("latency_ms", r.latencyMs)
+        object.add("latency_ms", thousandths: r.latencyMs)
         object.add("finish_reason", r.finishReason.rawValue)
         object.add("metadata", stringMap(r.metadata))
         object.add("cost_usd", r.costUSD)

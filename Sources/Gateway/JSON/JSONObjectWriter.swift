@@ -52,12 +52,18 @@ public struct JSONObjectWriter: JSONMemberSink {
 
     public mutating func add(_ key: StaticString, _ value: Int) {
         self.key(key)
-        JSONSerializer.writeNumber(Double(value), into: &bytes)
+        JSONSerializer.writeInteger(value, into: &bytes)
     }
 
     public mutating func add(_ key: StaticString, _ value: Double) {
         self.key(key)
         JSONSerializer.writeNumber(value, into: &bytes)
+    }
+
+    /// A measurement rounded to the thousandth (a latency in milliseconds: to the microsecond).
+    public mutating func add(_ key: StaticString, thousandths value: Double) {
+        self.key(key)
+        JSONSerializer.writeThousandths(value, into: &bytes)
     }
 
     public mutating func add(_ key: StaticString, _ value: Bool) {

@@ -31,6 +31,30 @@ import Testing
         #expect(writer.finish() == JSONSerializer.serialize(tree))
     }
 
+    @Test func integersWriteExactlyAtAnySize() {
+        for value in [0, 7, -7, 10, 999, 1_000_000, Int.max, Int.min] {
+            var writer = JSONObjectWriter()
+            writer.add("n", value)
+            #expect(String(decoding: writer.finish(), as: UTF8.self) == "{\"n\":\(value)}")
+        }
+    }
+
+    @Test(arguments: [
+        (0.4861, "0.486"), (12.0, "12"), (3.05, "3.05"), (1.0049, "1.005"), (7.9999, "8"), (0.0041, "0.004"),
+        (0.07, "0.07"), (250.5, "250.5"), (0, "0"), (-0.0001, "0"), (-2.25, "-2.25"), (1e13, "10000000000000"),
+        (.infinity, "null"),
+    ])
+    func measurementsWriteToTheThousandth(value: Double, written: String) throws {
+        var writer = JSONObjectWriter()
+        writer.add("latency_ms", thousandths: value)
+        let bytes = writer.finish()
+        #expect(String(decoding: bytes, as: UTF8.self) == "{\"latency_ms\":\(written)}")
+        if value.isFinite {  // what a client reads is the value to the thousandth
+            let read = try #require(JSONParser.parse(bytes)["latency_ms"]?.doubleValue)
+            #expect(abs(read - value) <= 0.0005 + 1e-12)
+        }
+    }
+
     @Test func anEmptyObjectAndMembersAddedThroughTheSinkProtocol() {
         #expect(JSONObjectWriter().finish() == Array("{}".utf8))
         func addBoth(_ sink: inout some JSONMemberSink) {
