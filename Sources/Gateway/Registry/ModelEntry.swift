@@ -5,21 +5,56 @@ public struct ModelRoute: Sendable {
 }
 
 /// A model the gateway serves: configured, discovered, or both (one model per name, across providers).
-struct ModelEntry: Sendable {
-    var name: String
+///
+/// A class, never changed once made (discovery replaces an entry with a new one): every request resolves,
+/// plans and records its model, and passing a struct of five arrays and strings retained each of them.
+final class ModelEntry: Sendable {
+    let name: String
     /// In failover order: configured providers first, then providers where discovery found it.
-    var routes: [ModelRoute]
-    var tier: Tier?
-    var aliases: [String]
-    var fallbacks: [String]
-    var capabilities: [Capability]
+    let routes: [ModelRoute]
+    let tier: Tier?
+    let aliases: [String]
+    let fallbacks: [String]
+    let capabilities: [Capability]
     /// Whether `capabilities` is known (configured, or reported by the provider) rather than assumed: only
     /// a known list says a model lacks something.
-    var capabilitiesKnown = false
-    var contextLength: Int?
-    var pricing: Pricing
-    var api: OpenAIAPIStyle
-    var rateLimit: RateLimit?
+    let capabilitiesKnown: Bool
+    let contextLength: Int?
+    let pricing: Pricing
+    let api: OpenAIAPIStyle
+    let rateLimit: RateLimit?
+
+    init(
+        name: String, routes: [ModelRoute], tier: Tier?, aliases: [String], fallbacks: [String],
+        capabilities: [Capability], capabilitiesKnown: Bool = false, contextLength: Int?, pricing: Pricing,
+        api: OpenAIAPIStyle, rateLimit: RateLimit?
+    ) {
+        self.name = name
+        self.routes = routes
+        self.tier = tier
+        self.aliases = aliases
+        self.fallbacks = fallbacks
+        self.capabilities = capabilities
+        self.capabilitiesKnown = capabilitiesKnown
+        self.contextLength = contextLength
+        self.pricing = pricing
+        self.api = api
+        self.rateLimit = rateLimit
+    }
+
+    /// This model as `provider`'s list also reports it: that provider as one more route, and the context
+    /// length and capabilities it reports where they were not known.
+    func adding(_ discovered: DiscoveredModel, from provider: any Provider) -> ModelEntry {
+        let known = routes.contains { $0.provider.name == provider.name }
+        let reported = capabilitiesKnown ? nil : discovered.capabilities
+        return ModelEntry(
+            name: name,
+            routes: known ? routes : routes + [ModelRoute(provider: provider, upstreamModel: discovered.name)],
+            tier: tier, aliases: aliases, fallbacks: fallbacks, capabilities: reported ?? capabilities,
+            capabilitiesKnown: capabilitiesKnown || reported != nil,
+            contextLength: contextLength ?? discovered.contextLength, pricing: pricing, api: api,
+            rateLimit: rateLimit)
+    }
 
     func hasCapability(_ capability: Capability) -> Bool { capabilities.contains(capability) }
 

@@ -122,16 +122,8 @@ public final class ModelRegistry: Sendable {
         let accepted = discovered.lazy.filter { Self.isAcceptableName($0.name) }.prefix(Self.maxDiscoveredModels)
         snapshot.withLock { state in
             for model in accepted {
-                if var entry = state.models[model.name] {
-                    if !entry.routes.contains(where: { $0.provider.name == provider.name }) {
-                        entry.routes.append(ModelRoute(provider: provider, upstreamModel: model.name))
-                    }
-                    if entry.contextLength == nil { entry.contextLength = model.contextLength }
-                    if !entry.capabilitiesKnown, let reported = model.capabilities {
-                        entry.capabilities = reported
-                        entry.capabilitiesKnown = true
-                    }
-                    state.models[model.name] = entry
+                if let entry = state.models[model.name] {
+                    state.models[model.name] = entry.adding(model, from: provider)
                 } else {
                     state.order.append(model.name)
                     state.models[model.name] = ModelEntry(
