@@ -87,11 +87,14 @@ struct FailoverExecutor: Sendable {
         let permit = try await concurrency[provider.name]?.acquire(provider: provider.name)
         let span = tracer.start(
             "\(config.kind.rawValue) \(attempt.route.upstreamModel)", parent: trace, kind: .client)
-        let attributes: [(String, JSON)] = [
-            ("gen_ai.system", .string(config.kind.rawValue)),
-            ("gen_ai.request.model", .string(attempt.route.upstreamModel)),
-            ("gateway.provider", .string(provider.name)), ("gateway.model", .string(attempt.model.name)),
-        ]
+        // Made only for a span that is recorded (`span?.end(attributes())` skips the call without one).
+        func attributes() -> [(String, JSON)] {
+            [
+                ("gen_ai.system", .string(config.kind.rawValue)),
+                ("gen_ai.request.model", .string(attempt.route.upstreamModel)),
+                ("gateway.provider", .string(provider.name)), ("gateway.model", .string(attempt.model.name)),
+            ]
+        }
         // The provider sees this attempt's span as its parent; without tracing, the client's context passes through.
         let traceparent = span?.context.traceparent ?? trace?.traceparent
         let settings = UpstreamCallSettings(
@@ -103,7 +106,7 @@ struct FailoverExecutor: Sendable {
                 let result = try await context.timing.measure { try await operation(attempt, settings) }
                 breaker.recordSuccess(provider.name)
                 judged = true
-                span?.end(attributes)
+                span?.end(attributes())
                 return result
             } catch var error as GatewayError where error.allowsFailover {
                 error.model = error.model ?? attempt.model.name
@@ -125,13 +128,13 @@ struct FailoverExecutor: Sendable {
                     let delay = retryDelay(error, attempt: tries),
                     context.fits(delay)
                 else {
-                    span?.end(error: error.message, attributes)
+                    span?.end(error: error.message, attributes())
                     throw error
                 }
                 tries += 1
                 try await Task.sleep(for: delay)
             } catch {
-                span?.end(error: "\(error)", attributes)
+                span?.end(error: "\(error)", attributes())
                 throw error
             }
         }

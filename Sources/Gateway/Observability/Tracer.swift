@@ -39,11 +39,12 @@ public final class Tracer: Sendable {
         }
     }
 
-    /// Starts a span under `parent` (a new trace when nil); nil when tracing is off or not sampled.
-    func start(_ name: String, parent: TraceContext?, kind: Span.Kind) -> ActiveSpan? {
+    /// Starts a span under `parent` (a new trace when nil); nil when tracing is off or not sampled. The name
+    /// is made only for a span that is recorded.
+    func start(_ name: @autoclosure () -> String, parent: TraceContext?, kind: Span.Kind) -> ActiveSpan? {
         guard isEnabled, parent?.sampled ?? true else { return nil }
         let context = parent?.child() ?? TraceContext.newTrace()
-        return ActiveSpan(tracer: self, name: name, context: context, parentSpanID: parent?.spanID, kind: kind)
+        return ActiveSpan(tracer: self, name: name(), context: context, parentSpanID: parent?.spanID, kind: kind)
     }
 
     private func record(_ span: Span) {
