@@ -14,12 +14,16 @@ struct FailoverPlanner: Sendable {
 
     func plan(for requested: ModelEntry, needing capability: Capability, also extras: [Capability] = []) -> [Attempt] {
         var attempts: [Attempt] = []
+        // The attempts taken, by model and provider; made once a second attempt comes (most plans have one).
         var seen: Set<String> = []
+        func key(_ model: ModelEntry, _ route: ModelRoute) -> String { model.name + "\u{0}" + route.provider.name }
         func add(_ model: ModelEntry, _ route: ModelRoute) {
-            let key = model.name + "\u{0}" + route.provider.name
-            guard model.hasCapability(capability), !extras.contains(where: model.lacks), registry.isUsable(route),
-                seen.insert(key).inserted
+            guard model.hasCapability(capability), !extras.contains(where: model.lacks), registry.isUsable(route)
             else { return }
+            if let first = attempts.first {
+                if seen.isEmpty { seen.insert(key(first.model, first.route)) }
+                guard seen.insert(key(model, route)).inserted else { return }
+            }
             attempts.append(Attempt(model: model, route: route))
         }
         func addFirstUsableRoute(of model: ModelEntry) {

@@ -39,6 +39,23 @@ import Testing
         #expect(plan("small-1", []) == ["small-1@a", "tiny-1@b"])
     }
 
+    @Test func eachModelAndProviderIsTriedOnceHoweverOftenItIsNamed() throws {
+        // x names itself and y as fallbacks, and both share a tier: the first attempt comes back through its
+        // own fallbacks, and y through the fallbacks and the tier.
+        let yaml = """
+            providers:
+              - {name: a, type: ollama, endpoint: "http://127.0.0.1:9"}
+              - {name: b, type: ollama, endpoint: "http://127.0.0.1:9"}
+            models:
+              - {name: x, providers: [a, b], tier: small, fallbacks: [x, y]}
+              - {name: y, provider: b, tier: small}
+            """
+        let registry = ModelGateway(config: try ConfigLoader.parse(yaml, file: "t")).registry
+        let planner = FailoverPlanner(registry: registry, strategies: [.sameTier, .providerFallback])
+        let attempts = planner.plan(for: try #require(registry.resolve("x")), needing: .generate)
+        #expect(attempts.map { "\($0.model.name)@\($0.route.provider.name)" } == ["x@a", "y@b", "x@b"])
+    }
+
     @Test func downAndInactiveProvidersAndMissingCapabilitiesAreSkipped() {
         registry.setStatus("a", ProviderStatus(state: .down, latencyMs: 0, error: "probe failed"))
         // small-1's first route is down; its second (b) is still tried, once.
