@@ -33,27 +33,39 @@ public enum RequestID {
         }
     }
 
-    /// A random (version 4, RFC 9562 variant) UUID in its 36-character form, written in place: two of these
-    /// are made per request.
-    public static func uuid() -> String {
-        let words = (next(), next())
-        return String(unsafeUninitializedCapacity: 36) { out in
-            var position = 0
-            for index in 0..<16 {
-                var byte = UInt8(truncatingIfNeeded: (index < 8 ? words.0 : words.1) >> (UInt64(index % 8) * 8))
-                if index == 6 { byte = byte & 0x0F | 0x40 }
-                if index == 8 { byte = byte & 0x3F | 0x80 }
-                if index == 4 || index == 6 || index == 8 || index == 10 {
-                    out[position] = UInt8(ascii: "-")
-                    position += 1
+    /// A random (version 4, RFC 9562 variant) UUID in its 36-character form, after `prefix`, written in place
+    /// (two are made per request, so the loop is kept branch-light).
+    public static func uuid(prefix: StaticString = "") -> String {
+        // Byte 6's high nibble is the version (4); byte 8's two high bits the variant (10).
+        let high = next() & ~(0xF0 << 48) | (0x40 << 48)
+        let low = next() & ~0xC0 | 0x80
+        let prefixCount = prefix.utf8CodeUnitCount
+        return String(unsafeUninitializedCapacity: prefixCount + 36) { out in
+            guard var at = out.baseAddress else { return 0 }
+            prefix.withUTF8Buffer { bytes in
+                for byte in bytes {
+                    at.pointee = byte
+                    at += 1
                 }
-                out[position] = ASCII.hexDigit(byte >> 4)
-                out[position + 1] = ASCII.hexDigit(byte & 0x0F)
-                position += 2
             }
-            return position
+            let digits = hexDigits.utf8Start
+            for index in 0..<16 {
+                let byte = UInt8(truncatingIfNeeded: (index < 8 ? high : low) >> (UInt64(index & 7) &* 8))
+                if Self.dashBefore >> index & 1 != 0 {
+                    at.pointee = UInt8(ascii: "-")
+                    at += 1
+                }
+                at[0] = digits[Int(byte >> 4)]
+                at[1] = digits[Int(byte & 0x0F)]
+                at += 2
+            }
+            return prefixCount + 36
         }
     }
+
+    private static let hexDigits: StaticString = "0123456789abcdef"
+    /// The bytes a dash comes before: 4, 6, 8 and 10 (8-4-4-4-12 digits).
+    private static let dashBefore = 0b0101_0101_0000
 
     /// The client's request id when it is a sane token (1–128 printable ASCII characters, no spaces), else
     /// a new one: the id is echoed in headers and logs, so it must not carry line breaks, bytes a header
@@ -66,5 +78,5 @@ public enum RequestID {
     }
 
     /// A generation id: `gen-<uuid>`.
-    public static func generation() -> String { "gen-" + uuid() }
+    public static func generation() -> String { uuid(prefix: "gen-") }
 }

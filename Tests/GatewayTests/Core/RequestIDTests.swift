@@ -22,6 +22,16 @@ import Testing
         #expect(seen.count == 10_000)
     }
 
+    @Test func generationIdsAreAUUIDAfterGen() {
+        let id = RequestID.generation()
+        #expect(id.hasPrefix("gen-"))
+        let uuid = Array(id.utf8.dropFirst(4))
+        #expect(uuid.count == 36)
+        #expect([8, 13, 18, 23].allSatisfy { uuid[$0] == UInt8(ascii: "-") })
+        #expect(uuid[14] == UInt8(ascii: "4"))
+        #expect(id != RequestID.generation())
+    }
+
     @Test(arguments: [1, 8, 9, 16])
     func hexStringsHaveTwoDigitsPerByte(bytes: Int) {
         let text = RequestID.hexString(bytes: bytes)
