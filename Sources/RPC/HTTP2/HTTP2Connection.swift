@@ -233,7 +233,7 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
     }
 
     func streamOutboxDrained(_ id: Int32) {
-        streams[id]?.waiters.resumeAll()
+        streams[id]?.waitersIfMade?.resumeAll()
     }
 
     private func dispatch(_ stream: HTTP2Stream) {
@@ -247,7 +247,7 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
         release(stream)
         stream.bodyStream?.finish(ResponseWriteError.streamClosed)
         stream.writer?.closed = true
-        stream.waiters.failAll(ResponseWriteError.streamClosed)
+        stream.waitersIfMade?.failAll(ResponseWriteError.streamClosed)
         stream.context?.cancel()
         stream.writer = nil
         stream.context = nil

@@ -140,8 +140,9 @@ final class HTTP2Session {
     /// Submits the response head. With `endStream` the HEADERS frame ends the stream (trailers-only).
     func respond(_ id: Int32, head: ResponseHead, extraFields: HTTPFields = HTTPFields(), endStream: Bool) -> Bool {
         loop.assertOnLoop()
-        var fields: [(String, String)] = [(":status", String(head.status))]
+        var fields: [(String, String)] = []
         fields.reserveCapacity(1 + head.headers.count + extraFields.count)
+        fields.append((":status", String(head.status)))
         for field in head.headers { fields.append(field) }
         for field in extraFields { fields.append(field) }
         if endStream {
@@ -229,8 +230,9 @@ final class HTTP2Session {
     private func withNameValues(_ fields: [(String, String)], _ body: (UnsafePointer<nghttp2_nv>, Int) -> Int32)
         -> Int32
     {
-        var storage: [UInt8] = [0]
+        var storage: [UInt8] = []  // reserved before the first byte: a literal would be a buffer of its own
         storage.reserveCapacity(fields.reduce(1) { $0 + $1.0.utf8.count + $1.1.utf8.count })
+        storage.append(0)
         var offsets: [(Int, Int, Int, Int)] = []
         offsets.reserveCapacity(fields.count)
         func append(_ text: String) {

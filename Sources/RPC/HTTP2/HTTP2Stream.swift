@@ -22,7 +22,14 @@ final class HTTP2Stream {
     var bodyStream: RequestBodyStream?
     var writer: HTTP2ResponseWriter?
     var context: RequestContext?
-    lazy var waiters = OutboundWaiters(loop: loop)
+    /// Writers waiting for the peer to read; made by the first that waits (most streams never do).
+    var waiters: OutboundWaiters {
+        if let made = waitersIfMade { return made }
+        let made = OutboundWaiters(loop: loop)
+        waitersIfMade = made
+        return made
+    }
+    private(set) var waitersIfMade: OutboundWaiters?
     private unowned let loop: EventLoop
 
     init(id: Int32, loop: EventLoop) {
