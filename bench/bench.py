@@ -219,24 +219,47 @@ PACED_STREAMS, PACED_RATE, PACED_CHUNKS = 1_000, 100, 300
 PACED_ROUNDS = 3
 
 
-def callgrind_instructions(argv, port, path, body, env=None, grpc=False):
-    """Instructions per request of one server under callgrind (`argv` serves `path` on `port`): the figure
-    that does not move with the machine's load (CPU time on two shared cores varies by ±15% between runs).
-    `body` is a JSON value sent over HTTP/1.1, or with `grpc` the path of a framed message sent over h2c."""
-    for old in OUT.glob("callgrind.out*"):
-        old.unlink()
-    process = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={OUT / 'callgrind.out'}", *argv],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    try:
+class Callgrind:
+    """One server under callgrind, ready when it accepts connections on `port` (valgrind starts slowly).
+    `measure(run)` counts the instructions the server executes while `run` runs: the figure that does not
+    move with the machine's load (CPU time on two shared cores varies by ±15% between runs)."""
+
+    def __init__(self, argv, port, env=None):
+        for old in OUT.glob("callgrind.out*"):
+            old.unlink()
+        self.process = subprocess.Popen(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={OUT / 'callgrind.out'}", *argv],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, preexec_fn=raise_fd_limit)
         deadline = time.monotonic() + 60
-        while True:  # ready when it accepts connections (valgrind starts slowly)
+        while True:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
+                return
             except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.stop()
                     raise RuntimeError(f"{argv[0]} did not start under valgrind")
                 time.sleep(0.1)
+
+    def measure(self, run):
+        pid = str(self.process.pid)
+        subprocess.run(["callgrind_control", "-z", pid], capture_output=True, check=True)
+        run()
+        subprocess.run(["callgrind_control", "-d", pid], capture_output=True, check=True)
+        dump = max(OUT.glob("callgrind.out.*"), key=lambda path: path.stat().st_mtime)
+        return int(re.search(r"^(?:summary|totals): (\d+)", dump.read_text(errors="replace"), re.M).group(1))
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=60)
+
+
+def callgrind_instructions(argv, port, path, body, env=None, grpc=False, requests=2000):
+    """Instructions per request of one server under callgrind (`argv` serves `path` on `port`), after a
+    warm-up of a fifth as many. `body` is a JSON value sent over HTTP/1.1, or with `grpc` the path of a
+    framed message sent over h2c."""
+    server = Callgrind(argv, port, env)
+    try:
         if grpc:
             load = ["h2load", "-c", "4", "-t", "1", "-d", str(body), "-H", "content-type: application/grpc", "-H",
                     "te: trailers", f"http://127.0.0.1:{port}{path}"]
@@ -244,17 +267,54 @@ def callgrind_instructions(argv, port, path, body, env=None, grpc=False):
             (OUT / "callgrind-body.json").write_text(json.dumps(body))
             load = ["h2load", "--h1", "-c", "4", "-t", "1", "-d", str(OUT / "callgrind-body.json"), "-H",
                     "content-type: application/json", f"http://127.0.0.1:{port}{path}"]
-        subprocess.run(load + ["-n", "400"], capture_output=True, check=True, timeout=300)  # warm-up
-        subprocess.run(["callgrind_control", "-z", str(process.pid)], capture_output=True, check=True)
-        out = subprocess.run(load + ["-n", "2000"], capture_output=True, text=True, check=True, timeout=300).stdout
-        if "2000 2xx" not in out:  # h2load counts error answers as "succeeded"
-            raise RuntimeError(f"requests failed under valgrind: {out}")
-        subprocess.run(["callgrind_control", "-d", str(process.pid)], capture_output=True, check=True)
+        subprocess.run(load + ["-n", str(requests // 5)], capture_output=True, check=True, timeout=300)
+
+        def run():
+            out = subprocess.run(load + ["-n", str(requests)], capture_output=True, text=True, check=True,
+                                 timeout=300).stdout
+            if f"{requests} 2xx" not in out:  # h2load counts error answers as "succeeded"
+                raise RuntimeError(f"requests failed under valgrind: {out}")
+        return server.measure(run) // requests
     finally:
-        process.terminate()
-        process.wait(timeout=60)
-    dump = sorted(OUT.glob("callgrind.out.*"))[0].read_text(errors="replace")
-    return int(re.search(r"^(?:summary|totals): (\d+)", dump, re.M).group(1)) // 2000
+        server.stop()
+
+
+def instructions_per_chunk(binary, config, env, paced_config_for):
+    """Instructions per streamed chunk: a 200-chunk answer that arrives at once (per request / 201, the last
+    chunk with the totals included) through each front door; and a paced chunk alone in its wake-up of the
+    loop, curl and the relay's task: 10 streams at PACED_RATE chunks/s, once with 100 and once with 300 chunks
+    each, the difference over the 2,000 chunks between (so without each stream's own set-up)."""
+    def argv(port, config=config):
+        return [str(binary), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)]
+    chat = {"model": "bench-stream", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    burst = {}
+    for name, path, body, grpc in [
+        ("gateway_sse", "/api/v1/generate", {"model": "bench-stream", "prompt": "hi", "stream": True}, False),
+        ("gateway_grpc_stream", "/modelgateway.v1.ModelGateway/StreamGenerate",
+         grpc_generate_body(b"bench-stream"), True),
+        ("gateway_openai_sse", "/v1/chat/completions", chat, False),
+        ("gateway_anthropic_sse", "/v1/messages", {**chat, "max_tokens": 64}, False),
+    ]:
+        port = free_port()
+        per_request = callgrind_instructions(argv(port), port, path, body, env, grpc=grpc, requests=200)
+        burst[name] = round(per_request / (STREAM_CHUNKS + 1))
+    totals = []
+    body = {"model": "paced", "prompt": "hi", "stream": True}
+    for chunks in (100, 300):
+        upstream = PacedUpstream(str(OUT / "streamload"), free_port(), chunks)
+        port = free_port()
+        server = Callgrind(argv(port, paced_config_for(upstream.port)), port, env)
+
+        def load():
+            if upstream.load(port, "/api/v1/generate", body, streams=10)["failed"]:
+                raise RuntimeError("paced streams failed under valgrind")
+        try:
+            load()  # warm-up
+            totals.append(server.measure(load))
+        finally:
+            server.stop()
+            upstream.stop()
+    return {"burst_200_chunks": burst, "paced_wake_up": round((totals[1] - totals[0]) / (10 * 200))}
 
 
 def instructions_per_request(bin_dir, config, env, gateway_body, upstream_port, openai_body):
@@ -303,9 +363,9 @@ http {{
 class PacedUpstream:
     """bench/streamload.c in `serve` mode: SSE streams paced at PACED_RATE chunks/s, each chunk time-stamped."""
 
-    def __init__(self, binary, port):
-        self.binary = binary
-        self.process = subprocess.Popen([binary, "serve", str(port), str(PACED_CHUNKS), str(PACED_RATE)],
+    def __init__(self, binary, port, chunks=PACED_CHUNKS):
+        self.binary, self.port, self.chunks = binary, port, chunks
+        self.process = subprocess.Popen([binary, "serve", str(port), str(chunks), str(PACED_RATE)],
                                         stdout=subprocess.PIPE, text=True, preexec_fn=raise_fd_limit)
         if not self.process.stdout.readline().startswith("listening on "):
             raise RuntimeError("streamload serve did not start")
@@ -314,7 +374,7 @@ class PacedUpstream:
     def load(self, port, path, body, streams=PACED_STREAMS):
         """Opens `streams` paced streams at once through `port`; one-way chunk delay and inter-chunk gaps."""
         out = subprocess.run([self.binary, "load", "127.0.0.1", str(port), path, json.dumps(body), str(streams),
-                              str(PACED_CHUNKS)], capture_output=True, text=True, timeout=120, preexec_fn=raise_fd_limit)
+                              str(self.chunks)], capture_output=True, text=True, timeout=120, preexec_fn=raise_fd_limit)
         if not out.stdout.strip():
             raise RuntimeError(f"streamload load failed: {out.stderr}")
         result = json.loads(out.stdout)
@@ -386,7 +446,6 @@ def main():
     upstream_port, stream_port, proxy_port, proxy_stream_port = free_port(), free_port(), free_port(), free_port()
     paced_port, proxy_paced_port = free_port(), free_port()
     paced = PacedUpstream(str(OUT / "streamload"), paced_port)
-    paced.port = paced_port
     (OUT / "sse.txt").write_text(sse_body())
     upstream = Nginx("upstream", f"""
     server {{
@@ -496,6 +555,20 @@ discovery: {{probe_interval_s: 3600}}
         echo.stop()
         results["instructions_per_unary_request"] = instructions_per_request(
             bin_dir, config, env, gw_body, upstream_port, body)
+
+        def paced_config_for(port):
+            paced_config = OUT / "gateway-paced.yaml"
+            paced_config.write_text(f"""
+server: {{port: 0}}
+providers:
+  - {{name: bench-paced, type: openai, endpoint: "http://127.0.0.1:{port}/v1", max_concurrency: 4096}}
+models:
+  - {{name: paced, provider: bench-paced}}
+discovery: {{probe_interval_s: 3600}}
+""")
+            return paced_config
+        results["instructions_per_chunk"] = instructions_per_chunk(
+            OUT / "model-gateway.stripped", config, env, paced_config_for)
         # Idle connections.
         if args.idle:
             sockets = idle_connections(gateway.port, args.idle)
@@ -546,6 +619,11 @@ discovery: {{probe_interval_s: 3600}}
           f"{i['gateway_rest_http1']:,}, gRPC {i['gateway_grpc']:,}, OpenAI format {i['gateway_openai_http1']:,}, "
           f"Anthropic format {i['gateway_anthropic_http1']:,}, "
           f"nginx hop {i['nginx_hop']:,} ({i['ratio']}×)")
+    c = results["instructions_per_chunk"]
+    b = c["burst_200_chunks"]
+    print(f"instructions per streamed chunk (callgrind): 200 arriving at once, SSE {b['gateway_sse']:,}, gRPC "
+          f"{b['gateway_grpc_stream']:,}, OpenAI format {b['gateway_openai_sse']:,}, Anthropic format "
+          f"{b['gateway_anthropic_sse']:,}; paced, one chunk per wake-up, {c['paced_wake_up']:,}")
     for note in notes:
         print("note:", note)
     results["notes"] = notes
