@@ -9,6 +9,8 @@ public final class CircuitBreaker: Sendable {
         var probing = false
     }
 
+    /// Only providers that failed since their last success have an entry: a healthy provider's calls then
+    /// look up an empty table, which returns without hashing the name (two lookups per call).
     private let circuits = Locked<[String: Circuit]>([:])
     let threshold: Int
     let cooldown: Duration
@@ -55,7 +57,9 @@ public final class CircuitBreaker: Sendable {
     }
 
     func recordSuccess(_ provider: String) {
-        circuits.withLock { $0[provider] = Circuit() }
+        circuits.withLock { circuits in
+            if !circuits.isEmpty { circuits[provider] = nil }  // a fresh circuit is no entry
+        }
     }
 
     func recordFailure(_ provider: String) {

@@ -19,6 +19,26 @@ import Testing
     }
 }
 
+extension CircuitBreakerTests {
+    /// Failures count while they are consecutive: a success starts the count again, for its provider only.
+    @Test func aSuccessResetsItsProvidersFailuresOnly() {
+        let breaker = CircuitBreaker(threshold: 3, cooldown: .seconds(60))
+        breaker.recordSuccess("a")  // a success with nothing recorded
+        for _ in 0..<2 {
+            breaker.recordFailure("a")
+            breaker.recordFailure("b")
+        }
+        breaker.recordSuccess("a")
+        breaker.recordFailure("a")
+        breaker.recordFailure("a")
+        breaker.recordFailure("b")
+        #expect(breaker.admit("a") == .closed)  // two since the success
+        #expect(breaker.admit("b") == nil && breaker.isOpen("b"))  // three in a row
+        breaker.recordFailure("a")
+        #expect(breaker.admit("a") == nil)
+    }
+}
+
 @Suite struct RateLimitStoreTests {
     /// With authentication off every bearer value is a key: the buckets must not grow without bound.
     @Test func bucketsAreBoundedAndFullOnesGoFirst() async {
