@@ -47,6 +47,7 @@ public enum JSONSerializer {
         }
     }
 
+    /// Any `Int` exactly (a `Double` holds integers exactly only up to 2^53).
     static func writeInteger(_ number: Int, into out: inout [UInt8]) {
         if number < 0 { out.append(UInt8(ascii: "-")) }
         writeDigits(UInt64(number.magnitude), into: &out)
