@@ -96,13 +96,15 @@ public final class MetricsRegistry: Sendable {
         families.withLock { _ in body(Batch()) }
     }
 
+    /// Observations per bucket: `counts[i]` holds those above bucket i − 1's bound and up to bucket i's (one
+    /// increment per observation, made cumulative when rendered); those above every bound are only in `count`.
     fileprivate struct Histogram {
         var counts: [UInt64]
         var sum: Double = 0
         var count: UInt64 = 0
 
         mutating func record(_ value: Double, buckets: [Double]) {
-            for (index, bound) in buckets.enumerated() where value <= bound { counts[index] += 1 }
+            if let index = buckets.firstIndex(where: { value <= $0 }) { counts[index] += 1 }
             sum += value
             count += 1
         }
@@ -197,9 +199,11 @@ public final class MetricsRegistry: Sendable {
                 if family.kind == .histogram {
                     for labels in family.histograms.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
                         let entry = family.histograms[labels]!.histogram
+                        var cumulative: UInt64 = 0
                         for (index, bound) in family.buckets.enumerated() {
+                            cumulative += entry.counts[index]
                             out +=
-                                "\(name)_bucket\(labelText(labels, extra: "le=\"\(Self.number(bound))\"")) \(entry.counts[index])\n"
+                                "\(name)_bucket\(labelText(labels, extra: "le=\"\(Self.number(bound))\"")) \(cumulative)\n"
                         }
                         out += "\(name)_bucket\(labelText(labels, extra: "le=\"+Inf\"")) \(entry.count)\n"
                         out += "\(name)_sum\(labelText(labels)) \(Self.number(entry.sum))\n"

@@ -86,4 +86,18 @@ import Testing
         #expect(text.contains("l_seconds_bucket{method=\"generate\",le=\"1\"} 1\n"))
         #expect(text.contains("l_seconds_count{method=\"generate\"} 1\n"))
     }
+
+    /// Buckets are cumulative: each counts every observation up to its bound, `+Inf` all of them.
+    @Test func histogramBucketsCountEverythingUpToTheirBound() {
+        let registry = MetricsRegistry()
+        let latency = registry.histogram("l_seconds", help: "h", labels: [], buckets: [0.1, 1, 10])
+        registry.update { batch in
+            for value in [0.05, 0.1, 0.5, 0.5, 5, 50] { batch.observe(latency, [], value) }
+        }
+        let text = registry.render()
+        for (bound, count) in [("0.1", 2), ("1", 4), ("10", 5), ("+Inf", 6)] {
+            #expect(text.contains("l_seconds_bucket{le=\"\(bound)\"} \(count)\n"), "le=\(bound)")
+        }
+        #expect(text.contains("l_seconds_count 6\n") && text.contains("l_seconds_sum 56.15\n"))
+    }
 }
