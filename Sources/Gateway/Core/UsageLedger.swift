@@ -66,9 +66,39 @@ public final class UsageLedger: Sendable {
 
     private struct State {
         var totals = Totals()
-        var byModel: [String: Totals] = [:]
-        var byProvider: [String: Totals] = [:]
-        var byKey: [String: Totals] = [:]
+        var byModel = Rows()
+        var byProvider = Rows()
+        var byKey = Rows()
+    }
+
+    /// One dimension's rows (by model, provider or key), found by name. The row found last is kept in hand:
+    /// consecutive calls mostly name the same model, provider and key, and comparing a name costs a few
+    /// instructions where hashing it costs a few hundred.
+    private struct Rows {
+        private var index: [String: Int] = [:]
+        private var totals: [Totals] = []
+        private var last: (name: String, row: Int)?
+
+        var count: Int { totals.count }
+
+        func contains(_ name: String) -> Bool { last?.name == name || index[name] != nil }
+
+        mutating func add(_ name: String, _ tokens: TokenCounts, cost: Double) {
+            let row: Int
+            if let last, last.name == name {
+                row = last.row
+            } else if let found = index[name] {
+                row = found
+            } else {
+                row = totals.count
+                totals.append(Totals())
+                index[name] = row
+            }
+            last = (name, row)
+            totals[row].add(tokens, cost: cost)
+        }
+
+        var sorted: [(String, Totals)] { index.map { ($0.key, totals[$0.value]) }.sorted { $0.0 < $1.0 } }
     }
 
     private let state = Locked(State())
@@ -84,19 +114,19 @@ public final class UsageLedger: Sendable {
     public func record(model: String, provider: String, key: String?, tokens: TokenCounts, cost: Double) {
         var keyID = key ?? "anonymous"
         state.withLock { state in
-            if state.byKey.count >= Self.maxKeyRows, state.byKey[keyID] == nil { keyID = "other" }
+            if state.byKey.count >= Self.maxKeyRows, !state.byKey.contains(keyID) { keyID = "other" }
             state.totals.add(tokens, cost: cost)
-            state.byModel[model, default: Totals()].add(tokens, cost: cost)
-            state.byProvider[provider, default: Totals()].add(tokens, cost: cost)
-            state.byKey[keyID, default: Totals()].add(tokens, cost: cost)
+            state.byModel.add(model, tokens, cost: cost)
+            state.byProvider.add(provider, tokens, cost: cost)
+            state.byKey.add(keyID, tokens, cost: cost)
         }
     }
 
     public func report() -> Report {
         state.withLock { state in
             Report(
-                since: since, totals: state.totals, byModel: state.byModel.sorted { $0.key < $1.key },
-                byProvider: state.byProvider.sorted { $0.key < $1.key }, byKey: state.byKey.sorted { $0.key < $1.key })
+                since: since, totals: state.totals, byModel: state.byModel.sorted,
+                byProvider: state.byProvider.sorted, byKey: state.byKey.sorted)
         }
     }
 
