@@ -71,34 +71,24 @@ public final class UsageLedger: Sendable {
         var byKey = Rows()
     }
 
-    /// One dimension's rows (by model, provider or key), found by name. The row found last is kept in hand:
-    /// consecutive calls mostly name the same model, provider and key, and comparing a name costs a few
-    /// instructions where hashing it costs a few hundred.
+    /// One dimension's rows (by model, provider or key), found by name.
     private struct Rows {
-        private var index: [String: Int] = [:]
+        private var index = LastFoundTable<String, Int>()
         private var totals: [Totals] = []
-        private var last: (name: String, row: Int)?
 
         var count: Int { totals.count }
 
-        func contains(_ name: String) -> Bool { last?.name == name || index[name] != nil }
+        func contains(_ name: String) -> Bool { index.contains(name) }
 
         mutating func add(_ name: String, _ tokens: TokenCounts, cost: Double) {
-            let row: Int
-            if let last, last.name == name {
-                row = last.row
-            } else if let found = index[name] {
-                row = found
-            } else {
-                row = totals.count
+            let row = index.value(name) {
                 totals.append(Totals())
-                index[name] = row
+                return totals.count - 1
             }
-            last = (name, row)
             totals[row].add(tokens, cost: cost)
         }
 
-        var sorted: [(String, Totals)] { index.map { ($0.key, totals[$0.value]) }.sorted { $0.0 < $1.0 } }
+        var sorted: [(String, Totals)] { index.all.map { ($0.key, totals[$0.value]) }.sorted { $0.0 < $1.0 } }
     }
 
     private let state = Locked(State())

@@ -58,13 +58,14 @@ final class CallSeries: @unchecked Sendable {
         let provider: String
     }
 
-    private let limit: Int
-    private var timings: [String: Timing] = [:]
-    private var answers: [AnswerKey: Series] = [:]
-    private var served: [RouteKey: Served] = [:]
+    private var timings: LastFoundTable<String, Timing>
+    private var answers: LastFoundTable<AnswerKey, Series>
+    private var served: LastFoundTable<RouteKey, Served>
 
     init(limit: Int = 1024) {
-        self.limit = limit
+        timings = LastFoundTable(limit: limit)
+        answers = LastFoundTable(limit: limit)
+        served = LastFoundTable(limit: limit)
     }
 
     /// Series kept in all three tables (tests).
@@ -72,7 +73,7 @@ final class CallSeries: @unchecked Sendable {
 
     /// The duration and overhead histograms of calls labelled `method`.
     func timing(_ method: String, _ batch: borrowing MetricsRegistry.Batch, _ metrics: GatewayMetrics) -> Timing {
-        kept(&timings, method) {
+        timings.value(method) {
             Timing(
                 duration: batch.histogramSeries(metrics.requestDuration, [method]),
                 overhead: batch.histogramSeries(metrics.overhead, [method]))
@@ -85,7 +86,7 @@ final class CallSeries: @unchecked Sendable {
         _ method: String, model: String, provider: String, _ batch: borrowing MetricsRegistry.Batch,
         _ metrics: GatewayMetrics
     ) -> Series {
-        kept(&answers, AnswerKey(method: method, model: model, provider: provider)) {
+        answers.value(AnswerKey(method: method, model: model, provider: provider)) {
             batch.series(metrics.requests, [method, model, provider, "ok"])
         }
     }
@@ -94,19 +95,11 @@ final class CallSeries: @unchecked Sendable {
     func served(
         model: String, provider: String, _ batch: borrowing MetricsRegistry.Batch, _ metrics: GatewayMetrics
     ) -> Served {
-        kept(&served, RouteKey(model: model, provider: provider)) {
+        served.value(RouteKey(model: model, provider: provider)) {
             Served(model: model, provider: provider, cost: batch.series(metrics.cost, [model, provider]))
         }
     }
 
-    /// The value `table` keeps for `key`, made and kept when there is none (the table emptied first when full).
-    private func kept<Key: Hashable, Value>(_ table: inout [Key: Value], _ key: Key, _ make: () -> Value) -> Value {
-        if let known = table[key] { return known }
-        if table.count >= limit { table.removeAll() }
-        let made = make()
-        table[key] = made
-        return made
-    }
 }
 
 extension CallSeries.Served {
