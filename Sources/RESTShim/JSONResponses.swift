@@ -40,7 +40,7 @@ enum JSONResponses {
             object["finish_reason"] = .string(c.finishReason?.rawValue ?? FinishReason.stop.rawValue)
             object["tokens_input"] = .number(Double(c.tokensInput))
             object["tokens_output"] = .number(Double(c.tokensOutput))
-            object["latency_ms"] = .number((c.latencyMs * 1000).rounded() / 1000)  // as a unary answer has it
+            object["latency_ms"] = .thousandths(c.latencyMs)
             object["cost_usd"] = .number(c.costUSD)
             object["metadata"] = stringMap(c.metadata)
             if let requested = c.requestedModel { object["requested_model"] = .string(requested) }

@@ -11,6 +11,12 @@ public enum JSON: Sendable, Equatable {
     case array([JSON])
     case object(JSONObject)
 
+    /// A measurement rounded to the thousandth (a latency in milliseconds: to the microsecond), as
+    /// `JSONObjectWriter.add(_:thousandths:)` writes it.
+    public static func thousandths(_ value: Double) -> JSON {
+        .number(value.isFinite ? (value * 1000).rounded() / 1000 : value)
+    }
+
     public subscript(key: String) -> JSON? {
         if case .object(let object) = self { return object[key] }
         return nil

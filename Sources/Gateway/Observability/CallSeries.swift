@@ -99,7 +99,6 @@ final class CallSeries: @unchecked Sendable {
             Served(model: model, provider: provider, cost: batch.series(metrics.cost, [model, provider]))
         }
     }
-
 }
 
 extension CallSeries.Served {

@@ -49,7 +49,7 @@ public struct RequestLogger: Sendable {
                 "request_id": .string(context.requestID), "method": .string(method), "model": .string(model),
                 "provider": .string(provider), "status": .string(status), "tokens_input": .number(Double(tokensInput)),
                 "tokens_output": .number(Double(tokensOutput)),
-                "latency_ms": .number((context.timing.elapsedMilliseconds * 1000).rounded() / 1000),
+                "latency_ms": .thousandths(context.timing.elapsedMilliseconds),
                 "overhead_ms": .number((context.timing.overheadSeconds * 1e6).rounded() / 1000),
                 "key": context.keyID.map { .string($0) } ?? .null,
             ])
