@@ -49,19 +49,7 @@ public struct ModelGatewayService: Sendable {
                 }
                 defer { chunks.close() }
                 do {
-                    var template: GenerateChunkTemplate?
-                    var messages = GRPCMessageBatch()
-                    try await chunks.reading {
-                        while let batch = try await chunks.nextBatch() {
-                            messages.removeAll()
-                            for piece in batch.pieces {
-                                try messages.append {
-                                    try GenerateChunkTemplate.write(piece, of: batch, &template, into: &$0)
-                                }
-                            }
-                            try await stream.send(messages)
-                        }
-                    }
+                    try await chunks.relay(to: GenerateChunkSink(stream))
                 } catch {
                     throw GRPCStatus.answering(error)
                 }

@@ -24,16 +24,8 @@ enum ServerSentEvents {
         } catch {
             return  // the client is gone
         }
-        var out: [UInt8] = []
-        var text = TextChunks()
         do {
-            try await chunks.reading {
-                while let batch = try await chunks.nextBatch() {
-                    out.removeAll(keepingCapacity: true)
-                    for piece in batch.pieces { text.write(piece, of: batch, into: &out) }
-                    try await writer.writeBody(out)
-                }
-            }
+            try await chunks.relay(to: ResponseBodySink(TextChunks(), writer: writer))
         } catch is ResponseWriteError {
             return  // the client went away mid-stream
         } catch {
@@ -47,9 +39,13 @@ enum ServerSentEvents {
 
 /// Writes a stream's events; most are a piece of text in the same object, written from bytes made once per
 /// stream rather than a JSON tree per chunk.
-struct TextChunks {
+struct TextChunks: ChunkEncoder {
     private var template: JSONStringTemplate?
     private var madeFor: (id: String, model: String, provider: String)?
+
+    mutating func encode(_ batch: ChunkBatch, into out: inout [UInt8]) {
+        for piece in batch.pieces { write(piece, of: batch, into: &out) }
+    }
 
     mutating func write(_ piece: ChunkBatch.Piece, of batch: ChunkBatch, into out: inout [UInt8]) {
         switch piece {

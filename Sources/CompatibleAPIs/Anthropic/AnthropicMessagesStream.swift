@@ -1,11 +1,12 @@
 import Gateway
+import RESTShim
 import RPC
 
 /// Relays a generation as Anthropic's event sequence: `message_start`, `ping`, then content blocks — text
 /// (`text_delta`) and tool use (`input_json_delta`), each started, fed and stopped in order — then
 /// `message_delta` (stop reason and usage) and `message_stop`. A failure after the stream began is an
 /// `error` event and no `message_stop`, so clients see the cut.
-struct AnthropicMessagesStream {
+struct AnthropicMessagesStream: ChunkEncoder {
     /// What kind of content block is open, and its index.
     enum Block: Equatable {
         case none
@@ -14,6 +15,7 @@ struct AnthropicMessagesStream {
         case toolUse(index: Int, call: Int)
     }
 
+    private var started = false
     private var block = Block.none
     private var nextIndex = 0
     private var out: [UInt8] = []
@@ -27,32 +29,32 @@ struct AnthropicMessagesStream {
         } catch {
             return
         }
-        var stream = AnthropicMessagesStream()
-        var started = false
         do {
-            try await chunks.reading {
-                while let batch = try await chunks.nextBatch() {
-                    if !started {
-                        stream.start(id: AnthropicMessagesResponse.id(batch.id), model: batch.model)
-                        started = true
-                    }
-                    for piece in batch.pieces {
-                        switch piece {
-                        case .text(let content): stream.text(content)
-                        case .chunk(let chunk): stream.relay(chunk)
-                        }
-                    }
-                    try await writer.writeBody(stream.take())
-                }
-            }
+            try await chunks.relay(to: ResponseBodySink(AnthropicMessagesStream(), writer: writer))
         } catch is ResponseWriteError {
             return  // the client went away
         } catch {
-            CompatibleEndpoint.event(
-                AnthropicErrors.body(CompatibleEndpoint.domain(error)), name: "error", into: &stream.out)
-            try? await writer.writeBody(stream.take())
+            var out: [UInt8] = []
+            CompatibleEndpoint.event(AnthropicErrors.body(CompatibleEndpoint.domain(error)), name: "error", into: &out)
+            try? await writer.writeBody(out)
         }
         try? await writer.finish(head: nil, trailers: HTTPFields())
+    }
+
+    mutating func encode(_ batch: ChunkBatch, into out: inout [UInt8]) {
+        // The events are written into `out` itself: swapped in for the batch, so nothing is copied.
+        swap(&self.out, &out)
+        defer { swap(&self.out, &out) }
+        if !started {
+            start(id: AnthropicMessagesResponse.id(batch.id), model: batch.model)
+            started = true
+        }
+        for piece in batch.pieces {
+            switch piece {
+            case .text(let content): text(content)
+            case .chunk(let chunk): relay(chunk)
+            }
+        }
     }
 
     private mutating func event(_ name: String, _ payload: JSON) {

@@ -1,4 +1,5 @@
 import Gateway
+import RESTShim
 import RPC
 
 /// Relays a generation as OpenAI's stream: `chat.completion.chunk` events (the first with the role), a
@@ -15,20 +16,13 @@ enum OpenAIChatStream {
         } catch {
             return
         }
-        var out: [UInt8] = []
-        var events = Events(created: created, includeUsage: includeUsage)
         do {
-            try await chunks.reading {
-                while let batch = try await chunks.nextBatch() {
-                    out.removeAll(keepingCapacity: true)
-                    for piece in batch.pieces { events.write(piece, of: batch, into: &out) }
-                    try await writer.writeBody(out)
-                }
-            }
+            try await chunks.relay(
+                to: ResponseBodySink(Events(created: created, includeUsage: includeUsage), writer: writer))
         } catch is ResponseWriteError {
             return  // the client went away
         } catch {
-            out.removeAll()
+            var out: [UInt8] = []
             CompatibleEndpoint.event(OpenAIErrors.body(CompatibleEndpoint.domain(error)), into: &out)
             try? await writer.writeBody(out)
         }
@@ -36,12 +30,16 @@ enum OpenAIChatStream {
     }
 
     /// The events of one stream, chunk by chunk.
-    struct Events {
+    struct Events: ChunkEncoder {
         let created: Int
         let includeUsage: Bool
         var first = true
         var id = ""  // the stream's chatcmpl id, made once
         var template: JSONStringTemplate?
+
+        mutating func encode(_ batch: ChunkBatch, into out: inout [UInt8]) {
+            for piece in batch.pieces { write(piece, of: batch, into: &out) }
+        }
 
         mutating func write(_ piece: ChunkBatch.Piece, of batch: ChunkBatch, into out: inout [UInt8]) {
             if case .text(let content) = piece, !first, !content.isEmpty,

@@ -1,3 +1,5 @@
+import Reactor
+
 /// Turns one attempt's provider events into chunks: the events up to the first content are held (so the
 /// gateway can still fail over), then everything flows. Once handed out, the relay owns the call's record
 /// and ends it however the stream ends: with totals and cost, with the upstream's error, or cancelled when
@@ -38,6 +40,10 @@ final class StreamRelay: @unchecked Sendable {
     private var deltas = 0
     private var finishReason: FinishReason = .stop
     private var stop = StopDetails()
+    /// Why the last stretch of pushed batches stopped, when the sink stopped it.
+    private var pushStop: PushStop?
+    /// While pushing: since when the relay has been waiting on the provider (the rest is the gateway's time).
+    private var waitingSince = MonotonicInstant(nanoseconds: 0)
     /// Reasoning goes to the client only when asked for; then it is the start of the answer.
     private var includeReasoning: Bool { request.reasoning?.include == true }
 
@@ -89,6 +95,74 @@ final class StreamRelay: @unchecked Sendable {
 
     private func chunk(_ content: String) -> GenerateChunk {
         GenerateChunk(id: id, model: modelName, provider: providerName, content: content)
+    }
+
+    /// Relays the stream into `sink` until it ends; throws the stream's error (the call's record ended with it)
+    /// or the sink's (the front door closes the stream). Where the provider's bytes and the client's
+    /// connection share this task's event loop, batches go from the transfer's callback straight to the sink
+    /// (`ChunkSink.writeNow`), and this task wakes only when the client falls behind, at the end, or on an
+    /// error: a paced chunk then costs no task wake-up and no executor hops.
+    func relay(to sink: some ChunkSink) async throws {
+        try await withOneCancellationHandler {
+            while state == .relaying {
+                if pendingIndex == pending.count, let events, events.pushesOnCurrentLoop, sink.canWriteNow {
+                    if try await push(events, to: sink) {
+                        try await sink.waitForRoom()
+                        continue
+                    }
+                }
+                guard let batch = try await nextBatch() else { return }
+                try await sink.write(batch)
+            }
+        }
+    }
+
+    /// Why pushing stopped, when the sink stopped it.
+    private enum PushStop {
+        /// The client is not keeping up: the task waits for room.
+        case clientBehind
+        case sinkFailed(any Error)
+    }
+
+    /// One stretch of pushed batches; true when it stopped because the client fell behind. Otherwise it
+    /// stopped at the end of the stream or with events waiting, for `nextBatch()` to read.
+    private func push(_ events: ProviderEventStream, to sink: some ChunkSink) async throws -> Bool {
+        pushStop = nil
+        waitingSince = .now()
+        do {
+            try await events.push { [self] batch in relayPushed(batch, to: sink) }
+        } catch {
+            recorder.context.timing.countProviderTime(from: waitingSince, to: .now())
+            end(CallOutcome(error))
+            throw error
+        }
+        recorder.context.timing.countProviderTime(from: waitingSince, to: .now())
+        switch pushStop {
+        case .clientBehind: return true
+        case .sinkFailed(let error): throw error
+        case nil: return false
+        }
+    }
+
+    /// A pushed batch, in the transfer's callback: its chunks go to the sink. False stops the pushing.
+    private func relayPushed(_ batch: [ProviderEvent], to sink: some ChunkSink) -> Bool {
+        let arrived = MonotonicInstant.now()
+        recorder.context.timing.countProviderTime(from: waitingSince, to: arrived)
+        defer { waitingSince = .now() }
+        var pieces: [ChunkBatch.Piece] = []
+        for event in batch {
+            if let piece = take(event) { pieces.append(piece) }
+        }
+        guard !pieces.isEmpty else { return true }
+        do {
+            if try sink.writeNow(ChunkBatch(id: id, model: modelName, provider: providerName, pieces: pieces)) {
+                return true
+            }
+            pushStop = .clientBehind
+        } catch {
+            pushStop = .sinkFailed(error)
+        }
+        return false
     }
 
     /// Runs a front door's loop over `nextBatch()` with one cancellation handler for the whole stream.
@@ -234,6 +308,12 @@ public struct GenerationStream: AsyncSequence, Sendable {
     /// registers a handler of its own (~2 k instructions a chunk).
     public func reading<T>(_ reads: () async throws -> T) async rethrows -> T {
         try await relay.withOneCancellationHandler(reads)
+    }
+
+    /// Relays the whole stream to `sink` (see `ChunkSink`): the front doors' way to stream. Throws the
+    /// stream's error or the sink's; the caller still closes the stream.
+    public func relay(to sink: some ChunkSink) async throws {
+        try await relay.relay(to: sink)
     }
 
     /// Ends the stream if it has not ended: the client went away or stopped reading.

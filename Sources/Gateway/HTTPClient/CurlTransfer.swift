@@ -58,7 +58,7 @@ final class CurlTransfer: @unchecked Sendable {
         let serial = CurlTransfer.serials.add(1, ordering: .relaxed).newValue
         self.serial = serial
         body = BodyChannel(
-            resume: { multi.unpause(serial) },
+            loop: multi.loop, resume: { multi.unpause(serial) },
             cancel: { multi.cancel(serial) },
             contentStarted: { multi.contentStarted(serial) })
         live.increment()

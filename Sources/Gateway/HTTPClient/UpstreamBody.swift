@@ -29,6 +29,17 @@ public final class UpstreamBody: Sendable {
         channel.markContentStarted()
     }
 
+    /// True when the body's bytes arrive on the calling thread's event loop, where `push` can hand them over.
+    var arrivesOnCurrentLoop: Bool { channel.loop?.inEventLoop == true }
+
+    /// Hands the body's pieces to `consume` as they arrive, in the transfer's callback on its loop, rather
+    /// than waking the reading task for each. Returns once `consume` returns false, once the body ends (for
+    /// `next()` to report), or at once when pieces are already waiting to be read; throws the transfer's
+    /// error. `consume` must not stop or cancel the transfer (curl is not to be re-entered from its callback).
+    func push(_ consume: @escaping @Sendable ([UInt8]) -> Bool) async throws {
+        try await channel.push(consume)
+    }
+
     /// Stops the transfer (its connection closes); later reads fail.
     public func cancel() {
         channel.abort(GatewayError(.cancelled, "the response was abandoned"))
@@ -69,6 +80,8 @@ final class BodyChannel: Sendable {
         /// The waiting consumer. Whoever resumes it first takes it out under the lock, so it is resumed
         /// exactly once; unchecked, as a checked one costs an allocation per wait (one per streamed chunk).
         var waiter: UnsafeContinuation<[UInt8]?, any Error>?
+        /// Set with `waiter` while the reader pushes: arriving bytes go here, and the waiter waits on.
+        var pusher: (@Sendable ([UInt8]) -> Bool)?
         var paused = false
         var contentStarted = false
     }
@@ -78,15 +91,18 @@ final class BodyChannel: Sendable {
     /// consumer touches it; atomic rather than under the lock, as it is read on every wait.
     private let coveringScopes = Atomic<Int>(0)
     private let pauseThreshold: Int
+    /// The loop whose transfer callbacks offer the bytes, when known.
+    let loop: EventLoop?
     private let resume: @Sendable () -> Void
     private let cancel: @Sendable () -> Void
     private let contentStarted: @Sendable () -> Void
 
     init(
-        pauseThreshold: Int = 1 << 20, resume: @escaping @Sendable () -> Void, cancel: @escaping @Sendable () -> Void,
-        contentStarted: @escaping @Sendable () -> Void = {}
+        pauseThreshold: Int = 1 << 20, loop: EventLoop? = nil, resume: @escaping @Sendable () -> Void,
+        cancel: @escaping @Sendable () -> Void, contentStarted: @escaping @Sendable () -> Void = {}
     ) {
         self.pauseThreshold = pauseThreshold
+        self.loop = loop
         self.resume = resume
         self.cancel = cancel
         self.contentStarted = contentStarted
@@ -115,21 +131,46 @@ final class BodyChannel: Sendable {
 
     /// Takes bytes from the transfer; false means "pause me" and the bytes were not taken.
     func offer(_ bytes: [UInt8]) -> Bool {
-        let (waiter, taken) = state.withLock { state -> (UnsafeContinuation<[UInt8]?, any Error>?, Bool) in
+        let taker = state.withLock { state -> Taker in
             if let waiter = state.waiter {
+                if let pusher = state.pusher { return .pusher(pusher) }
                 state.waiter = nil
-                return (waiter, true)
+                return .waiter(waiter)
             }
             if state.buffered >= pauseThreshold {
                 state.paused = true
-                return (nil, false)
+                return .none
             }
             state.chunks.append(bytes)
             state.buffered += bytes.count
-            return (nil, true)
+            return .buffer
         }
-        waiter?.resume(returning: bytes)
-        return taken
+        switch taker {
+        case .waiter(let waiter): waiter.resume(returning: bytes)
+        case .pusher(let pusher): if !pusher(bytes) { stopPushing() }
+        case .buffer: break
+        case .none: return false
+        }
+        return true
+    }
+
+    /// Who takes offered bytes.
+    private enum Taker {
+        case waiter(UnsafeContinuation<[UInt8]?, any Error>)
+        case pusher(@Sendable ([UInt8]) -> Bool)
+        case buffer
+        case none
+    }
+
+    /// The pusher asked to stop: its reader wakes (unless the end woke it meanwhile).
+    private func stopPushing() {
+        let waiter = state.withLock { state -> UnsafeContinuation<[UInt8]?, any Error>? in
+            guard state.pusher != nil else { return nil }
+            state.pusher = nil
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: nil)
     }
 
     /// Ends the body, cleanly (nil) or with an error; idempotent.
@@ -138,6 +179,7 @@ final class BodyChannel: Sendable {
             guard !state.finished else { return nil }
             state.finished = true
             state.failure = failure
+            state.pusher = nil
             defer { state.waiter = nil }
             return state.waiter
         }
@@ -159,6 +201,27 @@ final class BodyChannel: Sendable {
     private func waitForNext() async throws -> [UInt8]? {
         try await withUnsafeThrowingContinuation { continuation in
             if let ready = take(orWaitWith: continuation) { continuation.resume(with: ready) }
+        }
+    }
+
+    func push(_ consume: @escaping @Sendable ([UInt8]) -> Bool) async throws {
+        if coveringScopes.load(ordering: .relaxed) > 0 { return try await waitWhilePushing(consume) }
+        try await withTaskCancellationHandler {
+            try await waitWhilePushing(consume)
+        } onCancel: {
+            abortCancelled()
+        }
+    }
+
+    private func waitWhilePushing(_ consume: @escaping @Sendable ([UInt8]) -> Bool) async throws {
+        _ = try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<[UInt8]?, any Error>) in
+            let waiting = state.withLock { state -> Bool in
+                guard state.head == state.chunks.count, !state.finished else { return false }
+                state.waiter = continuation
+                state.pusher = consume
+                return true
+            }
+            if !waiting { continuation.resume(returning: nil) }
         }
     }
 

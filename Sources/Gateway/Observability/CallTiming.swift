@@ -20,6 +20,11 @@ public final class CallTiming: Sendable {
         return try await body()
     }
 
+    /// Counts the time from `start` to `end` as provider time (a stretch of waiting that `measure` cannot wrap).
+    func countProviderTime(from start: MonotonicInstant, to end: MonotonicInstant) {
+        providerNanos.add(start.nanoseconds(until: end), ordering: .relaxed)
+    }
+
     public var providerSeconds: Double { Double(providerNanos.load(ordering: .relaxed)) / 1e9 }
 
     /// Milliseconds since the call started.

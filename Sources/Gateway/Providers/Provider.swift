@@ -17,24 +17,31 @@ public enum ProviderEvent: Sendable, Equatable {
 }
 
 /// A provider's streamed answer, pulled by its one consumer a batch at a time: the events of one read from the
-/// network come together, so a burst of chunks costs one suspension rather than one each. Letting go of the
-/// stream (or cancelling the consumer) cancels the upstream call.
+/// network come together, so a burst of chunks costs one suspension rather than one each. A stream read from
+/// the network can also push its batches (see `push`). Letting go of the stream (or cancelling the consumer)
+/// cancels the upstream call.
 public struct ProviderEventStream: Sendable {
     private let produce: @Sendable () async throws -> [ProviderEvent]?
     /// The network body the events come from, when they do.
     private let body: UpstreamBody?
+    private let pushing: PushedEvents?
 
     /// A stream whose batches come from `produce`, which returns nil at the end; `body` is where they are
-    /// read from, if from the network.
-    public init(batches produce: @escaping @Sendable () async throws -> [ProviderEvent]?, body: UpstreamBody? = nil) {
+    /// read from, if from the network, and `pushing` how they are pushed, if they can be.
+    public init(
+        batches produce: @escaping @Sendable () async throws -> [ProviderEvent]?, body: UpstreamBody? = nil,
+        pushing: PushedEvents? = nil
+    ) {
         self.produce = produce
         self.body = body
+        self.pushing = pushing
     }
 
     /// A stream of one event at a time (the builtin models, tests).
     public init(unfolding next: @escaping @Sendable () async throws -> ProviderEvent?) {
         produce = { try await next().map { [$0] } }
         body = nil
+        pushing = nil
     }
 
     /// Runs `reads` (a loop over `next()`) with one cancellation handler for all of them (see
@@ -50,6 +57,31 @@ public struct ProviderEventStream: Sendable {
             if !batch.isEmpty { return batch }
         }
         return nil
+    }
+
+    /// True when `push` can hand batches over on the calling thread's event loop.
+    var pushesOnCurrentLoop: Bool { pushing?.onCurrentLoop() ?? false }
+
+    /// Hands each batch (possibly empty) to `handle` as it arrives, on the event loop the bytes arrive on,
+    /// without waking the calling task for each. Returns when `handle` returns false, when the stream ends,
+    /// or at once when events wait to be read with `next()`; throws the stream's error.
+    func push(_ handle: @escaping @Sendable ([ProviderEvent]) -> Bool) async throws {
+        try await pushing?.push(handle)
+    }
+}
+
+/// How a stream pushes its batches (see `ProviderEventStream.push`).
+public struct PushedEvents: Sendable {
+    /// True when batches can be pushed on the calling thread: they arrive on its event loop.
+    let onCurrentLoop: @Sendable () -> Bool
+    let push: @Sendable (@escaping @Sendable ([ProviderEvent]) -> Bool) async throws -> Void
+
+    public init(
+        onCurrentLoop: @escaping @Sendable () -> Bool,
+        push: @escaping @Sendable (@escaping @Sendable ([ProviderEvent]) -> Bool) async throws -> Void
+    ) {
+        self.onCurrentLoop = onCurrentLoop
+        self.push = push
     }
 }
 

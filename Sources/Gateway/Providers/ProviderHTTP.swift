@@ -51,7 +51,9 @@ enum ProviderHTTP {
     /// A stream whose events come from feeding body chunks to `translator`.
     static func events<T: StreamTranslator>(_ body: UpstreamBody, _ translator: T) -> ProviderEventStream {
         let reader = TranslatedStream(body: body, translator: translator)
-        return ProviderEventStream(batches: { try await reader.next() }, body: body)
+        return ProviderEventStream(
+            batches: { try await reader.next() }, body: body,
+            pushing: PushedEvents(onCurrentLoop: { body.arrivesOnCurrentLoop }, push: { try await reader.push($0) }))
     }
 }
 
@@ -75,28 +77,64 @@ final class TranslatedStream<T: StreamTranslator>: @unchecked Sendable {
         self.translator = translator
     }
 
+    /// A translation that failed while pushing, thrown once the reader is back.
+    private var pushFailure: (any Error)?
+
     /// The events of the next body chunk (possibly none); nil after the end.
     func next() async throws -> [ProviderEvent]? {
         if ended { return nil }
         let events: [ProviderEvent]
         if let chunk = try await body.next() {
             do {
-                events = try translator.feed(chunk)
-            } catch let error as StreamLimitExceeded {
+                events = try translate(chunk)
+            } catch {
                 body.cancel()
-                throw GatewayError(
-                    .providerError,
-                    "provider \(translator.provider) sent a stream line or event over \(error.limit) bytes")
+                throw error
             }
         } else {
             ended = true
             events = try translator.finish()
+            noteContent(events)
         }
+        return events
+    }
+
+    /// Hands the events of each body chunk to `handle` as the chunk arrives (see `UpstreamBody.push`), until
+    /// `handle` returns false, the body ends, or a chunk is already waiting; nothing once the stream ended.
+    func push(_ handle: @escaping @Sendable ([ProviderEvent]) -> Bool) async throws {
+        guard !ended else { return }
+        try await body.push { [self] chunk in
+            do {
+                return handle(try translate(chunk))
+            } catch {
+                pushFailure = error
+                return false
+            }
+        }
+        if let failure = pushFailure {
+            pushFailure = nil
+            body.cancel()
+            throw failure
+        }
+    }
+
+    private func translate(_ chunk: [UInt8]) throws -> [ProviderEvent] {
+        let events: [ProviderEvent]
+        do {
+            events = try translator.feed(chunk)
+        } catch let error as StreamLimitExceeded {
+            throw GatewayError(
+                .providerError, "provider \(translator.provider) sent a stream line or event over \(error.limit) bytes")
+        }
+        noteContent(events)
+        return events
+    }
+
+    private func noteContent(_ events: [ProviderEvent]) {
         if !contentStarted, events.contains(where: \.showsTheModelAtWork) {
             contentStarted = true
             body.contentStarted()
         }
-        return events
     }
 }
 

@@ -1,3 +1,5 @@
+import Reactor
+
 /// The status line and headers of a response.
 public struct ResponseHead: Sendable {
     public var status: Int
@@ -24,9 +26,27 @@ public protocol ResponseWriter: AnyObject, Sendable {
     func writeHead(_ head: ResponseHead) async throws
     func writeBody(_ bytes: [UInt8]) async throws
     func finish(head: ResponseHead?, trailers: HTTPFields) async throws
+
+    /// The event loop the response's connection lives on, where `queueBody` may be called; nil when there
+    /// is none (writers in memory).
+    var eventLoop: EventLoop? { get }
+    /// Queues body bytes at once, on `eventLoop` only: code already on the loop (a provider's transfer
+    /// callback) writes without a task. True when the client is not reading: the bytes are queued all the
+    /// same, and `waitForRoom()` must come before more.
+    func queueBody(_ bytes: [UInt8]) throws -> Bool
+    /// Waits until the client has read what was queued (see `queueBody`).
+    func waitForRoom() async throws
 }
 
 extension ResponseWriter {
+    public var eventLoop: EventLoop? { nil }
+
+    public func queueBody(_ bytes: [UInt8]) throws -> Bool {
+        throw ResponseWriteError(reason: "this writer has no event loop to queue on")
+    }
+
+    public func waitForRoom() async throws {}
+
     /// Writes a complete response in one step.
     public func respond(_ head: ResponseHead, body: [UInt8]) async throws {
         var head = head

@@ -49,6 +49,21 @@ final class GRPCCall: @unchecked Sendable {
         try await writer.writeBody(compressResponses ? batch.compressed() : batch.frames)
     }
 
+    /// True when `sendNow` may be called on the calling thread: the headers went out, and the call's
+    /// connection lives on this thread's event loop.
+    var canSendNow: Bool { headersSent && writer.eventLoop?.inEventLoop == true }
+
+    /// Queues a batch at once, without waiting (see `ResponseWriter.queueBody`); true when the client is not
+    /// reading and `waitForRoom()` must come before more.
+    func sendNow(_ batch: GRPCMessageBatch) throws -> Bool {
+        guard !finished, !expired else { throw CancellationError() }
+        return try writer.queueBody(compressResponses ? batch.compressed() : batch.frames)
+    }
+
+    func waitForRoom() async throws {
+        try await writer.waitForRoom()
+    }
+
     /// Called by the deadline timer, on the loop: whatever the handler does next, the call ends
     /// DEADLINE_EXCEEDED (its task is being cancelled, and it must not report that as CANCELLED).
     func expire() {

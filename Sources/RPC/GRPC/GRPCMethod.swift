@@ -89,4 +89,19 @@ public struct GRPCResponseStream<Message: GRPCResponseMessage>: Sendable {
     public func send(_ batch: GRPCMessageBatch) async throws {
         try await call.send(batch)
     }
+
+    /// True when `sendNow` may be called on the calling thread: after the first `send`, on the call's event
+    /// loop.
+    public var canSendNow: Bool { call.canSendNow }
+
+    /// Queues a batch at once, without waiting, from code on the call's event loop; true when the client is
+    /// not reading and `waitForRoom()` must come before more.
+    public func sendNow(_ batch: GRPCMessageBatch) throws -> Bool {
+        try call.sendNow(batch)
+    }
+
+    /// Waits until the client has read what was queued.
+    public func waitForRoom() async throws {
+        try await call.waitForRoom()
+    }
 }

@@ -1,3 +1,5 @@
+import Reactor
+
 /// Writes one HTTP/1.1 response: fixed-length when the handler gives `content-length`, chunked otherwise.
 final class HTTP1ResponseWriter: ResponseWriter, @unchecked Sendable {
     private let owner: HTTP1Connection
@@ -22,7 +24,13 @@ final class HTTP1ResponseWriter: ResponseWriter, @unchecked Sendable {
     func writeBody(_ bytes: [UInt8]) async throws {
         let mustWait =
             owner.loop.inEventLoop ? try queueBody(bytes) : try await owner.loop.run { try self.queueBody(bytes) }
-        if mustWait { try await owner.waiters.wait() }
+        if mustWait { try await waitForRoom() }
+    }
+
+    var eventLoop: EventLoop? { owner.loop }
+
+    func waitForRoom() async throws {
+        try await owner.waiters.wait()
     }
 
     func finish(head: ResponseHead?, trailers: HTTPFields) async throws {
@@ -34,7 +42,8 @@ final class HTTP1ResponseWriter: ResponseWriter, @unchecked Sendable {
     // without the closure (an allocation) that a hop to the loop needs.
 
     /// Queues body bytes; true when the client is not reading and the writer must wait.
-    private func queueBody(_ bytes: [UInt8]) throws -> Bool {
+    func queueBody(_ bytes: [UInt8]) throws -> Bool {
+        owner.loop.assertOnLoop()
         guard !done else { throw ResponseWriteError.streamClosed }
         if !headWritten { try sendHead(ResponseHead(status: 200)) }
         if isHead || bytes.isEmpty { return false }

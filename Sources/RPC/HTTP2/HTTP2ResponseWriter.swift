@@ -1,3 +1,5 @@
+import Reactor
+
 /// Writes one HTTP/2 response; the head goes out at once, the body through the stream's flow-controlled
 /// outbox, and trailers (gRPC status) in the final HEADERS frame.
 final class HTTP2ResponseWriter: ResponseWriter, @unchecked Sendable {
@@ -20,15 +22,24 @@ final class HTTP2ResponseWriter: ResponseWriter, @unchecked Sendable {
     }
 
     func writeBody(_ bytes: [UInt8]) async throws {
-        let mustWait = try await owner.loop.run { () -> Bool in
-            guard !self.done, !self.closed else { throw ResponseWriteError.streamClosed }
-            if !self.headWritten {
-                try self.sendHead(ResponseHead(status: 200), trailers: HTTPFields(), endStream: false)
-            }
-            if self.isHead || bytes.isEmpty { return false }
-            return try self.owner.send(self.streamID, bytes)
+        let mustWait = try await owner.loop.run { try self.queueBody(bytes) }
+        if mustWait { try await waitForRoom() }
+    }
+
+    var eventLoop: EventLoop? { owner.loop }
+
+    func queueBody(_ bytes: [UInt8]) throws -> Bool {
+        owner.loop.assertOnLoop()
+        guard !done, !closed else { throw ResponseWriteError.streamClosed }
+        if !headWritten {
+            try sendHead(ResponseHead(status: 200), trailers: HTTPFields(), endStream: false)
         }
-        if mustWait { try await owner.waitForDrain(streamID) }
+        if isHead || bytes.isEmpty { return false }
+        return try owner.send(streamID, bytes)
+    }
+
+    func waitForRoom() async throws {
+        try await owner.waitForDrain(streamID)
     }
 
     func finish(head: ResponseHead?, trailers: HTTPFields) async throws {
