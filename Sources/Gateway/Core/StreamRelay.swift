@@ -5,7 +5,8 @@ import Reactor
 /// and ends it however the stream ends: with totals and cost, with the upstream's error, or cancelled when
 /// the client stops reading.
 ///
-/// Loop-confined: created, pulled and closed by the one task that serves the call.
+/// Loop-confined: created, pulled and closed by the one task that serves the call. While that task waits in
+/// `relay(to:)`, the provider's transfer callback, on the same loop, pushes chunks through it instead.
 @usableFromInline
 final class StreamRelay: @unchecked Sendable {
     /// Where a relay is in its life.
@@ -165,8 +166,9 @@ final class StreamRelay: @unchecked Sendable {
         return false
     }
 
-    /// Runs a front door's loop over `nextBatch()` with one cancellation handler for the whole stream.
-    func withOneCancellationHandler<T>(_ reads: () async throws -> T) async rethrows -> T {
+    /// Runs `reads` with one cancellation handler for the whole stream: a cancelled task still cancels the
+    /// upstream call, but each wait for a chunk does not register a handler of its own (~2 k instructions).
+    private func withOneCancellationHandler<T>(_ reads: () async throws -> T) async rethrows -> T {
         guard let events else { return try await reads() }
         return try await events.withOneCancellationHandler(reads)
     }
@@ -301,13 +303,6 @@ public struct GenerationStream: AsyncSequence, Sendable {
     @inlinable
     public func nextBatch() async throws -> ChunkBatch? {
         try await relay.nextBatch()
-    }
-
-    /// Runs `reads`, the front door's loop over `nextBatch()`, with one cancellation handler for the whole
-    /// stream: a cancelled task still cancels the upstream call, but each wait for a chunk no longer
-    /// registers a handler of its own (~2 k instructions a chunk).
-    public func reading<T>(_ reads: () async throws -> T) async rethrows -> T {
-        try await relay.withOneCancellationHandler(reads)
     }
 
     /// Relays the whole stream to `sink` (see `ChunkSink`): the front doors' way to stream. Throws the
