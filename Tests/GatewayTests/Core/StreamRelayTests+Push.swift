@@ -83,14 +83,29 @@ extension StreamRelayTests {
         }
     }
 
-    /// Relays on the loop, as a front door's task does: to the first content, then to `sink`; closes it after.
-    func run(_ relay: StreamRelay, to sink: RecordingSink, on loop: EventLoop) -> Task<Void, any Error> {
-        Task(executorPreference: loop) {
+    /// A relay on the loop as a front door's task runs it — to the first content ("a"), then to its sink,
+    /// closed after — once it waits for the next piece with that first chunk written.
+    struct Relaying {
+        let upstream: PushedStream
+        let relay: StreamRelay
+        let recorder: CallRecorder
+        let sink: RecordingSink
+        let task: Task<Void, any Error>
+    }
+
+    func relayingAfterTheFirstChunk() async -> Relaying {
+        let upstream = PushedStream()
+        let (relay, recorder) = relay(upstream.events)
+        let sink = RecordingSink(loop: upstream.loop)
+        upstream.arrive("a")
+        let task = Task(executorPreference: upstream.loop) {
             try await relay.awaitFirstContent()
             let stream = relay.handOut()
             defer { stream.close() }
             try await stream.relay(to: sink)
         }
+        #expect(await soon { sink.count == 1 && upstream.channel.hasWaiter })
+        return Relaying(upstream: upstream, relay: relay, recorder: recorder, sink: sink, task: task)
     }
 
     /// Whether `condition` came true within a bounded number of yields.
@@ -100,12 +115,8 @@ extension StreamRelayTests {
     }
 
     @Test func chunksArrivingWhileTheRelayWaitsArePushedToTheSink() async throws {
-        let upstream = PushedStream()
-        let (relay, recorder) = relay(upstream.events)
-        let sink = RecordingSink(loop: upstream.loop)
-        upstream.arrive("a")
-        let relaying = run(relay, to: sink, on: upstream.loop)
-        #expect(await soon { sink.count == 1 && upstream.channel.hasWaiter })
+        let relaying = await relayingAfterTheFirstChunk()
+        let (upstream, relay, recorder, sink) = (relaying.upstream, relaying.relay, relaying.recorder, relaying.sink)
         upstream.arrive("b")
         upstream.arrive("c")
         #expect(await soon { sink.count == 3 })
@@ -114,7 +125,7 @@ extension StreamRelayTests {
         let providerBefore = recorder.context.timing.providerSeconds
         try await Task.sleep(for: .milliseconds(20))
         upstream.end()
-        try await relaying.value
+        try await relaying.task.value
 
         let batches = sink.batches.withLock { $0 }
         #expect(batches.map(\.pushed) == [false, true, true, false])
@@ -126,18 +137,14 @@ extension StreamRelayTests {
     }
 
     @Test func aClientThatFallsBehindIsWaitedForThenPushedToAgain() async throws {
-        let upstream = PushedStream()
-        let (relay, _) = relay(upstream.events)
-        let sink = RecordingSink(loop: upstream.loop)
-        upstream.arrive("a")
-        let relaying = run(relay, to: sink, on: upstream.loop)
-        #expect(await soon { sink.count == 1 && upstream.channel.hasWaiter })
+        let relaying = await relayingAfterTheFirstChunk()
+        let (upstream, sink) = (relaying.upstream, relaying.sink)
         upstream.arrive("slow")
         #expect(await soon { sink.roomWaits.withLock { $0 } == 1 && upstream.channel.hasWaiter })
         upstream.arrive("c")
         #expect(await soon { sink.count == 3 })
         upstream.end()
-        try await relaying.value
+        try await relaying.task.value
         let batches = sink.batches.withLock { $0 }
         #expect(batches.map(\.pushed) == [false, true, true, false])
         #expect(batches.map(\.texts) == [["a"], ["slow"], ["c"], [""]])
@@ -145,28 +152,20 @@ extension StreamRelayTests {
     }
 
     @Test func aSinkThatFailsEndsTheStreamAndStopsTheUpstream() async throws {
-        let upstream = PushedStream()
-        let (relay, recorder) = relay(upstream.events)
-        let sink = RecordingSink(loop: upstream.loop)
-        upstream.arrive("a")
-        let relaying = run(relay, to: sink, on: upstream.loop)
-        #expect(await soon { sink.count == 1 && upstream.channel.hasWaiter })
+        let relaying = await relayingAfterTheFirstChunk()
+        let (upstream, relay, recorder) = (relaying.upstream, relaying.relay, relaying.recorder)
         upstream.arrive("gone")
-        await #expect(throws: ClientGone()) { try await relaying.value }
+        await #expect(throws: ClientGone()) { try await relaying.task.value }
         #expect(relay.state == StreamRelay.State.ended && recorder.isEnded)
         #expect(gateway.usage.report().totals.tokensOutput == 2, "the chunks made count as output")
         #expect(await soon { upstream.cancels.withLock { $0 } == 1 }, "the upstream transfer was not stopped")
     }
 
     @Test func aPieceTheProviderGotWrongEndsTheStreamWithItsError() async throws {
-        let upstream = PushedStream()
-        let (relay, recorder) = relay(upstream.events)
-        let sink = RecordingSink(loop: upstream.loop)
-        upstream.arrive("a")
-        let relaying = run(relay, to: sink, on: upstream.loop)
-        #expect(await soon { sink.count == 1 && upstream.channel.hasWaiter })
+        let relaying = await relayingAfterTheFirstChunk()
+        let (upstream, relay, recorder) = (relaying.upstream, relaying.relay, relaying.recorder)
         upstream.arrive("boom")
-        await #expect(throws: GatewayError(.providerError, "a malformed piece")) { try await relaying.value }
+        await #expect(throws: GatewayError(.providerError, "a malformed piece")) { try await relaying.task.value }
         #expect(relay.state == StreamRelay.State.ended && recorder.isEnded)
         #expect(upstream.cancels.withLock { $0 } >= 1, "the upstream transfer was not stopped")
     }
