@@ -139,7 +139,7 @@ final class BodyChannel: Sendable {
             }
             if state.buffered >= pauseThreshold {
                 state.paused = true
-                return .none
+                return .refused
             }
             state.chunks.append(bytes)
             state.buffered += bytes.count
@@ -149,7 +149,7 @@ final class BodyChannel: Sendable {
         case .waiter(let waiter): waiter.resume(returning: bytes)
         case .pusher(let pusher): if !pusher(bytes) { stopPushing() }
         case .buffer: break
-        case .none: return false
+        case .refused: return false
         }
         return true
     }
@@ -159,7 +159,8 @@ final class BodyChannel: Sendable {
         case waiter(UnsafeContinuation<[UInt8]?, any Error>)
         case pusher(@Sendable ([UInt8]) -> Bool)
         case buffer
-        case none
+        /// Full: curl pauses the transfer and offers the bytes again later.
+        case refused
     }
 
     /// The pusher asked to stop: its reader wakes (unless the end woke it meanwhile).

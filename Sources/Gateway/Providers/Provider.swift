@@ -27,10 +27,15 @@ public struct ProviderEventStream: Sendable {
     private let pushing: PushedEvents?
 
     /// A stream whose batches come from `produce`, which returns nil at the end; `body` is where they are
-    /// read from, if from the network, and `pushing` how they are pushed, if they can be.
-    public init(
-        batches produce: @escaping @Sendable () async throws -> [ProviderEvent]?, body: UpstreamBody? = nil,
-        pushing: PushedEvents? = nil
+    /// read from, if from the network.
+    public init(batches produce: @escaping @Sendable () async throws -> [ProviderEvent]?, body: UpstreamBody? = nil) {
+        self.init(batches: produce, body: body, pushing: nil)
+    }
+
+    /// A stream that can also push its batches, as `pushing` says.
+    init(
+        batches produce: @escaping @Sendable () async throws -> [ProviderEvent]?, body: UpstreamBody?,
+        pushing: PushedEvents?
     ) {
         self.produce = produce
         self.body = body
@@ -71,18 +76,10 @@ public struct ProviderEventStream: Sendable {
 }
 
 /// How a stream pushes its batches (see `ProviderEventStream.push`).
-public struct PushedEvents: Sendable {
+struct PushedEvents: Sendable {
     /// True when batches can be pushed on the calling thread: they arrive on its event loop.
     let onCurrentLoop: @Sendable () -> Bool
     let push: @Sendable (@escaping @Sendable ([ProviderEvent]) -> Bool) async throws -> Void
-
-    public init(
-        onCurrentLoop: @escaping @Sendable () -> Bool,
-        push: @escaping @Sendable (@escaping @Sendable ([ProviderEvent]) -> Bool) async throws -> Void
-    ) {
-        self.onCurrentLoop = onCurrentLoop
-        self.push = push
-    }
 }
 
 /// One call to one provider for one model, after alias resolution and routing.

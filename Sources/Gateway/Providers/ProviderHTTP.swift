@@ -88,7 +88,7 @@ final class TranslatedStream<T: StreamTranslator>: @unchecked Sendable {
             do {
                 events = try translate(chunk)
             } catch {
-                body.cancel()
+                body.cancel()  // a stream gone wrong is not read further
                 throw error
             }
         } else {
