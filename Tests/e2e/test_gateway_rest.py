@@ -177,3 +177,56 @@ def test_an_sse_client_that_goes_away_cancels_the_upstream_within_100ms(gateway)
     events = fake.disconnects()
     assert len(events) > before, "the upstream stream was not cancelled"
     assert events[-1]["at"] - closed_at < 0.1
+
+
+SLOW_STREAM_TOKENS = 4000  # ~700 KB of events: more than the server's 256 KiB outbound budget and the socket buffers
+
+
+def expect_the_whole_slow_stream(payload):
+    chunks = [json.loads(e.removeprefix("data: ")) for e in payload.split("\n\n") if e.startswith("data: ")]
+    text = "".join(c["content"] for c in chunks)
+    assert text == " ".join(f"tok{i}" for i in range(SLOW_STREAM_TOKENS)), "chunks were lost, reordered or repeated"
+    assert chunks[-1]["done"] and chunks[-1]["tokens_output"] == SLOW_STREAM_TOKENS
+
+
+def test_a_client_that_reads_slowly_still_gets_the_whole_stream_http1(gateway):
+    """The client reads far slower than the provider sends: the gateway's output reaches its budget, so the
+    relay stops pushing chunks, waits for room, and pushes again (curl pauses meanwhile) — and every chunk
+    arrives, in order, with the end."""
+    import socket
+    body = json.dumps({"model": "frontier", "prompt": f"fault:tokens={SLOW_STREAM_TOKENS}", "stream": True}).encode()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window: the server cannot run ahead
+    sock.settimeout(30)
+    sock.connect(("127.0.0.1", gateway.port))
+    sock.sendall(b"POST /api/v1/generate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                 b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    received = bytearray()
+    while True:
+        piece = sock.recv(2048)  # a slow reader: small reads, each a round trip through Python
+        if not piece:
+            break
+        received += piece
+    sock.close()
+    head, _, chunked = bytes(received).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    payload, rest = b"", chunked
+    while True:  # undo the chunked transfer coding
+        size_line, _, rest = rest.partition(b"\r\n")
+        size = int(size_line, 16)
+        if size == 0:
+            break
+        payload += rest[:size]
+        rest = rest[size + 2:]
+    expect_the_whole_slow_stream(payload.decode())
+
+
+def test_a_client_that_reads_slowly_still_gets_the_whole_stream_http2(gateway):
+    """The same over HTTP/2, read by curl at a limited rate: the stream's buffered output reaches its budget."""
+    out = subprocess.run(
+        ["curl", "-sS", "--http2-prior-knowledge", "--limit-rate", "400k", "-H", "content-type: application/json",
+         "--data-binary", json.dumps({"model": "frontier", "prompt": f"fault:tokens={SLOW_STREAM_TOKENS}",
+                                      "stream": True}), gateway.url + "/api/v1/generate"],
+        capture_output=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    expect_the_whole_slow_stream(out.stdout.decode())
