@@ -191,12 +191,15 @@ final class BodyChannel: Sendable {
 
     func next() async throws -> [UInt8]? {
         if let ready = take(orWaitWith: nil) { return try ready.get() }
-        if coveringScopes.load(ordering: .relaxed) > 0 { return try await waitForNext() }
-        return try await withTaskCancellationHandler {
-            try await waitForNext()
-        } onCancel: {
-            abortCancelled()
-        }
+        return try await cancellable { try await waitForNext() }
+    }
+
+    /// Runs `wait` so that cancelling the consumer's task aborts the transfer (which ends the wait): under
+    /// the consumer's one handler when a scope is open, else with a handler of its own.
+    @inline(__always)
+    private func cancellable<T>(_ wait: () async throws -> T) async throws -> T {
+        if coveringScopes.load(ordering: .relaxed) > 0 { return try await wait() }
+        return try await withTaskCancellationHandler(operation: wait) { abortCancelled() }
     }
 
     private func waitForNext() async throws -> [UInt8]? {
@@ -206,12 +209,7 @@ final class BodyChannel: Sendable {
     }
 
     func push(_ consume: @escaping @Sendable ([UInt8]) -> Bool) async throws {
-        if coveringScopes.load(ordering: .relaxed) > 0 { return try await waitWhilePushing(consume) }
-        try await withTaskCancellationHandler {
-            try await waitWhilePushing(consume)
-        } onCancel: {
-            abortCancelled()
-        }
+        try await cancellable { try await waitWhilePushing(consume) }
     }
 
     private func waitWhilePushing(_ consume: @escaping @Sendable ([UInt8]) -> Bool) async throws {
