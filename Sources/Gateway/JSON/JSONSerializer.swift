@@ -36,15 +36,45 @@ public enum JSONSerializer {
         }
     }
 
-    /// Integers print without a fraction; other numbers in Swift's shortest round-trip form.
+    /// Integers print without a fraction, short decimals (a temperature, a top-p) with the fewest fraction
+    /// digits that read back as the same number; others in Swift's shortest round-trip form, which costs
+    /// ~1 k instructions a number (and a temperature is in every provider request).
     static func writeNumber(_ number: Double, into out: inout [UInt8]) {
         guard number.isFinite else { return out.append(contentsOf: "null".utf8) }
         if number.rounded() == number, abs(number) < 1e15 {
             if number < 0 { out.append(UInt8(ascii: "-")) }
             writeDigits(UInt64(abs(number)), into: &out)
-        } else {
+        } else if !writeShortDecimal(number, into: &out) {
             out.append(contentsOf: "\(number)".utf8)
         }
+    }
+
+    private static let powersOfTen: [Double] = [10, 100, 1_000, 10_000, 100_000, 1_000_000]
+
+    /// Writes `number` as `digits / 10^k` for the smallest k ≤ 6 that reads back exactly (10^k and the digits
+    /// are exact doubles, and IEEE division rounds correctly, so the equality proves the round trip); false
+    /// when none does, or the number is too large for the digits to be exact.
+    private static func writeShortDecimal(_ number: Double, into out: inout [UInt8]) -> Bool {
+        let magnitude = abs(number)
+        guard magnitude < 1e9 else { return false }
+        for (places, scale) in powersOfTen.enumerated() {
+            let scaled = (magnitude * scale).rounded()
+            guard scaled / scale == magnitude else { continue }
+            let digits = UInt64(scaled)
+            let unit = UInt64(scale)
+            if number < 0 { out.append(UInt8(ascii: "-")) }
+            writeDigits(digits / unit, into: &out)
+            out.append(UInt8(ascii: "."))
+            var fraction = digits % unit
+            var divisor = unit / 10
+            for _ in 0...places {  // leading zeros of the fraction included; its last digit is never 0
+                out.append(UInt8(ascii: "0") + UInt8(fraction / divisor))
+                fraction %= divisor
+                divisor /= 10
+            }
+            return true
+        }
+        return false
     }
 
     /// Any `Int` exactly (a `Double` holds integers exactly only up to 2^53).

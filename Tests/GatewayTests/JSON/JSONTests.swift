@@ -57,6 +57,22 @@ import Testing
         #expect(JSONSerializer.string(.number(-0.0)) == "0")
         #expect(JSONSerializer.string(.number(1e20)) == "1e+20")
     }
+
+    /// Short decimals take a path of their own; every number must still read back as itself.
+    @Test func fractionsReadBackAsThemselves() {
+        for value in [
+            0.7, 0.1, 0.05, 1.5, -2.25, 0.123456, 99.9, 123_456_789.5, 0.000_1, 1.000_001, 0.3, 0.1 + 0.2,
+            0.123_456_7, 1e-7, Double.leastNonzeroMagnitude, 1e9 + 0.5, 2.0 / 3, -0.000_015,
+        ] {
+            let text = JSONSerializer.string(.number(value))
+            #expect(Double(text) == value, "\(value) wrote \(text)")
+        }
+        // The fewest digits: what Swift's own shortest form writes wherever that is plain decimal.
+        for value in [0.7, 0.1, 0.05, 1.5, -2.25, 0.123456, 99.9, 123_456_789.5, 0.000_1, 1.000_001, 0.1 + 0.2] {
+            #expect(JSONSerializer.string(.number(value)) == "\(value)")
+        }
+        #expect(JSONSerializer.string(.number(-0.000_015)) == "-0.000015")
+    }
 }
 
 @Suite struct JSONObjectTests {
