@@ -45,6 +45,9 @@ final class StreamRelay: @unchecked Sendable {
     private var pushStop: PushStop?
     /// While pushing: since when the relay has been waiting on the provider (the rest is the gateway's time).
     private var waitingSince = MonotonicInstant(nanoseconds: 0)
+    /// The pieces of the batch being pushed: one array kept for every push (the sink writes a pushed batch
+    /// before it returns, so the array is this relay's alone again by the next).
+    private var pushedPieces: [ChunkBatch.Piece] = []
     /// Reasoning goes to the client only when asked for; then it is the start of the answer.
     private var includeReasoning: Bool { request.reasoning?.include == true }
 
@@ -150,13 +153,13 @@ final class StreamRelay: @unchecked Sendable {
         let arrived = MonotonicInstant.now()
         recorder.context.timing.countProviderTime(from: waitingSince, to: arrived)
         defer { waitingSince = .now() }
-        var pieces: [ChunkBatch.Piece] = []
+        pushedPieces.removeAll(keepingCapacity: true)
         for event in batch {
-            if let piece = take(event) { pieces.append(piece) }
+            if let piece = take(event) { pushedPieces.append(piece) }
         }
-        guard !pieces.isEmpty else { return true }
+        guard !pushedPieces.isEmpty else { return true }
         do {
-            if try sink.writeNow(ChunkBatch(id: id, model: modelName, provider: providerName, pieces: pieces)) {
+            if try sink.writeNow(ChunkBatch(id: id, model: modelName, provider: providerName, pieces: pushedPieces)) {
                 return true
             }
             pushStop = .clientBehind

@@ -216,7 +216,10 @@ final class CurlTransfer: @unchecked Sendable {
     private static let onBody: cshim_curl_data_callback = { data, size, count, user in
         let transfer = CurlTransfer.owner(user)
         let length = size * count
-        let bytes = [UInt8](UnsafeRawBufferPointer(start: data, count: length))
+        // A view of curl's buffer, valid for this call: the body copies what it keeps.
+        let bytes = Swift.Span(
+            _unsafeElements: UnsafeBufferPointer(
+                start: UnsafeRawPointer(data)?.assumingMemoryBound(to: UInt8.self), count: length))
         guard transfer.body.offer(bytes) else { return cshim_curl_writefunc_pause() }
         transfer.deadlines.dataArrived(at: .now())
         return length

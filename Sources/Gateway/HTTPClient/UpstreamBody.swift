@@ -36,7 +36,8 @@ public final class UpstreamBody: Sendable {
     /// than waking the reading task for each. Returns once `consume` returns false, once the body ends (for
     /// `next()` to report), or at once when pieces are already waiting to be read; throws the transfer's
     /// error. `consume` must not stop or cancel the transfer (curl is not to be re-entered from its callback).
-    func push(_ consume: @escaping @Sendable ([UInt8]) -> Bool) async throws {
+    /// A pushed piece is a view of curl's own buffer, valid during the call: it is read, never copied.
+    func push(_ consume: @escaping @Sendable (Swift.Span<UInt8>) -> Bool) async throws {
         try await channel.push(consume)
     }
 
@@ -81,7 +82,7 @@ final class BodyChannel: Sendable {
         /// exactly once; unchecked, as a checked one costs an allocation per wait (one per streamed chunk).
         var waiter: UnsafeContinuation<[UInt8]?, any Error>?
         /// Set with `waiter` while the reader pushes: arriving bytes go here, and the waiter waits on.
-        var pusher: (@Sendable ([UInt8]) -> Bool)?
+        var pusher: (@Sendable (Swift.Span<UInt8>) -> Bool)?
         var paused = false
         var contentStarted = false
     }
@@ -129,8 +130,9 @@ final class BodyChannel: Sendable {
 
     // MARK: producer (the transfer, on its multi's loop)
 
-    /// Takes bytes from the transfer; false means "pause me" and the bytes were not taken.
-    func offer(_ bytes: [UInt8]) -> Bool {
+    /// Takes bytes from the transfer (a view of its buffer, copied only when they are kept or handed to a
+    /// waiting reader); false means "pause me" and the bytes were not taken.
+    func offer(_ bytes: Swift.Span<UInt8>) -> Bool {
         let taker = state.withLock { state -> Taker in
             if let waiter = state.waiter {
                 if let pusher = state.pusher { return .pusher(pusher) }
@@ -141,12 +143,12 @@ final class BodyChannel: Sendable {
                 state.paused = true
                 return .refused
             }
-            state.chunks.append(bytes)
+            state.chunks.append(Self.copy(bytes))
             state.buffered += bytes.count
             return .buffer
         }
         switch taker {
-        case .waiter(let waiter): waiter.resume(returning: bytes)
+        case .waiter(let waiter): waiter.resume(returning: Self.copy(bytes))
         case .pusher(let pusher): if !pusher(bytes) { stopPushing() }
         case .buffer: break
         case .refused: return false
@@ -154,10 +156,18 @@ final class BodyChannel: Sendable {
         return true
     }
 
+    func offer(_ bytes: [UInt8]) -> Bool {
+        offer(bytes.span)
+    }
+
+    private static func copy(_ bytes: Swift.Span<UInt8>) -> [UInt8] {
+        bytes.withUnsafeBufferPointer { Array($0) }
+    }
+
     /// Who takes offered bytes.
     private enum Taker {
         case waiter(UnsafeContinuation<[UInt8]?, any Error>)
-        case pusher(@Sendable ([UInt8]) -> Bool)
+        case pusher(@Sendable (Swift.Span<UInt8>) -> Bool)
         case buffer
         /// Full: curl pauses the transfer and offers the bytes again later.
         case refused
@@ -208,11 +218,11 @@ final class BodyChannel: Sendable {
         }
     }
 
-    func push(_ consume: @escaping @Sendable ([UInt8]) -> Bool) async throws {
+    func push(_ consume: @escaping @Sendable (Swift.Span<UInt8>) -> Bool) async throws {
         try await cancellable { try await waitWhilePushing(consume) }
     }
 
-    private func waitWhilePushing(_ consume: @escaping @Sendable ([UInt8]) -> Bool) async throws {
+    private func waitWhilePushing(_ consume: @escaping @Sendable (Swift.Span<UInt8>) -> Bool) async throws {
         _ = try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<[UInt8]?, any Error>) in
             let waiting = state.withLock { state -> Bool in
                 guard state.head == state.chunks.count, !state.finished else { return false }

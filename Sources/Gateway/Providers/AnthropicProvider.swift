@@ -149,15 +149,13 @@ struct AnthropicStreamTranslator: StreamTranslator {
         }
     }
 
-    mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent] {
-        var events: [ProviderEvent] = []
+    mutating func feed(_ bytes: Swift.Span<UInt8>, into events: inout [ProviderEvent]) throws {
         // Events are visited where they lie in the decoder's input; the decoder is taken out of `self` for
         // that (swapped, not copied, so its buffers stay unique), as the visitor translates into `self`.
         var decoder = SSEDecoder(maxEventBytes: self.decoder.maxEventBytes)
         swap(&decoder, &self.decoder)
         defer { swap(&decoder, &self.decoder) }
         try decoder.decode(bytes) { try translate($0, into: &events) }
-        return events
     }
 
     /// One event's events: a text delta from its shape when it has the learnt one, anything else parsed.

@@ -183,14 +183,12 @@ struct OllamaStreamTranslator: StreamTranslator {
         reason == "length" ? .length : .stop
     }
 
-    mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent] {
-        var events: [ProviderEvent] = []
+    mutating func feed(_ bytes: Swift.Span<UInt8>, into events: inout [ProviderEvent]) throws {
         // The visitor keeps its own copy of the state: it cannot reach `self` while `decoder` is in use.
         var state = self.state
         defer { self.state = state }
         let provider = self.provider
         try decoder.decode(bytes) { try Self.translate($0, provider: provider, &state, into: &events) }
-        return events
     }
 
     mutating func finish() throws -> [ProviderEvent] {

@@ -145,8 +145,7 @@ struct OpenAIStreamTranslator: StreamTranslator {
         }
     }
 
-    mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent] {
-        var events: [ProviderEvent] = []
+    mutating func feed(_ bytes: Swift.Span<UInt8>, into events: inout [ProviderEvent]) throws {
         // The visitor keeps its own copies of the flags: it cannot reach `self` while `decoder` is in use.
         var (sawDone, finished, shape, fromShape) = (self.sawDone, self.finished, self.shape, 0)
         defer {
@@ -170,7 +169,6 @@ struct OpenAIStreamTranslator: StreamTranslator {
                 throw GatewayError(.providerError, "provider \(provider) sent a malformed event (\(error))")
             }
         }
-        return events
     }
 
     /// The events a chunk makes, in the order a consumer expects them; true when it finished the answer.

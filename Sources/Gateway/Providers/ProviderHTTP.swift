@@ -61,8 +61,18 @@ enum ProviderHTTP {
 protocol StreamTranslator: Sendable {
     /// The provider's configured name, for errors.
     var provider: String { get }
-    mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent]
+    /// Appends the events `bytes` complete to `events` (a pushed stream reuses one array for every piece).
+    mutating func feed(_ bytes: Swift.Span<UInt8>, into events: inout [ProviderEvent]) throws
     mutating func finish() throws -> [ProviderEvent]
+}
+
+extension StreamTranslator {
+    /// The events `bytes` complete.
+    mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent] {
+        var events: [ProviderEvent] = []
+        try feed(bytes.span, into: &events)
+        return events
+    }
 }
 
 /// Pulls body chunks through a translator, a batch of events per chunk; used by exactly one consumer task.
@@ -79,6 +89,9 @@ final class TranslatedStream<T: StreamTranslator>: @unchecked Sendable {
 
     /// A translation that failed while pushing, thrown once the reader is back.
     private var pushFailure: (any Error)?
+    /// The events of the piece being pushed; one array kept for all (a pushed piece's events are handled
+    /// before the next piece arrives).
+    private var pushed: [ProviderEvent] = []
 
     /// The events of the next body chunk (possibly none); nil after the end.
     func next() async throws -> [ProviderEvent]? {
@@ -105,7 +118,9 @@ final class TranslatedStream<T: StreamTranslator>: @unchecked Sendable {
         guard !ended else { return }
         try await body.push { [self] chunk in
             do {
-                return handle(try translate(chunk))
+                pushed.removeAll(keepingCapacity: true)
+                try translate(chunk, into: &pushed)
+                return handle(pushed)
             } catch {
                 pushFailure = error
                 return false
@@ -119,15 +134,19 @@ final class TranslatedStream<T: StreamTranslator>: @unchecked Sendable {
     }
 
     private func translate(_ chunk: [UInt8]) throws -> [ProviderEvent] {
-        let events: [ProviderEvent]
+        var events: [ProviderEvent] = []
+        try translate(chunk.span, into: &events)
+        return events
+    }
+
+    private func translate(_ chunk: Swift.Span<UInt8>, into events: inout [ProviderEvent]) throws {
         do {
-            events = try translator.feed(chunk)
+            try translator.feed(chunk, into: &events)
         } catch let error as StreamLimitExceeded {
             throw GatewayError(
                 .providerError, "provider \(translator.provider) sent a stream line or event over \(error.limit) bytes")
         }
         noteContent(events)
-        return events
     }
 
     private func noteContent(_ events: [ProviderEvent]) {

@@ -27,6 +27,11 @@ public struct NDJSONDecoder: Sendable {
     /// copied, one begun in an earlier call comes from the decoder's buffer; either is valid only during the
     /// call. Throws `StreamLimitExceeded`, or what `visit` throws (the lines after it are not decoded).
     public mutating func decode(_ bytes: [UInt8], _ visit: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        try decode(bytes.span, visit)
+    }
+
+    public mutating func decode(_ bytes: Swift.Span<UInt8>, _ visit: (UnsafeBufferPointer<UInt8>) throws -> Void) throws
+    {
         try bytes.withUnsafeBufferPointer { input in
             guard let base = input.baseAddress else { return }
             var start = 0

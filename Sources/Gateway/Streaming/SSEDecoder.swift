@@ -71,43 +71,53 @@ public struct SSEDecoder: Sendable {
         return events
     }
 
+    public mutating func decode(_ bytes: [UInt8], _ visit: (SSEEventView) throws -> Void) throws {
+        try decode(bytes.span, visit)
+    }
+
     /// Consumes bytes and hands each event they complete to `visit`, in place. Throws `StreamLimitExceeded`,
     /// or what `visit` throws (the events after it are not decoded).
-    public mutating func decode(_ bytes: [UInt8], _ visit: (SSEEventView) throws -> Void) throws {
-        var input = bytes[...]
-        while var prefix = byteOrderMark, let byte = input.first {
-            input = input.dropFirst()
-            prefix.append(byte)
-            if prefix == Self.utf8BOM {
-                byteOrderMark = nil  // dropped: a BOM is not part of the first line
-            } else if Self.utf8BOM.starts(with: prefix) {
-                byteOrderMark = prefix
-            } else {
-                byteOrderMark = nil
-                for early in prefix { try process(early, visit) }
-            }
-        }
-        // Copy each run up to the next line terminator whole; terminators go through `process`.
-        try input.withUnsafeBufferPointer { buffer in
+    public mutating func decode(_ bytes: Swift.Span<UInt8>, _ visit: (SSEEventView) throws -> Void) throws {
+        try bytes.withUnsafeBufferPointer { input in
             var start = 0
-            while start < buffer.count {
-                let end = Self.lineEnd(buffer, from: start)
-                if let data = wholeDataEvent(buffer, start, end) {
-                    try visit(SSEEventView(event: "message", data: data, id: lastEventID))
-                    start = end + 2
-                    continue
+            while var prefix = byteOrderMark, start < input.count {
+                prefix.append(input[start])
+                start += 1
+                if prefix == Self.utf8BOM {
+                    byteOrderMark = nil  // dropped: a BOM is not part of the first line
+                } else if Self.utf8BOM.starts(with: prefix) {
+                    byteOrderMark = prefix
+                } else {
+                    byteOrderMark = nil
+                    for early in prefix { try process(early, visit) }
                 }
-                guard line.count + data.count + (end - start) <= maxEventBytes else {
-                    throw StreamLimitExceeded(limit: maxEventBytes)
-                }
-                if end > start {
-                    lastWasCR = false
-                    line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<end]))
-                }
-                guard end < buffer.count else { break }
-                try process(buffer[end], visit)
-                start = end + 1
             }
+            try decodeLines(UnsafeBufferPointer(rebasing: input[start...]), visit)
+        }
+    }
+
+    /// Copies each run up to the next line terminator whole; terminators go through `process`.
+    private mutating func decodeLines(
+        _ buffer: UnsafeBufferPointer<UInt8>, _ visit: (SSEEventView) throws -> Void
+    ) throws {
+        var start = 0
+        while start < buffer.count {
+            let end = Self.lineEnd(buffer, from: start)
+            if let data = wholeDataEvent(buffer, start, end) {
+                try visit(SSEEventView(event: "message", data: data, id: lastEventID))
+                start = end + 2
+                continue
+            }
+            guard line.count + data.count + (end - start) <= maxEventBytes else {
+                throw StreamLimitExceeded(limit: maxEventBytes)
+            }
+            if end > start {
+                lastWasCR = false
+                line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<end]))
+            }
+            guard end < buffer.count else { break }
+            try process(buffer[end], visit)
+            start = end + 1
         }
     }
 

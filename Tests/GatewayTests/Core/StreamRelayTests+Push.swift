@@ -11,10 +11,10 @@ extension StreamRelayTests {
     struct TextPieces: StreamTranslator {
         let provider = "a"
 
-        mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent] {
-            let text = String(decoding: bytes, as: UTF8.self)
+        mutating func feed(_ bytes: Swift.Span<UInt8>, into events: inout [ProviderEvent]) throws {
+            let text = bytes.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
             if text == "boom" { throw GatewayError(.providerError, "a malformed piece") }
-            return [.delta(text)]
+            events.append(.delta(text))
         }
 
         mutating func finish() throws -> [ProviderEvent] { [.finish(.stop)] }

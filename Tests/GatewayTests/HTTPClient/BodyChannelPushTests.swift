@@ -15,9 +15,10 @@ import Testing
             self.stopAfter = stopAfter
         }
 
-        @Sendable func take(_ bytes: [UInt8]) -> Bool {
-            pieces.withLock { pieces in
-                pieces.append(bytes)
+        @Sendable func take(_ bytes: Swift.Span<UInt8>) -> Bool {
+            let copied = bytes.withUnsafeBufferPointer { Array($0) }
+            return pieces.withLock { pieces in
+                pieces.append(copied)
                 return pieces.count < stopAfter
             }
         }
