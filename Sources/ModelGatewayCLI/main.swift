@@ -53,7 +53,7 @@ struct ModelGatewayCommand: ParsableCommand {
         let product = gateway.gateway
         product.startProbing()
         product.startFleetSync()
-        let exporter = Task { await product.exportTraces() }
+        let exporter = BackgroundTask.start { await product.exportTraces() }
         print("listening on \(listenHost):\(gateway.server.port)")
         fflush(nil)
         while TerminationSignals.wait() == SIGHUP { ConfigReload.run(path: config, on: product) }
@@ -61,7 +61,7 @@ struct ModelGatewayCommand: ParsableCommand {
         gateway.server.shutdown(drainTimeoutSeconds: loaded.drainTimeoutS)
         exporter.cancel()
         let flushed = ShutdownLatch()
-        Task {
+        BackgroundTask.start {
             await product.flushUsage()  // the fleet's share of the requests that just drained
             await product.flushTraces()  // and their spans
             flushed.signal()

@@ -135,7 +135,7 @@ final class CallRecorder: Sendable {
             // Settled with the real usage, streams cut short included; off the request's path.
             let period = BudgetPeriod.now().key
             let spentTokens = tokens.input + tokens.output
-            Task { await budgets.add(key, in: period, usd: cost, tokens: spentTokens) }
+            BackgroundTask.start { await budgets.add(key, in: period, usd: cost, tokens: spentTokens) }
         }
         let (metrics, model) = (records.metrics, attempt.model.name)
         metrics.registry.update { batch in

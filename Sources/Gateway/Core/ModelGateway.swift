@@ -54,17 +54,18 @@ public final class ModelGateway: Sendable {
             config: config, client: client, rateLimits: sameStore ? old.rateLimits : nil, metrics: metrics,
             tracer: tracer, budgets: sameStore ? old.budgets : nil, fleet: sameStore ? .some(old.fleet) : nil)
         current.withLock { $0 = next }
-        if !sameStore, let fleet = old.fleet { Task { await fleet.flush() } }  // the old Redis gets its last batch
+        // The old Redis gets its last batch.
+        if !sameStore, let fleet = old.fleet { BackgroundTask.start { await fleet.flush() } }
         fleetSync.withLock { task in
             guard task != nil else { return }
             task?.cancel()
-            task = next.fleet.map { fleet in Task { await fleet.run() } }
+            task = next.fleet.map { fleet in BackgroundTask.start { await fleet.run() } }
         }
         metrics.registry.add("gateway_config_reloads_total", ["ok"])
         probing.withLock { task in
             guard task != nil else { return }
             task?.cancel()
-            task = Task { await next.prober.run() }
+            task = BackgroundTask.start { await next.prober.run() }
         }
     }
 
@@ -78,7 +79,7 @@ public final class ModelGateway: Sendable {
         let prober = self.prober
         probing.withLock { task in
             task?.cancel()
-            task = Task { await prober.run() }
+            task = BackgroundTask.start { await prober.run() }
         }
     }
 
@@ -109,7 +110,7 @@ public final class ModelGateway: Sendable {
         guard let fleet = generation.fleet else { return }
         fleetSync.withLock { task in
             task?.cancel()
-            task = Task { await fleet.run() }
+            task = BackgroundTask.start { await fleet.run() }
         }
     }
 

@@ -33,6 +33,9 @@ final class CurlMulti: @unchecked Sendable {
         return loop.local { CurlMulti(loop: loop) }
     }
 
+    /// The loop of callers on no loop (background work starts there: `BackgroundTask`).
+    static var standbyLoop: EventLoop { standby.loop }
+
     private static let standby: CurlMulti = {
         let group = EventLoopGroup(count: 1)
         group.start()

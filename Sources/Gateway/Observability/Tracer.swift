@@ -52,7 +52,7 @@ public final class Tracer: Sendable {
             spans.append(span)
             return spans.count >= batchSize
         }
-        if full { Task { await flush() } }
+        if full { BackgroundTask.start { await self.flush() } }
     }
 
     /// Sends what is buffered. Export failures are dropped: tracing must never hurt serving.
