@@ -5,8 +5,9 @@
 /// Keys are literals: the caller knows them to be distinct and free of anything JSON escapes. Values write
 /// exactly as `JSONSerializer` writes them, so a document reads the same built either way.
 public struct JSONObjectWriter: JSONMemberSink {
-    private var bytes: [UInt8]
-    private var isEmpty = true
+    // Reachable from inlined code (`add(_:array:_:)`), not by callers.
+    @usableFromInline var bytes: [UInt8]
+    @usableFromInline var isEmpty = true
 
     public init(reservingCapacity capacity: Int = 256) {
         bytes = []
@@ -16,26 +17,32 @@ public struct JSONObjectWriter: JSONMemberSink {
 
     /// Continues `bytes` with a nested object; `finish()` hands them back with it closed.
     private init(continuing bytes: consuming [UInt8]) {
+        // Appended before the move: `self.bytes = bytes` leaves the parameter holding the buffer too until
+        // the end of the init, so an append after it copied the whole document, for every nested object.
+        bytes.append(UInt8(ascii: "{"))
         self.bytes = bytes
-        self.bytes.append(UInt8(ascii: "{"))
     }
 
     /// Appends to `out` an object written by `members` (`out` is moved into the writer and back, not copied).
     public static func write(into out: inout [UInt8], _ members: (inout JSONObjectWriter) -> Void) {
         var taken: [UInt8] = []
         swap(&taken, &out)
-        var writer = JSONObjectWriter(continuing: taken)
+        var writer = JSONObjectWriter(continuing: consume taken)
         members(&writer)
         out = writer.finish()
     }
 
-    /// The document, closed.
-    public consuming func finish() -> [UInt8] {
+    /// The document, closed; the writer is left empty. (Mutating and handed out by a swap, not `consuming`:
+    /// a writer held in a `var` was copied into the consuming call, and the closing append then copied the
+    /// whole document.)
+    public mutating func finish() -> [UInt8] {
         bytes.append(UInt8(ascii: "}"))
-        return bytes
+        var document: [UInt8] = []
+        swap(&document, &bytes)
+        return document
     }
 
-    private mutating func key(_ key: StaticString) {
+    @usableFromInline mutating func key(_ key: StaticString) {
         if !isEmpty { bytes.append(UInt8(ascii: ",")) }
         isEmpty = false
         bytes.append(UInt8(ascii: "\""))
@@ -82,7 +89,9 @@ public struct JSONObjectWriter: JSONMemberSink {
         Self.write(into: &bytes, members)
     }
 
-    /// A member whose value is an array of `items`, each written by `item`.
+    /// A member whose value is an array of `items`, each written by `item`. Inlinable: a front door's
+    /// call would otherwise iterate through the generic witnesses of `Sequence` (~1.5 k instructions).
+    @inlinable
     public mutating func add<Items: Sequence>(
         _ key: StaticString, array items: Items, _ item: (Items.Element, inout [UInt8]) -> Void
     ) {
