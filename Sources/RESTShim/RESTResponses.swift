@@ -24,7 +24,7 @@ package enum RESTResponses {
         var head = ResponseHead(status: status, headers: headers)
         head.headers.set("content-type", "application/json")
         decorate(&head, context)
-        try? await writer.respond(head, body: body)
+        try? await writer.respond(consume head, body: body)
     }
 
     static func errorBody(_ error: GatewayError, requestID: String) -> JSON {

@@ -110,7 +110,7 @@ public struct RESTShim: Sendable {
             var head = ResponseHead(
                 status: 200, headers: ["content-type": "text/plain; version=0.0.4; charset=utf-8"])
             RESTResponses.decorate(&head, context)
-            try? await writer.respond(head, body: body)
+            try? await writer.respond(consume head, body: body)
         }
     }
 }

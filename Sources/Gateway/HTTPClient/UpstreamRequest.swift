@@ -54,9 +54,11 @@ public struct UpstreamRequest: Sendable {
         _ url: String, body: [UInt8], headers: [(String, String)] = [], timeouts: UpstreamTimeouts,
         streaming: Bool = false
     ) -> UpstreamRequest {
-        var request = UpstreamRequest(
-            method: "POST", url: url, headers: [("content-type", "application/json")] + headers, body: body,
-            timeouts: timeouts)
+        var all: [(String, String)] = []  // one array, not a literal and then the concatenation
+        all.reserveCapacity(headers.count + 1)
+        all.append(("content-type", "application/json"))
+        all.append(contentsOf: headers)
+        var request = UpstreamRequest(method: "POST", url: url, headers: all, body: body, timeouts: timeouts)
         request.streaming = streaming
         return request
     }

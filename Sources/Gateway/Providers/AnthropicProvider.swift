@@ -52,7 +52,8 @@ struct AnthropicProvider: Provider {
         try requireKey()
         let response = try await client.send(
             .post(
-                config.endpoint + "/v1/messages", body: body, headers: headers + extra, timeouts: timeouts,
+                config.endpoint + "/v1/messages", body: body, headers: extra.isEmpty ? headers : headers + extra,
+                timeouts: timeouts,
                 streaming: streaming))
         try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
         return response

@@ -50,7 +50,8 @@ struct OpenAIProvider: Provider {
     ) async throws -> UpstreamResponse {
         let response = try await client.send(
             .post(
-                config.endpoint + path, body: body, headers: authHeaders + extra, timeouts: timeouts,
+                config.endpoint + path, body: body, headers: extra.isEmpty ? authHeaders : authHeaders + extra,
+                timeouts: timeouts,
                 streaming: streaming))
         try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
         return response

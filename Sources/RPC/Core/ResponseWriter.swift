@@ -48,8 +48,8 @@ extension ResponseWriter {
     public func waitForRoom() async throws {}
 
     /// Writes a complete response in one step.
-    public func respond(_ head: ResponseHead, body: [UInt8]) async throws {
-        var head = head
+    /// `consuming`: a caller that hands its head over (`consume head`) spares a copy of its header list.
+    public func respond(_ head: consuming ResponseHead, body: [UInt8]) async throws {
         head.headers.set("content-length", String(body.count))
         try await writeHead(head)
         if !body.isEmpty { try await writeBody(body) }
