@@ -4,10 +4,17 @@ import Testing
 
 @Suite struct HTTP1SerializerTests {
     @Test func headWithALengthOrChunkedAndClose() {
-        let head = ResponseHead(status: 200, headers: ["content-type": "application/json", "content-length": "9"])
+        // The framing fields a handler set give way to the serializer's own; the rest pass.
+        let head = ResponseHead(
+            status: 200,
+            headers: [
+                "content-type": "application/json", "content-length": "9", "transfer-encoding": "gzip",
+                "connection": "keep-alive", "tracestate": "a=1",
+            ])
         #expect(
             String(decoding: HTTP1Serializer.head(head, bodyLength: 1234, close: false), as: UTF8.self)
-                == "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1234\r\n\r\n")
+                == "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntracestate: a=1\r\ncontent-length: 1234\r\n\r\n"
+        )
         #expect(
             String(decoding: HTTP1Serializer.head(ResponseHead(status: 429), bodyLength: 0, close: true), as: UTF8.self)
                 == "HTTP/1.1 429 Too Many Requests\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
