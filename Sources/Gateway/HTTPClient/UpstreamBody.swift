@@ -70,6 +70,27 @@ public final class UpstreamBody: Sendable {
     }
 }
 
+/// What a body channel asks of the transfer that fills it.
+protocol TransferControl: Sendable {
+    /// Resumes a transfer paused for back-pressure.
+    func resume()
+    /// Stops the transfer (its connection closes).
+    func cancel()
+    /// The answer's first content arrived.
+    func contentStarted()
+}
+
+/// A `TransferControl` of three closures (tests, and transfers that are not curl's).
+struct ClosureTransferControl: TransferControl {
+    let onResume: @Sendable () -> Void
+    let onCancel: @Sendable () -> Void
+    let onContentStarted: @Sendable () -> Void
+
+    func resume() { onResume() }
+    func cancel() { onCancel() }
+    func contentStarted() { onContentStarted() }
+}
+
 /// The state a body shares between its transfer (producer, on the multi's loop) and its consumer.
 final class BodyChannel: Sendable {
     private struct State {
@@ -94,19 +115,21 @@ final class BodyChannel: Sendable {
     private let pauseThreshold: Int
     /// The loop whose transfer callbacks offer the bytes, when known.
     let loop: EventLoop?
-    private let resume: @Sendable () -> Void
-    private let cancel: @Sendable () -> Void
-    private let contentStarted: @Sendable () -> Void
+    private let transfer: any TransferControl
 
-    init(
+    init(pauseThreshold: Int = 1 << 20, loop: EventLoop? = nil, transfer: any TransferControl) {
+        self.pauseThreshold = pauseThreshold
+        self.loop = loop
+        self.transfer = transfer
+    }
+
+    convenience init(
         pauseThreshold: Int = 1 << 20, loop: EventLoop? = nil, resume: @escaping @Sendable () -> Void,
         cancel: @escaping @Sendable () -> Void, contentStarted: @escaping @Sendable () -> Void = {}
     ) {
-        self.pauseThreshold = pauseThreshold
-        self.loop = loop
-        self.resume = resume
-        self.cancel = cancel
-        self.contentStarted = contentStarted
+        self.init(
+            pauseThreshold: pauseThreshold, loop: loop,
+            transfer: ClosureTransferControl(onResume: resume, onCancel: cancel, onContentStarted: contentStarted))
     }
 
     /// True once the body ended or was aborted.
@@ -120,7 +143,7 @@ final class BodyChannel: Sendable {
             defer { state.contentStarted = true }
             return !state.contentStarted
         }
-        if first { contentStarted() }
+        if first { transfer.contentStarted() }
     }
 
     /// The consumer let go: stop the transfer if it is still running.
@@ -246,7 +269,7 @@ final class BodyChannel: Sendable {
 
     /// Stops the transfer (its connection closes) and ends the body with `error`.
     func abort(_ error: GatewayError) {
-        cancel()
+        transfer.cancel()
         finish(error)
     }
 
@@ -273,7 +296,7 @@ final class BodyChannel: Sendable {
             if let waiter { state.waiter = waiter }
             return nil
         }
-        if resumeTransfer { resume() }
+        if resumeTransfer { transfer.resume() }
         return result
     }
 
