@@ -80,7 +80,7 @@ protocol TransferControl: Sendable {
     func contentStarted()
 }
 
-/// A `TransferControl` of three closures (tests, and transfers that are not curl's).
+/// A `TransferControl` of three closures, for tests.
 struct ClosureTransferControl: TransferControl {
     let onResume: @Sendable () -> Void
     let onCancel: @Sendable () -> Void
@@ -179,6 +179,7 @@ final class BodyChannel: Sendable {
         return true
     }
 
+    /// `offer(_:)` of bytes in an array (tests offer theirs so).
     func offer(_ bytes: [UInt8]) -> Bool {
         offer(bytes.span)
     }

@@ -26,12 +26,9 @@ public struct NDJSONDecoder: Sendable {
     /// Hands each line `bytes` complete to `visit` in place: a line wholly in `bytes` (the common case) is not
     /// copied, one begun in an earlier call comes from the decoder's buffer; either is valid only during the
     /// call. Throws `StreamLimitExceeded`, or what `visit` throws (the lines after it are not decoded).
-    public mutating func decode(_ bytes: [UInt8], _ visit: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
-        try decode(bytes.span, visit)
-    }
-
-    public mutating func decode(_ bytes: Swift.Span<UInt8>, _ visit: (UnsafeBufferPointer<UInt8>) throws -> Void) throws
-    {
+    public mutating func decode(
+        _ bytes: Swift.Span<UInt8>, _ visit: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws {
         try bytes.withUnsafeBufferPointer { input in
             guard let base = input.baseAddress else { return }
             var start = 0
@@ -52,6 +49,11 @@ public struct NDJSONDecoder: Sendable {
             }
             try take(UnsafeBufferPointer(rebasing: input[start...]))
         }
+    }
+
+    /// `decode(_:_:)` of bytes in an array.
+    public mutating func decode(_ bytes: [UInt8], _ visit: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        try decode(bytes.span, visit)
     }
 
     private mutating func take(_ run: UnsafeBufferPointer<UInt8>) throws(StreamLimitExceeded) {

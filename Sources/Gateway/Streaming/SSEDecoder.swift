@@ -71,6 +71,7 @@ public struct SSEDecoder: Sendable {
         return events
     }
 
+    /// `decode(_:_:)` of bytes in an array.
     public mutating func decode(_ bytes: [UInt8], _ visit: (SSEEventView) throws -> Void) throws {
         try decode(bytes.span, visit)
     }
