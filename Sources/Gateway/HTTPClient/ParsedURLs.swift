@@ -12,7 +12,14 @@ final class ParsedURLs: @unchecked Sendable {
     static let shared = ParsedURLs(capacity: 256)
 
     private let capacity: Int
-    private let table = Locked<[String: UInt]>([:])
+    private let table = Locked<Table>(Table())
+
+    /// The parsed URLs by URL, and the one found last: a gateway sends mostly to the same URL as the request
+    /// before, and comparing it costs a few instructions where hashing it costs a few hundred.
+    private struct Table {
+        var byURL: [String: UInt] = [:]
+        var last: (url: String, address: UInt)?
+    }
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -22,8 +29,12 @@ final class ParsedURLs: @unchecked Sendable {
     /// is full, and curl then parses the URL string itself.
     func parsed(_ url: String) -> UnsafeMutableRawPointer? {
         table.withLock { table in
-            if let address = table[url] { return UnsafeMutableRawPointer(bitPattern: address) }
-            guard table.count < capacity, let handle = curl_url() else { return nil }
+            if let last = table.last, last.url == url { return UnsafeMutableRawPointer(bitPattern: last.address) }
+            if let address = table.byURL[url] {
+                table.last = (url, address)
+                return UnsafeMutableRawPointer(bitPattern: address)
+            }
+            guard table.byURL.count < capacity, let handle = curl_url() else { return nil }
             // The flags curl itself parses a URL string with.
             let flags = UInt32(CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME)
             guard curl_url_set(handle, CURLUPART_URL, url, flags) == CURLUE_OK else {
@@ -31,7 +42,8 @@ final class ParsedURLs: @unchecked Sendable {
                 return nil
             }
             let address = UInt(bitPattern: UnsafeMutableRawPointer(handle))
-            table[url] = address
+            table.byURL[url] = address
+            table.last = (url, address)
             return UnsafeMutableRawPointer(bitPattern: address)
         }
     }

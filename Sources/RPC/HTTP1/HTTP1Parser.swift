@@ -1,4 +1,5 @@
 internal import CHTTPParser
+import Glibc
 
 /// A request head as the HTTP/1.1 parser saw it.
 struct HTTP1RequestHead {
@@ -174,20 +175,40 @@ final class HTTP1Parser {
     }
 
     private func finishField() {
-        // An obs-fold continuation reaches us as a value holding CR or LF: RFC 9112 lets a server reject it.
-        if value.contains(where: { $0 == 0x0D || $0 == 0x0A }) { headInvalid = "obsolete line folding in a header" }
-        var start = 0
-        var end = value.count
-        while end > start, value[end - 1] == 0x20 || value[end - 1] == 0x09 { end -= 1 }
-        while start < end, value[start] == 0x20 || value[start] == 0x09 { start += 1 }
         // Lower-cased here, in the buffer: http_parser lets only ASCII token bytes into a name.
-        for index in field.indices where field[index] >= 0x41 && field[index] <= 0x5A { field[index] |= 0x20 }
-        headers.append(
-            lowercased: String(decoding: field, as: UTF8.self),
-            String(decoding: value[start..<end], as: UTF8.self))
+        let name = field.withUnsafeMutableBufferPointer { name in
+            for index in name.indices where name[index] &- 0x41 < 26 { name[index] |= 0x20 }
+            return Self.commonName(UnsafeBufferPointer(name)) ?? String(decoding: name, as: UTF8.self)
+        }
+        let text = value.withUnsafeBufferPointer { value in
+            // An obs-fold continuation reaches us as a value holding CR or LF: RFC 9112 lets a server reject it.
+            if value.contains(where: { $0 == 0x0D || $0 == 0x0A }) { headInvalid = "obsolete line folding in a header" }
+            var start = 0
+            var end = value.count
+            while end > start, value[end - 1] == 0x20 || value[end - 1] == 0x09 { end -= 1 }
+            while start < end, value[start] == 0x20 || value[start] == 0x09 { start += 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: value[start..<end]), as: UTF8.self)
+        }
+        headers.append(lowercased: name, text)
         field.removeAll(keepingCapacity: true)
         value.removeAll(keepingCapacity: true)
         inValue = false
+    }
+
+    /// Names most requests carry, as strings made once: making one from bytes costs ~200 instructions.
+    private static let commonNames = [
+        "host", "user-agent", "accept", "content-type", "content-length", "authorization", "connection",
+        "accept-encoding", "transfer-encoding", "expect", "x-api-key", "x-request-id", "traceparent",
+    ].map { (bytes: Array($0.utf8), name: $0) }
+
+    private static func commonName(_ name: UnsafeBufferPointer<UInt8>) -> String? {
+        guard !name.isEmpty else { return nil }
+        for common in commonNames where common.bytes.count == name.count {
+            if common.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, name.baseAddress!, name.count) }) == 0 {
+                return common.name
+            }
+        }
+        return nil
     }
 
     /// From `on_headers_complete`, 0 goes on, 1 and 2 mean "no body"; anything else is an error.

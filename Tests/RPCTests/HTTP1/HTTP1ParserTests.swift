@@ -48,6 +48,22 @@ private func failureStatus(_ result: Result<Void, HTTP1ParseError>) -> Int? {
         #expect(recorder.bodies == [Array("hello".utf8)])
     }
 
+    /// Common names come from a table of strings made once, the rest from their bytes: all lower-cased, and
+    /// a name that only begins like a common one is its own.
+    @Test(arguments: [nil, 3])
+    func headerNamesAreLowerCasedCommonOrNot(splitEvery: Int?) throws {
+        let (recorder, result) = parse(
+            "GET / HTTP/1.1\r\ncOnTeNt-TyPe: text/plain\r\nHOST: h\r\nX-Api-Key: k\r\nAccepts: a\r\n"
+                + "User-Agent: u\r\nX-Custom-Thing: c\r\n\r\n", splitEvery: splitEvery)
+        #expect(failureStatus(result) == nil)
+        let head = try #require(recorder.heads.first)
+        #expect(
+            head.headers.entries.map(\.name) == [
+                "content-type", "host", "x-api-key", "accepts", "user-agent", "x-custom-thing",
+            ])
+        #expect(head.headers.entries.map(\.value) == ["text/plain", "h", "k", "a", "u", "c"])
+    }
+
     /// Names are stored lower-cased (lookups do no case folding), values without surrounding blanks, at
     /// any split of the input; a name with a non-ASCII byte is not a token and is refused.
     @Test func storesNamesLowerCasedAndValuesTrimmedAtEverySplit() throws {
