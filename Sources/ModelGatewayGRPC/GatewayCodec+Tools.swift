@@ -80,6 +80,7 @@ enum ToolCodec {
     static func toolCalls(_ calls: [ToolCall], _ arena: ProtobufCArena) -> (
         Int, UnsafeMutablePointer<UnsafeMutablePointer<Modelgateway__V1__ToolCall>?>?
     ) {
+        guard !calls.isEmpty else { return (0, nil) }  // see `metadataEntries`
         let messages = calls.map { call in
             Optional(
                 arena.message(modelgateway__v1__tool_call__init) { (c: inout Modelgateway__V1__ToolCall) in
@@ -94,6 +95,7 @@ enum ToolCodec {
     static func toolCallDeltas(_ deltas: [ToolCallDelta], _ arena: ProtobufCArena) -> (
         Int, UnsafeMutablePointer<UnsafeMutablePointer<Modelgateway__V1__ToolCallDelta>?>?
     ) {
+        guard !deltas.isEmpty else { return (0, nil) }  // see `metadataEntries`
         let messages = deltas.map { delta in
             Optional(
                 arena.message(modelgateway__v1__tool_call_delta__init) { (c: inout Modelgateway__V1__ToolCallDelta) in
