@@ -1,5 +1,4 @@
 internal import CHTTPParser
-import Glibc
 
 /// A request head as the HTTP/1.1 parser saw it.
 struct HTTP1RequestHead {
@@ -178,7 +177,7 @@ final class HTTP1Parser {
         // Lower-cased here, in the buffer: http_parser lets only ASCII token bytes into a name.
         let name = field.withUnsafeMutableBufferPointer { name in
             for index in name.indices where name[index] &- 0x41 < 26 { name[index] |= 0x20 }
-            return Self.commonName(UnsafeBufferPointer(name)) ?? String(decoding: name, as: UTF8.self)
+            return String(decoding: name, as: UTF8.self)
         }
         let text = value.withUnsafeBufferPointer { value in
             // An obs-fold continuation reaches us as a value holding CR or LF: RFC 9112 lets a server reject it.
@@ -193,22 +192,6 @@ final class HTTP1Parser {
         field.removeAll(keepingCapacity: true)
         value.removeAll(keepingCapacity: true)
         inValue = false
-    }
-
-    /// Names most requests carry, as strings made once: making one from bytes costs ~200 instructions.
-    private static let commonNames = [
-        "host", "user-agent", "accept", "content-type", "content-length", "authorization", "connection",
-        "accept-encoding", "transfer-encoding", "expect", "x-api-key", "x-request-id", "traceparent",
-    ].map { (bytes: Array($0.utf8), name: $0) }
-
-    private static func commonName(_ name: UnsafeBufferPointer<UInt8>) -> String? {
-        guard !name.isEmpty else { return nil }
-        for common in commonNames where common.bytes.count == name.count {
-            if common.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, name.baseAddress!, name.count) }) == 0 {
-                return common.name
-            }
-        }
-        return nil
     }
 
     /// From `on_headers_complete`, 0 goes on, 1 and 2 mean "no body"; anything else is an error.

@@ -48,8 +48,8 @@ private func failureStatus(_ result: Result<Void, HTTP1ParseError>) -> Int? {
         #expect(recorder.bodies == [Array("hello".utf8)])
     }
 
-    /// Common names come from a table of strings made once, the rest from their bytes: all lower-cased, and
-    /// a name that only begins like a common one is its own.
+    /// Names come out lower-cased in every position of every letter, whole or split across reads, and a
+    /// name that only begins like another (`accepts`) is its own.
     @Test(arguments: [nil, 3])
     func headerNamesAreLowerCasedCommonOrNot(splitEvery: Int?) throws {
         let (recorder, result) = parse(
