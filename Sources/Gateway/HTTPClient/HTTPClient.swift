@@ -1,3 +1,4 @@
+import Reactor
 import Synchronization
 
 /// Sends requests to providers over libcurl; responses stream back as `UpstreamBody`.
@@ -10,6 +11,15 @@ public struct HTTPClient: Sendable {
     /// Starts the request and returns when the response head arrives. Cancelling the calling task
     /// cancels the request; errors are `GatewayError`s already classified.
     public func send(_ request: UpstreamRequest) async throws -> UpstreamResponse {
+        // A caller on no loop (a test's task) waits on the standby loop, where the head arrives: see
+        // `BackgroundTask` for why a resumption should not cross threads.
+        guard EventLoop.current != nil else {
+            return try await withTaskExecutorPreference(CurlMulti.standbyLoop) { try await start(request) }
+        }
+        return try await start(request)
+    }
+
+    private func start(_ request: UpstreamRequest) async throws -> UpstreamResponse {
         let multi = CurlMulti.current()
         guard let transfer = CurlTransfer(request, multi: multi, live: liveTransfers) else {
             throw GatewayError(.internalError, "cannot create a curl handle")

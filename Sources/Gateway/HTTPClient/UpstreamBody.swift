@@ -225,6 +225,10 @@ final class BodyChannel: Sendable {
 
     func next() async throws -> [UInt8]? {
         if let ready = take(orWaitWith: nil) { return try ready.get() }
+        // A reader on another thread (a test's task) waits on the transfer's loop, as `HTTPClient.send` does.
+        if let loop, !loop.inEventLoop {
+            return try await withTaskExecutorPreference(loop) { try await cancellable { try await waitForNext() } }
+        }
         return try await cancellable { try await waitForNext() }
     }
 
