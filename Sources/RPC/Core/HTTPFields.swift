@@ -54,7 +54,7 @@ public struct HTTPFields: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     public mutating func remove(_ name: String) {
         let lower = Self.lowercase(name)
-        entries.removeAll { $0.name == lower }
+        if entries.contains(where: { $0.name == lower }) { entries.removeAll { $0.name == lower } }
     }
 
     /// The first value of `name`, if any. Names are kept lower-cased and nearly every caller asks with a

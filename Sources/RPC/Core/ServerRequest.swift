@@ -39,9 +39,14 @@ public struct ServerRequest: Sendable {
 
     /// Splits a request target into path and query.
     static func splitTarget(_ target: String) -> (path: String, query: String) {
-        // Searched as bytes: a Character search walks grapheme clusters, ~14,000 instructions per request.
+        // Searched as bytes: a Character search walks grapheme clusters, ~14,000 instructions per request; and
+        // in the contiguous bytes, where `UTF8View.firstIndex` steps a string index (~29 instructions a byte).
         let utf8 = target.utf8
-        guard let mark = utf8.firstIndex(of: UInt8(ascii: "?")) else { return (target, "") }
+        let offset =
+            utf8.withContiguousStorageIfAvailable { $0.firstIndex(of: UInt8(ascii: "?")) }
+            ?? utf8.firstIndex(of: UInt8(ascii: "?")).map { utf8.distance(from: utf8.startIndex, to: $0) }
+        guard let offset else { return (target, "") }
+        let mark = utf8.index(utf8.startIndex, offsetBy: offset)
         return (String(Substring(utf8[..<mark])), String(Substring(utf8[utf8.index(after: mark)...])))
     }
 }

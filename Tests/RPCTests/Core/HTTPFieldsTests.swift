@@ -21,4 +21,13 @@ import Testing
         fields.set("x-Trace", "c")
         #expect(fields.values("x-trace") == ["c"])
     }
+
+    @Test func removeDropsEveryFieldOfTheNameAndNothingElse() {
+        var fields: HTTPFields = ["Connection": "keep-alive", "content-type": "text/plain"]
+        fields.append("connection", "upgrade")
+        fields.remove("CONNECTION")
+        #expect(fields.entries.map(\.name) == ["content-type"])
+        fields.remove("transfer-encoding")
+        #expect(fields.entries == [HTTPFields.Field(name: "content-type", value: "text/plain")])
+    }
 }
