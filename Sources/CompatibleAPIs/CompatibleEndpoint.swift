@@ -26,8 +26,10 @@ struct CompatibleEndpoint: Sendable {
         { request, writer, _ in
             let admission = admission(request, open: open)
             do {
-                let context = try admission.admitted()
-                if let answer = try await body(request, context, writer) { await json(writer, answer, context) }
+                try admission.check()
+                if let answer = try await body(request, admission.context, writer) {
+                    await json(writer, answer, admission.context)
+                }
             } catch {
                 await self.error(writer, error, admission.context)
             }

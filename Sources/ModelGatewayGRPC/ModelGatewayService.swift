@@ -27,7 +27,8 @@ public struct ModelGatewayService: Sendable {
         context.responseMetadata.set("x-request-id", call.requestID)
         defer { context.responseMetadata.set("x-gateway-overhead-ms", call.decorations().overheadMilliseconds) }
         do {
-            return try await body(try admission.admitted())
+            try admission.check()
+            return try await body(call)
         } catch {
             throw GRPCStatus.answering(error)
         }

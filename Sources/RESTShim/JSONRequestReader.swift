@@ -156,15 +156,20 @@ extension GenerateRequest {
             messages.append(
                 try JSONRequestReader.nested(path) { () throws(GatewayError) in try ToolJSON.message(item) })
         }
-        let request = GenerateRequest(
-            model: try json.string("model") ?? "", prompt: try json.string("prompt") ?? "",
-            systemPrompt: try json.string("system_prompt") ?? "", temperature: try json.number("temperature"),
-            maxTokens: try json.integer("max_tokens"), stopSequences: try json.strings("stop_sequences") ?? [],
-            metadata: try json.stringMap("metadata") ?? [:], topP: try json.number("top_p"), messages: messages,
-            tools: try ToolJSON.tools(json), toolChoice: try ToolJSON.toolChoice(json),
-            responseFormat: try ToolJSON.responseFormat(json), reasoning: try ReasoningJSON.config(json),
-            seed: try json.integer("seed").map(Int64.init), topK: try json.integer("top_k"))
-        return (request, try json.bool("stream") ?? false)
+        // Read first, and the request built in the tuple: built before a read that can throw, the request
+        // was copied into the tuple.
+        let stream = try json.bool("stream") ?? false
+        return (
+            GenerateRequest(
+                model: try json.string("model") ?? "", prompt: try json.string("prompt") ?? "",
+                systemPrompt: try json.string("system_prompt") ?? "", temperature: try json.number("temperature"),
+                maxTokens: try json.integer("max_tokens"), stopSequences: try json.strings("stop_sequences") ?? [],
+                metadata: try json.stringMap("metadata") ?? [:], topP: try json.number("top_p"), messages: messages,
+                tools: try ToolJSON.tools(json), toolChoice: try ToolJSON.toolChoice(json),
+                responseFormat: try ToolJSON.responseFormat(json), reasoning: try ReasoningJSON.config(json),
+                seed: try json.integer("seed").map(Int64.init), topK: try json.integer("top_k")),
+            stream
+        )
     }
 }
 

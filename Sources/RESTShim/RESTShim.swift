@@ -47,9 +47,9 @@ public struct RESTShim: Sendable {
         { [self] request, writer, _ in
             let admission = admission(request, open: open)
             do {
-                let context = try admission.admitted()
-                if let answer = try await body(request, context, writer) {
-                    await RESTResponses.json(writer, answer, context)
+                try admission.check()
+                if let answer = try await body(request, admission.context, writer) {
+                    await RESTResponses.json(writer, answer, admission.context)
                 }
             } catch {
                 await RESTResponses.error(writer, error, admission.context)

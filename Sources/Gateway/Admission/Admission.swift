@@ -8,8 +8,14 @@ public struct Admission: Sendable {
 
     /// The call's context, or its refusal thrown.
     public func admitted() throws(GatewayError) -> CallContext {
-        if let refusal { throw refusal }
+        try check()
         return context
+    }
+
+    /// Throws the refusal, if the call may not go on. For the front doors, which then lend `context` to the
+    /// call where it is (`admitted()` hands out a copy: its strings retained, and released again).
+    public func check() throws(GatewayError) {
+        if let refusal { throw refusal }
     }
 }
 
@@ -19,17 +25,22 @@ struct Admitter: Sendable {
     let maxRequestBytes: Int
 
     func admit(_ call: ArrivingCall) -> Admission {
-        var context = CallContext(
-            requestID: RequestID.accepting(call.requestID), deadline: call.deadline, traceparent: call.traceparent,
-            timing: CallTiming(started: call.startedAt), api: call.api)
+        let requestID = RequestID.accepting(call.requestID)
+        var client: Authenticator.Client?
+        var refusal: GatewayError?
         do throws(GatewayError) {
-            if !call.open { context.client = try authenticator.authenticate(authorization: call.authorization) }
+            if !call.open { client = try authenticator.authenticate(authorization: call.authorization) }
             guard !call.bodyTooLarge else {
                 throw GatewayError(.payloadTooLarge, "the request body exceeds \(maxRequestBytes) bytes")
             }
-            return Admission(context: context, refusal: nil)
         } catch {
-            return Admission(context: context, refusal: error)
+            refusal = error
         }
+        // The context is made once, where it is handed over: made first and then completed, it was copied
+        // into the admission and the original released (~220 instructions a request).
+        let context = CallContext(
+            requestID: requestID, client: client, deadline: call.deadline, traceparent: call.traceparent,
+            timing: CallTiming(started: call.startedAt), api: call.api)
+        return Admission(context: context, refusal: refusal)
     }
 }

@@ -279,9 +279,11 @@ public final class ModelGateway: Sendable {
         }
     }
 
-    public func generate(_ request: GenerateRequest, context: CallContext) async throws -> GenerateResponse {
-        try await recorded(.generate, model: request.model, context: context) { recorder, entry, generation in
-            var request = request
+    public func generate(_ request: consuming GenerateRequest, context: CallContext) async throws -> GenerateResponse {
+        // Moved, not copied, into the variable the call checks and completes in place: a copy retains every
+        // string and array the request holds, and releases them again.
+        var request = request
+        return try await recorded(.generate, model: request.model, context: context) { recorder, entry, generation in
             let (requested, needs) = try prepare(&request, entry, generation)
             let (answer, attempt) = try await generation.failover.run(
                 requested, needing: .generate, also: needs, context: context, trace: recorder.trace
@@ -311,9 +313,12 @@ public final class ModelGateway: Sendable {
     /// Starts a streamed generation. Returns once one attempt produced real content (failing over before
     /// that); the stream then never switches models, and an upstream failure ends it with an error. The
     /// caller closes the stream when it stops reading.
-    public func streamGenerate(_ request: GenerateRequest, context: CallContext) async throws -> GenerationStream {
-        try await recorded(.streamGenerate, model: request.model, context: context) { recorder, entry, generation in
-            var request = request
+    public func streamGenerate(_ request: consuming GenerateRequest, context: CallContext) async throws
+        -> GenerationStream
+    {
+        var request = request  // moved, as in `generate`
+        return try await recorded(.streamGenerate, model: request.model, context: context) {
+            recorder, entry, generation in
             let (requested, needs) = try prepare(&request, entry, generation)
             let (relay, _) = try await generation.failover.run(
                 requested, needing: .stream, also: needs, context: context, trace: recorder.trace

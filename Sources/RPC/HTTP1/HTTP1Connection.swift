@@ -146,11 +146,13 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
 
     // MARK: dispatch
 
-    private func enqueue(_ request: ServerRequest, keepAlive: Bool) {
-        pending.append(.request(request, keepAlive: keepAlive))
-        pendingBodyBytes += request.body.count
+    /// Takes the request over (`consuming`: a borrowed one was copied, every header retained). Nearly always
+    /// nothing is ahead of it, and it starts at once rather than through the queue (two more copies).
+    private func enqueue(_ request: consuming ServerRequest, keepAlive: Bool) {
         if !keepAlive { closeWhenIdle = true }
-        startNextIfIdle()
+        if active == nil, pending.isEmpty, !connection.isClosed { return start(request, keepAlive: keepAlive) }
+        pendingBodyBytes += request.body.count
+        pending.append(.request(request, keepAlive: keepAlive))
     }
 
     private func startNextIfIdle() {
@@ -161,14 +163,17 @@ final class HTTP1Connection: ConnectionProtocol, HTTP1ParserDelegate {
             connection.write(body)
         case .request(let request, let keepAlive):
             pendingBodyBytes -= request.body.count
-            activeBodyBytes = request.body.count
-            let writer = HTTP1ResponseWriter(
-                owner: self, keepAlive: keepAlive && !(closeWhenIdle && pending.isEmpty),
-                isHead: request.method == "HEAD")
-            active = writer
-            activeContext = connection.workers.dispatch(request, writer: writer)
-            if acceptsInput { connection.resumeReading() }
+            start(request, keepAlive: keepAlive)
         }
+    }
+
+    private func start(_ request: consuming ServerRequest, keepAlive: Bool) {
+        activeBodyBytes = request.body.count
+        let writer = HTTP1ResponseWriter(
+            owner: self, keepAlive: keepAlive && !(closeWhenIdle && pending.isEmpty), isHead: request.method == "HEAD")
+        active = writer
+        activeContext = connection.workers.dispatch(request, writer: writer)
+        if acceptsInput { connection.resumeReading() }
     }
 
     // MARK: output, called by the active writer on the loop

@@ -45,7 +45,7 @@ final class RequestWorkers: @unchecked Sendable {
     }
 
     /// Hands the request to a parked worker, or to a new one when none waits.
-    func dispatch(_ request: ServerRequest, writer: any ResponseWriter) -> RequestContext {
+    func dispatch(_ request: consuming ServerRequest, writer: any ResponseWriter) -> RequestContext {
         loop.assertOnLoop()
         let context = RequestContext(eventLoop: loop)
         // The job is made in each branch: one made before both was copied into whichever took it.

@@ -32,6 +32,8 @@ import Testing
         #expect(wrong.refusal?.kind == .unauthenticated)
         #expect(wrong.context.requestID == "r1", "a refused call keeps its id for the error answer")
         #expect(throws: GatewayError.self) { try wrong.admitted() }
+        #expect(throws: try #require(wrong.refusal)) { try wrong.check() }
+        try good.check()
         #expect(admit([:], open: true).refusal == nil)
     }
 
