@@ -41,12 +41,13 @@ struct OpenAIChatRequest {
 
     static func message(_ item: JSONRequestReader) throws(GatewayError) -> ChatMessage {
         let role = try item.string("role") ?? ""
-        var message = ChatMessage(role: role == "developer" ? "system" : role)
+        var content = ""
+        var parts: [ContentPart] = []
         switch item.raw("content") {
-        case .string(let text)?: message.content = text
-        case .array(let parts)?:
-            for (index, part) in parts.enumerated() {
-                message.parts.append(
+        case .string(let text)?: content = text
+        case .array(let items)?:
+            for (index, part) in items.enumerated() {
+                parts.append(
                     try JSONRequestReader.nested(JSONRequestReader.ItemPath("content", index)) {
                         () throws(GatewayError) in try Self.part(part)
                     }
@@ -55,8 +56,9 @@ struct OpenAIChatRequest {
         case nil: break
         case let other?: throw .invalid("content", "must be a string or an array of parts, got \(other.typeName)")
         }
+        var toolCalls: [ToolCall] = []
         for (path, call) in try item.objects("tool_calls") ?? [] {
-            message.toolCalls.append(
+            toolCalls.append(
                 try JSONRequestReader.nested(path) { () throws(GatewayError) in
                     let function = try call.object("function")
                     return ToolCall(
@@ -64,8 +66,10 @@ struct OpenAIChatRequest {
                         arguments: try function?.string("arguments") ?? "{}")
                 })
         }
-        message.toolCallID = try item.string("tool_call_id") ?? ""
-        return message
+        // Made whole where it is returned: made first and then filled in, the message was copied out.
+        return ChatMessage(
+            role: role == "developer" ? "system" : role, content: content, parts: parts, toolCalls: toolCalls,
+            toolCallID: try item.string("tool_call_id") ?? "")
     }
 
     static func part(_ json: JSON) throws(GatewayError) -> ContentPart {

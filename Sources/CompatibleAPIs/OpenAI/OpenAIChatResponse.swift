@@ -38,7 +38,8 @@ enum OpenAIChatResponse {
         json.add("object", "chat.completion")
         json.add("created", created)
         json.add("model", answer.model)
-        json.add("choices", array: CollectionOfOne(answer)) { answer, out in
+        // One choice, written from `answer` where it is (a collection of the answer itself was a copy of it).
+        json.add("choices", array: CollectionOfOne(())) { _, out in
             JSONObjectWriter.write(into: &out) { choice in
                 choice.add("index", 0)
                 choice.add("message") { message(answer, into: &$0) }

@@ -1,15 +1,19 @@
 /// The contract's ranges and required fields, checked before any provider is called.
 enum RequestValidation {
-    static let chatRoles: Set<String> = ["system", "user", "assistant", "tool"]
+    /// Compared, not hashed: four short literals (a set lookup hashed the role, ~300 instructions a message).
+    static func isChatRole(_ role: String) -> Bool {
+        role == "user" || role == "assistant" || role == "system" || role == "tool"
+    }
 
     /// Checks `request`, and completes what can be read off its data (an image's media type).
     static func validate(_ request: inout GenerateRequest, maxImageBytes: Int) throws(GatewayError) {
         try validate(request)
         try ToolValidation.validate(request)
-        for (index, message) in request.messages.enumerated() {
-            try ToolValidation.validate(message, field: "messages[\(index)]")
-            for (partIndex, part) in message.parts.enumerated() {
-                guard case .image(var image) = part else { continue }
+        // By index: each message is read where it is (an enumeration copied every one of them).
+        for index in request.messages.indices {
+            try ToolValidation.validate(request.messages[index], field: "messages[\(index)]")
+            for partIndex in request.messages[index].parts.indices {
+                guard case .image(var image) = request.messages[index].parts[partIndex] else { continue }
                 try ImageValidation.validate(
                     &image, field: "messages[\(index)].parts[\(partIndex)].image", maxBytes: maxImageBytes)
                 request.messages[index].parts[partIndex] = .image(image)
@@ -37,7 +41,7 @@ enum RequestValidation {
             throw .invalid(
                 "reasoning.budget_tokens", "must be at least 1024 and below max_tokens (\(request.effectiveMaxTokens))")
         }
-        for (index, message) in request.messages.enumerated() where !chatRoles.contains(message.role) {
+        for index in request.messages.indices where !isChatRole(request.messages[index].role) {
             throw .invalid("messages[\(index)].role", "must be system, user, assistant or tool")
         }
     }

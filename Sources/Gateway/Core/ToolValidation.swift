@@ -35,11 +35,14 @@ enum ToolValidation {
     }
 
     /// A conversation turn's tool fields: a `tool` turn answers a call; an assistant's calls carry JSON objects.
-    static func validate(_ message: ChatMessage, field: String) throws(GatewayError) {
+    /// `field` names the message in an error, and is made only for one (an interpolated index per message
+    /// cost ~550 instructions).
+    static func validate(_ message: ChatMessage, field makeField: @autoclosure () -> String) throws(GatewayError) {
         if message.role == "tool", message.toolCallID.isEmpty {
-            throw .invalid("\(field).tool_call_id", "is required for a tool message")
+            throw .invalid("\(makeField()).tool_call_id", "is required for a tool message")
         }
         guard !message.toolCalls.isEmpty else { return }
+        let field = makeField()
         guard message.role == "assistant" else {
             throw .invalid("\(field).tool_calls", "only assistant messages have them")
         }

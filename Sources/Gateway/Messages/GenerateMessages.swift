@@ -109,6 +109,8 @@ public struct GenerateRequest: Sendable, Equatable {
 
     /// The conversation as chat messages: the system prompt first, then `messages` or the prompt as one user turn.
     public var conversation: [ChatMessage] {
+        // The messages themselves when nothing goes before them: shared, not copied turn by turn.
+        if systemPrompt.isEmpty, !messages.isEmpty { return messages }
         var turns: [ChatMessage] = []
         if !systemPrompt.isEmpty { turns.append(ChatMessage(role: "system", content: systemPrompt)) }
         if messages.isEmpty {
