@@ -23,12 +23,12 @@ public struct RESTShim: Sendable {
     /// with `Allow`).
     public func router(_ more: (inout Router) -> Void = { _ in }) -> Router {
         var router = Router(
-            notFound: { [self] request, writer, _ in
+            notFound: { request, writer, _ in
                 await RESTResponses.error(
                     writer, GatewayError(.notFound, "no endpoint \(request.method) \(request.path)"),
                     admission(request, open: true).context)
             },
-            methodNotAllowed: { [self] request, writer, _, allowed in
+            methodNotAllowed: { request, writer, _, allowed in
                 await RESTResponses.error(
                     writer, GatewayError(.methodNotAllowed, "\(request.method) is not allowed on \(request.path)"),
                     admission(request, open: true).context, headers: ["allow": allowed.joined(separator: ", ")])
@@ -40,11 +40,13 @@ public struct RESTShim: Sendable {
 
     /// Wraps an endpoint: admission (authentication unless `open`, request id, body size), domain errors as
     /// JSON error responses, and the decorations (`x-request-id`, `x-gateway-overhead-ms`) on every answer.
+    /// (The handlers here capture `self` without a capture list: an async closure with one runs as
+    /// @concurrent in Swift 6.3, a hop to the global executor and back at every await.)
     private func endpoint(
         open: Bool = false,
         _ body: @escaping @Sendable (ServerRequest, CallContext, any ResponseWriter) async throws -> JSON?
     ) -> Router.Handler {
-        { [self] request, writer, _ in
+        { request, writer, _ in
             let admission = admission(request, open: open)
             do {
                 try admission.check()
@@ -104,7 +106,7 @@ public struct RESTShim: Sendable {
             endpoint { _, _, _ in
                 JSONResponses.usage(await gateway.usageReport())
             })
-        router.add("GET", "/metrics") { [self] request, writer, _ in
+        router.add("GET", "/metrics") { request, writer, _ in
             let context = admission(request, open: true).context
             let body = Array(gateway.renderMetrics().utf8)
             var head = ResponseHead(

@@ -13,10 +13,13 @@ struct AnthropicFrontDoor: Sendable {
     }
 
     func register(on router: inout Router) {
+        // Captured without a capture list: an async closure with one runs as @concurrent (Swift 6.3), a
+        // hop to the global executor and back at every await (~200 instructions each, to find the loop again).
         let gateway = self.gateway
+        let endpoint = self.endpoint
         router.add(
             "POST", "/v1/messages",
-            endpoint.handler { [endpoint] request, context, writer in
+            endpoint.handler { request, context, writer in
                 let messages = try AnthropicMessagesRequest(body: request.body)
                 guard messages.stream else {
                     let answer = try await gateway.generate(messages.request, context: context)

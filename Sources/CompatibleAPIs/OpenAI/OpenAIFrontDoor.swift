@@ -16,10 +16,13 @@ struct OpenAIFrontDoor: Sendable {
     static func now() -> Int { Int(time(nil)) }
 
     func register(on router: inout Router) {
+        // Captured without a capture list: an async closure with one runs as @concurrent (Swift 6.3), a
+        // hop to the global executor and back at every await (~200 instructions each, to find the loop again).
         let gateway = self.gateway
+        let endpoint = self.endpoint
         router.add(
             "POST", "/v1/chat/completions",
-            endpoint.handler { [endpoint] request, context, writer in
+            endpoint.handler { request, context, writer in
                 let chat = try OpenAIChatRequest(body: request.body)
                 let created = Self.now()
                 guard chat.stream else {
