@@ -52,7 +52,7 @@ import Testing
             """
         let registry = ModelGateway(config: try ConfigLoader.parse(yaml, file: "t")).registry
         let planner = FailoverPlanner(registry: registry, strategies: [.sameTier, .providerFallback])
-        let attempts = planner.plan(for: try #require(registry.resolve("x")), needing: .generate)
+        let attempts = Array(planner.plan(for: try #require(registry.resolve("x")), needing: .generate))
         #expect(attempts.map { "\($0.model.name)@\($0.route.provider.name)" } == ["x@a", "y@b", "x@b"])
     }
 
@@ -74,5 +74,17 @@ import Testing
         status.retryAt = .now + .seconds(60)
         registry.setStatus("c", status)
         #expect(plan("small-2", []).isEmpty)
+    }
+
+    @Test func eachAttemptIsWorkedOutWhenItComesUp() {
+        let planner = FailoverPlanner(registry: registry, strategies: [.providerFallback])
+        var attempts = planner.plan(for: registry.resolve("small-1")!, needing: .generate)
+        #expect(attempts.next().map { "\($0.model.name)@\($0.route.provider.name)" } == "small-1@a")
+        // b goes down after the first attempt (as a refused connection marks it): its attempts, the fallback
+        // tiny-1 and small-1's second route, are skipped when they come up.
+        var down = ProviderStatus(state: .down, latencyMs: 0, error: "refused")
+        down.retryAt = .now + .seconds(60)
+        registry.setStatus("b", down)
+        #expect(attempts.next() == nil)
     }
 }

@@ -30,7 +30,8 @@ import Testing
         -> (StreamRelay, CallRecorder)
     {
         let entry = gateway.registry.resolve("m")!
-        let attempt = gateway.failover.planner.plan(for: entry, needing: .stream)[0]
+        var plan = gateway.failover.planner.plan(for: entry, needing: .stream)
+        let attempt = plan.next()!
         let recorder = gateway.records.start(.streamGenerate, model: "m", context: CallContext(requestID: "t"))
         let relay = StreamRelay(
             events: events, attempt: attempt, requested: entry, request: request,
