@@ -162,7 +162,7 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     /// Suspends until the response head arrives (or the transfer fails first). Called before `start`.
-    func awaitHead(start: @escaping () -> Void) async throws -> UpstreamResponse {
+    func awaitHead(start: () -> Void) async throws -> UpstreamResponse {
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
                 // A call cancelled before it starts never starts (the cancel handler ran first and found
