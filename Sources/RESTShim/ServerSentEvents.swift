@@ -67,15 +67,13 @@ struct TextChunks: ChunkEncoder {
     ) {
         if madeFor?.id != id || madeFor?.model != model || madeFor?.provider != provider {
             let slot = GenerateChunk(id: id, model: model, provider: provider, content: "\u{0}")
-            template = JSONStringTemplate(JSONResponses.chunk(slot))
+            template = JSONStringTemplate(JSONResponses.chunk(slot), before: "data: ", after: "\n\n")
             madeFor = (id, model, provider)
         }
         guard let template else {
             let chunk = GenerateChunk(id: id, model: model, provider: provider, content: content)
             return out.append(contentsOf: ServerSentEvents.event(JSONResponses.chunk(chunk)))
         }
-        out.append(contentsOf: "data: ".utf8)
         template.write(content, into: &out)
-        out.append(contentsOf: "\n\n".utf8)
     }
 }

@@ -141,12 +141,13 @@ struct AnthropicMessagesStream: ChunkEncoder {
             block = .text(index)
         }
         if textDelta?.index != index {
-            textDelta = JSONStringTemplate(Self.textDelta(index: index, JSONStringTemplate.slot)).map { (index, $0) }
+            textDelta = JSONStringTemplate(
+                Self.textDelta(index: index, JSONStringTemplate.slot), before: "event: content_block_delta\ndata: ",
+                after: "\n\n"
+            ).map { (index, $0) }
         }
         if let template = textDelta?.template {
-            out.append(contentsOf: "event: content_block_delta\ndata: ".utf8)
             template.write(content, into: &out)
-            out.append(contentsOf: "\n\n".utf8)
         } else {
             event("content_block_delta", Self.textDelta(index: index, .string(content)))
         }

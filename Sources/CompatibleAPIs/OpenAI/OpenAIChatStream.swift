@@ -88,17 +88,16 @@ enum OpenAIChatStream {
         private mutating func writeText(_ content: String, model: String, into out: inout [UInt8]) -> Bool {
             template = template ?? OpenAIChatStream.contentTemplate(id: id, model: model, created: created)
             guard let template else { return false }
-            out.append(contentsOf: "data: ".utf8)
             template.write(content, into: &out)
-            out.append(contentsOf: "\n\n".utf8)
             return true
         }
     }
 
-    /// A content chunk with its text left open (the same serializer writes it as a whole chunk).
+    /// A content chunk's event with its text left open (the same serializer writes it as a whole chunk).
     static func contentTemplate(id: String, model: String, created: Int) -> JSONStringTemplate? {
         JSONStringTemplate(
             OpenAIChatResponse.chunk(
-                id: id, model: model, created: created, delta: ["content": JSONStringTemplate.slot]))
+                id: id, model: model, created: created, delta: ["content": JSONStringTemplate.slot]),
+            before: "data: ", after: "\n\n")
     }
 }

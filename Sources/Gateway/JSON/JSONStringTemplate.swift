@@ -9,14 +9,15 @@ public struct JSONStringTemplate: Sendable {
     private let prefix: [UInt8]
     private let suffix: [UInt8]
 
-    /// The template of `document`, which holds `slot` once; nil when the slot is not there exactly once (a
-    /// caller then writes each document whole).
-    public init?(_ document: JSON) {
+    /// The template of `document`, which holds `slot` once, written between `before` and `after` (an event
+    /// stream's framing: kept in the template's own bytes, each chunk is three appends, not five); nil when
+    /// the slot is not there exactly once (a caller then writes each document whole).
+    public init?(_ document: JSON, before: String = "", after: String = "") {
         let bytes = JSONSerializer.serialize(document)
         guard let at = Self.marker(in: bytes, from: 0), Self.marker(in: bytes, from: at + Self.slotBytes.count) == nil
         else { return nil }
-        prefix = Array(bytes[..<at])
-        suffix = Array(bytes[(at + Self.slotBytes.count)...])
+        prefix = Array(before.utf8) + bytes[..<at]
+        suffix = bytes[(at + Self.slotBytes.count)...] + Array(after.utf8)
     }
 
     /// The slot as the serializer writes it.

@@ -68,9 +68,12 @@ enum HTTP1Serializer {
             shift -= 4
             out.append(hexDigits[(bytes.count >> shift) & 0xF])
         }
-        out.append(contentsOf: crlf)
+        // CR LF a byte at a time: appending the two-byte array cost ~100 instructions, twice per chunk.
+        out.append(0x0D)
+        out.append(0x0A)
         out.append(contentsOf: bytes)
-        out.append(contentsOf: crlf)
+        out.append(0x0D)
+        out.append(0x0A)
     }
 
     static func lastChunk(trailers: HTTPFields) -> [UInt8] {

@@ -30,4 +30,12 @@ import Testing
         #expect(filled == Array(#""t""#.utf8))
         #expect(JSONStringTemplate(["a": .string(#"\u0000"#), "b": JSONStringTemplate.slot]) != nil)
     }
+
+    /// An event stream's framing, written around the document.
+    @Test func theFramingGoesAroundTheDocument() throws {
+        let template = try #require(JSONStringTemplate(["a": JSONStringTemplate.slot], before: "data: ", after: "\n\n"))
+        var filled: [UInt8] = []
+        template.write("t", into: &filled)
+        #expect(filled == Array("data: {\"a\":\"t\"}\n\n".utf8))
+    }
 }
