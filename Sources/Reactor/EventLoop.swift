@@ -242,7 +242,7 @@ public final class EventLoop: @unchecked Sendable {
                 case .job(let job): job.runSynchronously(on: asUnownedTaskExecutor())
                 }
             }
-            runningWork.removeAll(keepingCapacity: true)
+            runningWork.removeAllElements()
         }
     }
 
@@ -251,7 +251,7 @@ public final class EventLoop: @unchecked Sendable {
         while !tickEndObservers.isEmpty {
             swap(&tickEndObservers, &notifiedObservers)
             for observer in notifiedObservers { observer.loopTickEnded() }
-            notifiedObservers.removeAll(keepingCapacity: true)
+            notifiedObservers.removeAllElements()
         }
     }
 

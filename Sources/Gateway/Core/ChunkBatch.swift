@@ -13,15 +13,20 @@ public struct ChunkBatch: Sendable {
     }
 
     /// The stream's request id, model and provider: every text piece's.
-    public let id: String
-    public let model: String
-    public let provider: String
+    public let origin: ChunkOrigin
     public let pieces: [Piece]
 
+    public var id: String { origin.id }
+    public var model: String { origin.model }
+    public var provider: String { origin.provider }
+
     public init(id: String, model: String, provider: String, pieces: [Piece]) {
-        self.id = id
-        self.model = model
-        self.provider = provider
+        self.init(origin: ChunkOrigin(id: id, model: model, provider: provider), pieces: pieces)
+    }
+
+    /// A batch of a stream whose origin is made once: a batch then takes one reference, not three strings.
+    public init(origin: ChunkOrigin, pieces: [Piece]) {
+        self.origin = origin
         self.pieces = pieces
     }
 
@@ -35,4 +40,17 @@ public struct ChunkBatch: Sendable {
 
     /// Every piece as a whole chunk.
     public var chunks: [GenerateChunk] { pieces.map(whole) }
+}
+
+/// Where a stream's chunks come from: its request id, model and provider, shared by all its batches.
+public final class ChunkOrigin: Sendable {
+    public let id: String
+    public let model: String
+    public let provider: String
+
+    public init(id: String, model: String, provider: String) {
+        self.id = id
+        self.model = model
+        self.provider = provider
+    }
 }

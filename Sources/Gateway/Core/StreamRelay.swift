@@ -23,15 +23,14 @@ final class StreamRelay: @unchecked Sendable {
     /// Nil once ended, so a stream closed early cancels its upstream call at once.
     private var events: ProviderEventStream?
     private let attempt: Attempt
-    /// Read once: every chunk carries them (the provider's name through its protocol copied its whole config).
-    private let modelName: String
-    private let providerName: String
+    /// Made once: every chunk carries its id, model and provider (the provider's name through its protocol
+    /// copied its whole config).
+    private let origin: ChunkOrigin
     private let requested: ModelEntry
     private let request: GenerateRequest
     private let recorder: CallRecorder
     /// Held until the stream ends: the provider's concurrency slot.
     private var permit: ConcurrencyLimiter.Permit?
-    private let id = RequestID.generation()
     /// Events read and not yet turned into chunks (up to the first content, the ones held).
     private var pending: [ProviderEvent] = []
     private var pendingIndex = 0
@@ -57,8 +56,8 @@ final class StreamRelay: @unchecked Sendable {
     ) {
         self.events = events
         self.attempt = attempt
-        modelName = attempt.model.name
-        providerName = attempt.route.provider.name
+        origin = ChunkOrigin(
+            id: RequestID.generation(), model: attempt.model.name, provider: attempt.route.provider.name)
         self.requested = requested
         self.request = request
         self.recorder = recorder
@@ -98,7 +97,7 @@ final class StreamRelay: @unchecked Sendable {
     }
 
     private func chunk(_ content: String) -> GenerateChunk {
-        GenerateChunk(id: id, model: modelName, provider: providerName, content: content)
+        GenerateChunk(id: origin.id, model: origin.model, provider: origin.provider, content: content)
     }
 
     /// Relays the stream into `sink` until it ends; throws the stream's error (the call's record ended with it)
@@ -153,13 +152,13 @@ final class StreamRelay: @unchecked Sendable {
         let arrived = MonotonicInstant.now()
         recorder.context.timing.countProviderTime(from: waitingSince, to: arrived)
         defer { waitingSince = .now() }
-        pushedPieces.removeAll(keepingCapacity: true)
+        pushedPieces.removeAllElements()
         for event in batch {
             if let piece = take(event) { pushedPieces.append(piece) }
         }
         guard !pushedPieces.isEmpty else { return true }
         do {
-            if try sink.writeNow(ChunkBatch(id: id, model: modelName, provider: providerName, pieces: pushedPieces)) {
+            if try sink.writeNow(ChunkBatch(origin: origin, pieces: pushedPieces)) {
                 return true
             }
             pushStop = .clientBehind
@@ -206,7 +205,7 @@ final class StreamRelay: @unchecked Sendable {
             guard state == .relaying else { return nil }  // closed while waiting
             pieces.append(.chunk(lastChunk()))
         }
-        return ChunkBatch(id: id, model: modelName, provider: providerName, pieces: pieces)
+        return ChunkBatch(origin: origin, pieces: pieces)
     }
 
     /// The chunk an event makes, if any; counts and finish details are kept for the last chunk.

@@ -288,7 +288,7 @@ final class BodyChannel: Sendable {
                 state.head += 1
                 state.buffered -= chunk.count
                 if state.head == state.chunks.count {
-                    state.chunks.removeAll(keepingCapacity: true)
+                    state.chunks.removeAllElements()
                     state.head = 0
                 }
                 if state.paused, state.buffered <= pauseThreshold / 2 {

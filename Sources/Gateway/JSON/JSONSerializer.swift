@@ -119,32 +119,38 @@ public enum JSONSerializer {
     }
 
     public static func writeString(_ text: String, into out: inout [UInt8]) {
-        var text = text
-        text.withUTF8 { bytes in
-            out.reserveCapacity(out.count + bytes.count + 2)
-            out.append(UInt8(ascii: "\""))
-            // Copy runs that need no escaping in one go (found eight bytes at a time); most text has no byte
-            // to escape at all.
-            var runStart = 0
-            while true {
-                let special = JSONParser.endOfPlainRun(in: bytes, from: runStart)
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<special]))
-                guard special < bytes.count else { break }
-                let byte = bytes[special]
-                switch byte {
-                case 0x22: out.append(contentsOf: [0x5C, 0x22])
-                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-                case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-                case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-                case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                default:
-                    out.append(contentsOf: [
-                        0x5C, UInt8(ascii: "u"), 0x30, 0x30, ASCII.hexDigit(byte >> 4), ASCII.hexDigit(byte & 0xF),
-                    ])
-                }
-                runStart = special + 1
-            }
-            out.append(UInt8(ascii: "\""))
+        // A native string is read where it is; only another kind is copied into one (`withUTF8` needs a `var`,
+        // which cost a retain and a release of every string written).
+        guard text.utf8.withContiguousStorageIfAvailable({ writeString(utf8: $0, into: &out) }) != nil else {
+            var copy = text
+            return copy.withUTF8 { writeString(utf8: $0, into: &out) }
         }
+    }
+
+    private static func writeString(utf8 bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + bytes.count + 2)
+        out.append(UInt8(ascii: "\""))
+        // Copy runs that need no escaping in one go (found eight bytes at a time); most text has no byte
+        // to escape at all.
+        var runStart = 0
+        while true {
+            let special = JSONParser.endOfPlainRun(in: bytes, from: runStart)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<special]))
+            guard special < bytes.count else { break }
+            let byte = bytes[special]
+            switch byte {
+            case 0x22: out.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            default:
+                out.append(contentsOf: [
+                    0x5C, UInt8(ascii: "u"), 0x30, 0x30, ASCII.hexDigit(byte >> 4), ASCII.hexDigit(byte & 0xF),
+                ])
+            }
+            runStart = special + 1
+        }
+        out.append(UInt8(ascii: "\""))
     }
 }

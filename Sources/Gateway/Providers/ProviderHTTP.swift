@@ -1,3 +1,5 @@
+import Reactor
+
 /// HTTP plumbing every network provider shares: status checks that turn error bodies into domain errors,
 /// JSON bodies, and streams decoded by a provider's translator.
 enum ProviderHTTP {
@@ -118,7 +120,7 @@ final class TranslatedStream<T: StreamTranslator>: @unchecked Sendable {
         guard !ended else { return }
         try await body.push { [self] chunk in
             do {
-                pushed.removeAll(keepingCapacity: true)
+                pushed.removeAllElements()
                 try translate(chunk, into: &pushed)
                 return handle(pushed)
             } catch {

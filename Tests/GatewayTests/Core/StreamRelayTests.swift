@@ -140,9 +140,11 @@ import Testing
         // Text travels as the text alone; made whole, it carries the stream's id, model and provider.
         #expect(first.pieces.allSatisfy { if case .text = $0 { true } else { false } })
         #expect(first.chunks.allSatisfy { $0.id == first.id && $0.model == "m" && !$0.done })
-        #expect(try await stream.nextBatch()?.chunks.map(\.content) == ["c"])
+        let second = try #require(try await stream.nextBatch())
+        #expect(second.chunks.map(\.content) == ["c"])
+        #expect(second.origin === first.origin)  // made once per stream
         let last = try #require(try await stream.nextBatch()?.chunks)
-        #expect(last.count == 1 && last[0].done && last[0].tokensOutput == 2)
+        #expect(last.count == 1 && last[0].done && last[0].tokensOutput == 2 && last[0].id == first.id)
         #expect(try await stream.nextBatch() == nil)
         #expect(recorder.isEnded)
     }
