@@ -11,7 +11,7 @@ BUILD_FLAGS  ?= -Xswiftc -warnings-as-errors
 # Release binaries carry the Swift runtime and Foundation inside: only the pages in use become resident
 # (idle RSS 26 MiB instead of 32 with the shared libraries), and the binary runs without the toolchain.
 RELEASE_FLAGS := -c release --static-swift-stdlib
-APT_PACKAGES := libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libcurl4-openssl-dev \
+APT_PACKAGES := libnghttp2-dev libmimalloc-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libcurl4-openssl-dev \
                 libhttp-parser-dev zlib1g-dev nghttp2-client curl python3-venv pkg-config redis-server docker-compose
 # proto file -> C target that holds its generated protobuf-c code
 PROTOS       := rpctest/v1/test_service.proto:CRPCTestProto \

@@ -21,7 +21,13 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
-        .target(name: "CShims"),
+        // Release builds allocate with mimalloc (`libmimalloc-dev`), in place of glibc's malloc for the whole
+        // process; debug builds, which the sanitizers instrument, keep glibc's (see Sources/CShims/malloc.c).
+        .target(
+            name: "CShims",
+            cSettings: [.define("GATEWAY_MIMALLOC", .when(platforms: [.linux], configuration: .release))],
+            linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux], configuration: .release))]
+        ),
         .target(name: "CCurlShims", dependencies: ["CCurl"]),
         .target(name: "CRPCTestProto", dependencies: ["CProtobufC"]),
         .target(name: "CGatewayProto", dependencies: ["CProtobufC"]),

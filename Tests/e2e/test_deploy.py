@@ -2,6 +2,7 @@
 release binary run the way the image runs it — its entrypoint and command, environment, config path, a
 non-root user, and the image's own health check."""
 
+import json
 import os
 import pathlib
 import re
@@ -11,6 +12,8 @@ import socket
 import subprocess
 import sys
 import tempfile
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import yaml
@@ -127,4 +130,32 @@ def test_the_release_binary_runs_as_the_image_runs_it():
     finally:
         code, _ = server.stop()
         shutil.rmtree(etc)
+    assert code == 0
+
+
+def test_the_release_binary_allocates_with_mimalloc_and_gives_large_bodies_back():
+    """Release builds link mimalloc, told to return freed pages at once: with its default delays, 24 answers
+    of 3 MB left ~40 MiB resident on loops that had nothing more to allocate."""
+    assert RELEASE.exists(), "make test-e2e builds the release binary"
+    server = RunningServer([str(RELEASE), "--config", str(ROOT / "config" / "model-gateway.yaml"), "--host",
+                            "127.0.0.1", "--port", "0"], env={"PATH": os.environ["PATH"], "LOG_LEVEL": "warn"})
+
+    def echo(prompt):
+        request = urllib.request.Request(server.url + "/api/v1/generate", method="POST",
+                                         data=json.dumps({"model": "echo", "prompt": prompt}).encode(),
+                                         headers={"content-type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return len(response.read())
+
+    try:
+        assert "libmimalloc" in pathlib.Path(f"/proc/{server.pid}/maps").read_text()
+        echo("warm up")
+        before = server.rss_kib()
+        with ThreadPoolExecutor(4) as pool:
+            sizes = list(pool.map(echo, ["x" * 3_000_000] * 24))
+        assert min(sizes) > 3_000_000
+        grown = server.rss_kib() - before
+    finally:
+        code, _ = server.stop()
+    assert grown < 16 * 1024, f"RSS stayed {grown} KiB above where it was before the large answers"
     assert code == 0

@@ -20,8 +20,9 @@ int cshim_epoll_wait(int epfd, cshim_epoll_event *events, int max_events, int ti
 // accept4 is declared only under _GNU_SOURCE; returns a non-blocking, close-on-exec socket.
 int cshim_accept_nonblocking(int listen_fd);
 
-// glibc malloc tuning (malloc.h's mallopt and its M_ARENA_MAX are declared only under _GNU_SOURCE):
-// a fixed mmap threshold in bytes, and the most arenas malloc may create.
+// Allocator tuning. With glibc's malloc (malloc.h's mallopt and its M_ARENA_MAX are declared only under
+// _GNU_SOURCE): a fixed mmap threshold in bytes, and the most arenas malloc may create. With mimalloc (release
+// builds): freed memory is returned at once, and the two arguments are not used.
 void cshim_malloc_tune(int mmap_threshold, int arena_max);
 
 #endif
