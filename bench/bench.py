@@ -372,12 +372,20 @@ class PacedUpstream:
         self.pids = [self.process.pid]
 
     def load(self, port, path, body, streams=PACED_STREAMS):
-        """Opens `streams` paced streams at once through `port`; one-way chunk delay and inter-chunk gaps."""
+        """Opens `streams` paced streams at once through `port`; one-way chunk delay and inter-chunk gaps, and
+        the cores the load client and this fake upstream kept busy meanwhile (they share the proxy's two)."""
+        client_before, fake_before = resource.getrusage(resource.RUSAGE_CHILDREN), cpu_seconds(self.pids)
+        started = time.monotonic()
         out = subprocess.run([self.binary, "load", "127.0.0.1", str(port), path, json.dumps(body), str(streams),
                               str(self.chunks)], capture_output=True, text=True, timeout=120, preexec_fn=raise_fd_limit)
+        wall = time.monotonic() - started
+        client_after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the load client is the only child reaped
         if not out.stdout.strip():
             raise RuntimeError(f"streamload load failed: {out.stderr}")
         result = json.loads(out.stdout)
+        client = (client_after.ru_utime + client_after.ru_stime) - (client_before.ru_utime + client_before.ru_stime)
+        result["load_client_cores"] = round(client / wall, 2)
+        result["fake_upstream_cores"] = round((cpu_seconds(self.pids) - fake_before) / wall, 2)
         result["failed"], result["requests"] = result["failed_streams"], result["chunks_measured"]
         return result
 
@@ -607,7 +615,8 @@ discovery: {{probe_interval_s: 3600}}
         print(f"  {name:24} {r['streams']:>5} streams {r['chunks_per_s']:>7.0f} chunks/s  first chunk p50 "
               f"{r['first_chunk_p50_ms']:>7.1f} ms  delay p50 {r['delay_p50_ms']:>7.3f} p99 {r['delay_p99_ms']:>8.3f} ms  "
               f"added p99 {r['added_delay_p99_ms']:>8.3f} ms  gap p99 {r['gap_p99_ms']:>7.3f} ms  "
-              f"CPU {r['cpu_us_per_chunk']:>6.2f} µs/chunk  RSS {r['rss_mib_after']} MiB  failed {r['failed_streams']}"
+              f"CPU {r['cpu_us_per_chunk']:>6.2f} µs/chunk  RSS {r['rss_mib_after']} MiB  failed {r['failed_streams']}  "
+              f"cores busy: load client {r['load_client_cores']}, fake upstream {r['fake_upstream_cores']}"
               + (f"  (p99 of each round: {r['delay_p99_ms_rounds']} ms)" if "delay_p99_ms_rounds" in r else ""))
     e = results["rpc_echo_grpc"]
     print(f"rpc echo (gRPC, h2load -c{CONCURRENCY} -m32): {e['requests_per_s']:.0f} req/s, {e['cpu_us_per_request']} µs CPU/req "
