@@ -27,8 +27,9 @@ final class GRPCCall: @unchecked Sendable {
     private func responseHead() -> ResponseHead {
         beforeHead?(context)
         var head = ResponseHead(status: 200, headers: ["content-type": "application/grpc"])
-        for field in encodingHeaders { head.headers.append(field.name, field.value) }
-        for field in context.responseMetadata { head.headers.append(field.name, field.value) }
+        // Fields of other lists: lower-cased when they were added there.
+        for field in encodingHeaders { head.headers.append(lowercased: field.name, field.value) }
+        for field in context.responseMetadata { head.headers.append(lowercased: field.name, field.value) }
         return head
     }
 

@@ -30,4 +30,16 @@ import Testing
         fields.remove("transfer-encoding")
         #expect(fields.entries == [HTTPFields.Field(name: "content-type", value: "text/plain")])
     }
+
+    @Test func namesOfTheSameLengthAreToldApart() {
+        var fields: HTTPFields = ["x-a": "1", "x-b": "2", "accept": "json", "origin": "here"]
+        #expect(fields["x-b"] == "2")
+        #expect(fields["origin"] == "here")
+        #expect(fields["x-c"] == nil)
+        #expect(fields["X-C"] == nil)
+        fields.remove("x-a")
+        fields.set("accept", "text")
+        #expect(fields.entries.map(\.name) == ["x-b", "origin", "accept"])
+        #expect(fields.values("accept") == ["text"])
+    }
 }
