@@ -105,6 +105,23 @@ def free_port():
         return s.getsockname()[1]
 
 
+# In debian:bookworm-slim without installing anything: libc6, and what apt itself needs.
+SLIM_PACKAGES = {"libc6", "libgcc-s1", "libstdc++6", "zlib1g"}
+
+
+def test_the_image_installs_every_library_the_release_binary_needs():
+    assert RELEASE.exists(), "make test-e2e builds the release binary"
+    dynamic = subprocess.run(["readelf", "-d", str(RELEASE)], capture_output=True, text=True, check=True).stdout
+    needed = re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", dynamic)
+    assert "libcurl.so.4" in needed and "libmimalloc.so.2" in needed
+    runtime = (DEPLOY / "Dockerfile").read_text().replace("\\\n", " ").split("FROM debian:bookworm-slim", 1)[1]
+    installed = set(re.search(r"apt-get install -y --no-install-recommends (.*?)&&", runtime).group(1).split())
+    for library in needed:
+        owner = subprocess.run(["dpkg", "-S", f"*/{library}"], capture_output=True, text=True).stdout
+        packages = {line.split(":")[0] for line in owner.splitlines()}
+        assert packages & (installed | SLIM_PACKAGES), f"{library} (from {packages or 'no package'}) is not in the image"
+
+
 def test_the_release_binary_runs_as_the_image_runs_it():
     assert RELEASE.exists(), "make test-e2e builds the release binary"
     image = dockerfile()
