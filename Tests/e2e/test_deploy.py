@@ -96,6 +96,7 @@ def dockerfile():
         "env": env, "user": int(re.search(r"^USER (\d+)$", runtime, re.M).group(1)),
         "expose": int(re.search(r"^EXPOSE (\d+)$", runtime, re.M).group(1)),
         "healthcheck": re.search(r"^HEALTHCHECK .*? CMD (.*)$", runtime, re.M).group(1),
+        "packages": set(re.search(r"apt-get install -y --no-install-recommends (.*?)&&", runtime).group(1).split()),
     }
 
 
@@ -114,8 +115,7 @@ def test_the_image_installs_every_library_the_release_binary_needs():
     dynamic = subprocess.run(["readelf", "-d", str(RELEASE)], capture_output=True, text=True, check=True).stdout
     needed = re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", dynamic)
     assert "libcurl.so.4" in needed and "libmimalloc.so.2" in needed
-    runtime = (DEPLOY / "Dockerfile").read_text().replace("\\\n", " ").split("FROM debian:bookworm-slim", 1)[1]
-    installed = set(re.search(r"apt-get install -y --no-install-recommends (.*?)&&", runtime).group(1).split())
+    installed = dockerfile()["packages"]
     for library in needed:
         owner = subprocess.run(["dpkg", "-S", f"*/{library}"], capture_output=True, text=True).stdout
         packages = {line.split(":")[0] for line in owner.splitlines()}
