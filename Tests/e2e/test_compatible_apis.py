@@ -171,6 +171,9 @@ def test_openai_error_classes(gw, oai):
     with pytest.raises(openai.UnprocessableEntityError) as failure:
         oai.chat.completions.create(model="tiny", temperature=5, messages=[{"role": "user", "content": "x"}])
     assert "temperature" in failure.value.message
+    with pytest.raises(openai.UnprocessableEntityError) as failure:
+        oai.chat.completions.create(model="tiny", messages=[])
+    assert failure.value.body["message"] == "messages: at least one message is required"
     with pytest.raises(openai.AuthenticationError):
         openai.OpenAI(base_url=gw.url + "/v1", api_key="sk-wrong", max_retries=0).models.list()
     with pytest.raises(openai.RateLimitError) as failure:
@@ -291,6 +294,9 @@ def test_anthropic_error_classes(gw, claude):
     with pytest.raises(anthropic.BadRequestError):
         claude.messages.create(model="tiny", max_tokens=5, messages=[{"role": "user", "content": "x"}],
                                extra_body={"max_tokens": None})
+    with pytest.raises(anthropic.UnprocessableEntityError) as failure:
+        claude.messages.create(model="tiny", max_tokens=5, messages=[])
+    assert failure.value.body["error"]["message"] == "messages: at least one message is required"
     with pytest.raises(anthropic.AuthenticationError):
         anthropic.Anthropic(base_url=gw.url, api_key="sk-wrong", max_retries=0).messages.create(
             model="tiny", max_tokens=5, messages=[{"role": "user", "content": "x"}])

@@ -22,8 +22,11 @@ struct AnthropicMessagesRequest {
         case nil: break
         case let other?: throw .invalid("system", "must be a string or text blocks, got \(other.typeName)")
         }
+        let turns = try json.objects("messages") ?? []
+        // Checked here, not left to the gateway's validation, whose error names the native API's `prompt`.
+        guard !turns.isEmpty else { throw .invalid("messages", "at least one message is required") }
         var messages: [ChatMessage] = []
-        for (path, item) in try json.objects("messages") ?? [] {
+        for (path, item) in turns {
             messages += try JSONRequestReader.nested(path) { () throws(GatewayError) in try Self.turn(item) }
         }
         let tools = try ToolJSON.tools(json, schemaField: "input_schema")

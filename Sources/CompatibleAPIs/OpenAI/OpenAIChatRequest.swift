@@ -16,8 +16,11 @@ struct OpenAIChatRequest {
         if let n = try json.integer("n"), n != 1 {
             throw GatewayError(.malformedRequest, "n: only 1 choice per request is supported")
         }
+        let items = try json.objects("messages") ?? []
+        // Checked here, not left to the gateway's validation, whose error names the native API's `prompt`.
+        guard !items.isEmpty else { throw .invalid("messages", "at least one message is required") }
         var messages: [ChatMessage] = []
-        for (path, item) in try json.objects("messages") ?? [] {
+        for (path, item) in items {
             messages.append(try JSONRequestReader.nested(path) { () throws(GatewayError) in try Self.message(item) })
         }
         var stop: [String] = []
