@@ -25,7 +25,7 @@ public final class ResponseBodySink<Encoder: ChunkEncoder>: ChunkSink, @unchecke
     public var canWriteNow: Bool { writer.eventLoop?.inEventLoop == true }
 
     public func writeNow(_ batch: ChunkBatch) throws -> Bool {
-        try !writer.queueBody(encoded(batch))
+        try !writer.queueBody(encodedBy: { encoder.encode(batch, into: &$0) })
     }
 
     public func waitForRoom() async throws {
@@ -33,7 +33,8 @@ public final class ResponseBodySink<Encoder: ChunkEncoder>: ChunkSink, @unchecke
     }
 
     public func write(_ batch: ChunkBatch) async throws {
-        try await writer.writeBody(encoded(batch))
+        guard canWriteNow else { return try await writer.writeBody(encoded(batch)) }
+        if try writer.queueBody(encodedBy: { encoder.encode(batch, into: &$0) }) { try await writer.waitForRoom() }
     }
 
     private func encoded(_ batch: ChunkBatch) -> [UInt8] {

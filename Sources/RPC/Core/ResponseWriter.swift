@@ -34,6 +34,10 @@ public protocol ResponseWriter: AnyObject, Sendable {
     /// callback) writes without a task. True when the client is not reading: the bytes are queued all the
     /// same, and `waitForRoom()` must come before more.
     func queueBody(_ bytes: [UInt8]) throws -> Bool
+    /// `queueBody` of the bytes `encode` appends to the buffer it is given. A writer that frames in place
+    /// (HTTP/1.1) gives its connection's outbound buffer, so a stream's events are written once, not into an
+    /// array of their own and then copied. `encode` must only append.
+    func queueBody(encodedBy encode: (inout [UInt8]) -> Void) throws -> Bool
     /// Waits until the client has read what was queued (see `queueBody`).
     func waitForRoom() async throws
 }
@@ -43,6 +47,12 @@ extension ResponseWriter {
 
     public func queueBody(_ bytes: [UInt8]) throws -> Bool {
         throw ResponseWriteError(reason: "this writer has no event loop to queue on")
+    }
+
+    public func queueBody(encodedBy encode: (inout [UInt8]) -> Void) throws -> Bool {
+        var bytes: [UInt8] = []
+        encode(&bytes)
+        return try queueBody(bytes)
     }
 
     public func waitForRoom() async throws {}

@@ -51,6 +51,17 @@ final class HTTP1ResponseWriter: ResponseWriter, @unchecked Sendable {
         return try owner.write(from: self) { HTTP1Serializer.appendChunk(bytes, to: &$0) }
     }
 
+    /// Queues what `encode` appends, written straight into the connection's outbound buffer (framed as a
+    /// chunk in place when the body is chunked).
+    func queueBody(encodedBy encode: (inout [UInt8]) -> Void) throws -> Bool {
+        owner.loop.assertOnLoop()
+        guard !done else { throw ResponseWriteError.streamClosed }
+        if !headWritten { try sendHead(ResponseHead(status: 200)) }
+        if isHead { return false }
+        guard chunked else { return try owner.write(from: self, encode) }
+        return try owner.write(from: self) { HTTP1Serializer.appendChunk(encodedBy: encode, to: &$0) }
+    }
+
     private func end(head: ResponseHead?, trailers: HTTPFields) throws {
         guard !done else { return }
         if !headWritten {

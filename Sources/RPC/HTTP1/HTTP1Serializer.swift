@@ -76,6 +76,33 @@ enum HTTP1Serializer {
         out.append(0x0A)
     }
 
+    /// Appends what `encode` appends, framed as one chunk, with no copy: the size line is reserved before
+    /// the bytes are written and filled in after, with leading zeros (`chunk-size = 1*HEXDIG`, RFC 9112
+    /// 7.1), as four digits unless the chunk needs more. Nothing is appended when `encode` appends nothing:
+    /// a chunk of size 0 would end the body.
+    static func appendChunk(encodedBy encode: (inout [UInt8]) -> Void, to out: inout [UInt8]) {
+        let sizeStart = out.count
+        out.append(contentsOf: reservedSizeLine)
+        let dataStart = out.count
+        encode(&out)
+        let size = out.count - dataStart
+        if size == 0 { return out.removeLast(reservedSizeLine.count) }
+        var digits = reservedDigits
+        while size >> (4 * digits) != 0 { digits += 1 }
+        if digits > reservedDigits {
+            // Over 64 KiB: the rare chunk this large moves once to make room for its longer size.
+            out.insert(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits - reservedDigits), at: sizeStart)
+        }
+        for index in 0..<digits {
+            out[sizeStart + index] = hexDigits[(size >> (4 * (digits - 1 - index))) & 0xF]
+        }
+        out.append(0x0D)
+        out.append(0x0A)
+    }
+
+    private static let reservedDigits = 4
+    private static let reservedSizeLine: [UInt8] = Array("0000\r\n".utf8)
+
     static func lastChunk(trailers: HTTPFields) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "0"), 0x0D, 0x0A]
         for (name, value) in trailers { appendField(name, value, to: &out) }

@@ -33,6 +33,26 @@ import Testing
         #expect(framed.suffix(2) == [0x0D, 0x0A])
     }
 
+    @Test(arguments: [1, 15, 200, 0xFFFF, 0x10000, 0xABCDE, 1_048_577])
+    func aChunkEncodedInPlaceFollowsWhatIsQueuedWithItsSizeFilledIn(size: Int) {
+        var out = Array("queued".utf8)
+        HTTP1Serializer.appendChunk(encodedBy: { $0 += [UInt8](repeating: 0x61, count: size) }, to: &out)
+        // Four digits with leading zeros, or as many as the size needs.
+        let hex = String(size, radix: 16)
+        let sizeLine = String(repeating: "0", count: max(0, 4 - hex.count)) + hex + "\r\n"
+        #expect(String(decoding: out.prefix(6 + sizeLine.utf8.count), as: UTF8.self) == "queued" + sizeLine)
+        #expect(out.count == 6 + sizeLine.utf8.count + size + 2)
+        #expect(out.dropFirst(6 + sizeLine.utf8.count).prefix(size).allSatisfy { $0 == 0x61 })
+        #expect(out.suffix(2) == [0x0D, 0x0A])
+    }
+
+    @Test func anEmptyChunkEncodedInPlaceLeavesNothingBehind() {
+        // A chunk of size 0 would end the body.
+        var out = Array("queued".utf8)
+        HTTP1Serializer.appendChunk(encodedBy: { _ in }, to: &out)
+        #expect(out == Array("queued".utf8))
+    }
+
     @Test func lastChunkCarriesTrailers() {
         #expect(String(decoding: HTTP1Serializer.lastChunk(trailers: HTTPFields()), as: UTF8.self) == "0\r\n\r\n")
         #expect(
