@@ -82,26 +82,33 @@ enum HTTP1Serializer {
     /// a chunk of size 0 would end the body.
     static func appendChunk(encodedBy encode: (inout [UInt8]) -> Void, to out: inout [UInt8]) {
         let sizeStart = out.count
-        out.append(contentsOf: reservedSizeLine)
+        // Byte by byte: a static array of these six cost a lazy-initialisation check and a retain.
+        for _ in 0..<reservedDigits { out.append(UInt8(ascii: "0")) }
+        out.append(0x0D)
+        out.append(0x0A)
         let dataStart = out.count
         encode(&out)
         let size = out.count - dataStart
-        if size == 0 { return out.removeLast(reservedSizeLine.count) }
+        if size == 0 { return out.removeLast(reservedDigits + 2) }
         var digits = reservedDigits
         while size >> (4 * digits) != 0 { digits += 1 }
         if digits > reservedDigits {
             // Over 64 KiB: the rare chunk this large moves once to make room for its longer size.
             out.insert(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits - reservedDigits), at: sizeStart)
         }
-        for index in 0..<digits {
-            out[sizeStart + index] = hexDigits[(size >> (4 * (digits - 1 - index))) & 0xF]
+        out.withUnsafeMutableBufferPointer { bytes in
+            var rest = size
+            for index in (sizeStart..<sizeStart + digits).reversed() {
+                let digit = UInt8(truncatingIfNeeded: rest & 0xF)
+                bytes[index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") - 10 + digit
+                rest >>= 4
+            }
         }
         out.append(0x0D)
         out.append(0x0A)
     }
 
     private static let reservedDigits = 4
-    private static let reservedSizeLine: [UInt8] = Array("0000\r\n".utf8)
 
     static func lastChunk(trailers: HTTPFields) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "0"), 0x0D, 0x0A]
