@@ -34,7 +34,7 @@ public final class ResponseBodySink<Encoder: ChunkEncoder>: ChunkSink, @unchecke
 
     public func write(_ batch: ChunkBatch) async throws {
         guard canWriteNow else { return try await writer.writeBody(encoded(batch)) }
-        if try writer.queueBody(encodedBy: { encoder.encode(batch, into: &$0) }) { try await writer.waitForRoom() }
+        if try !writeNow(batch) { try await writer.waitForRoom() }
     }
 
     private func encoded(_ batch: ChunkBatch) -> [UInt8] {

@@ -43,10 +43,7 @@ final class HTTP1ResponseWriter: ResponseWriter, @unchecked Sendable {
 
     /// Queues body bytes; true when the client is not reading and the writer must wait.
     func queueBody(_ bytes: [UInt8]) throws -> Bool {
-        owner.loop.assertOnLoop()
-        guard !done else { throw ResponseWriteError.streamClosed }
-        if !headWritten { try sendHead(ResponseHead(status: 200)) }
-        if isHead || bytes.isEmpty { return false }
+        guard try readyForBody(), !bytes.isEmpty else { return false }
         guard chunked else { return try owner.write(bytes, from: self) }
         return try owner.write(from: self) { HTTP1Serializer.appendChunk(bytes, to: &$0) }
     }
@@ -54,12 +51,17 @@ final class HTTP1ResponseWriter: ResponseWriter, @unchecked Sendable {
     /// Queues what `encode` appends, written straight into the connection's outbound buffer (framed as a
     /// chunk in place when the body is chunked).
     func queueBody(encodedBy encode: (inout [UInt8]) -> Void) throws -> Bool {
+        guard try readyForBody() else { return false }
+        guard chunked else { return try owner.write(from: self, encode) }
+        return try owner.write(from: self) { HTTP1Serializer.appendChunk(encodedBy: encode, to: &$0) }
+    }
+
+    /// Sends the head first if it has not gone yet; false for a HEAD request, whose body is never sent.
+    private func readyForBody() throws -> Bool {
         owner.loop.assertOnLoop()
         guard !done else { throw ResponseWriteError.streamClosed }
         if !headWritten { try sendHead(ResponseHead(status: 200)) }
-        if isHead { return false }
-        guard chunked else { return try owner.write(from: self, encode) }
-        return try owner.write(from: self) { HTTP1Serializer.appendChunk(encodedBy: encode, to: &$0) }
+        return !isHead
     }
 
     private func end(head: ResponseHead?, trailers: HTTPFields) throws {
