@@ -83,7 +83,8 @@ final class HTTP1ResponseWriter: ResponseWriter, @unchecked Sendable {
         headWritten = true
         let length = head.headers["content-length"].flatMap(Int.init)
         chunked = length == nil
-        _ = try owner.write(HTTP1Serializer.head(head, bodyLength: length, close: !keepAlive), from: self)
+        let close = !keepAlive
+        _ = try owner.write(from: self) { HTTP1Serializer.appendHead(head, bodyLength: length, close: close, to: &$0) }
     }
 
 }

@@ -1,6 +1,7 @@
 /// Writes HTTP/1.1 response heads and chunked framing.
 enum HTTP1Serializer {
-    static func reasonPhrase(_ status: Int) -> String {
+    /// The reason phrase of a status this server sends; nil for others, which say "Status" and the code.
+    static func reasonPhrase(_ status: Int) -> StaticString? {
         switch status {
         case 100: "Continue"
         case 200: "OK"
@@ -22,7 +23,7 @@ enum HTTP1Serializer {
         case 502: "Bad Gateway"
         case 503: "Service Unavailable"
         case 504: "Gateway Timeout"
-        default: "Status \(status)"
+        default: nil
         }
     }
 
@@ -32,24 +33,35 @@ enum HTTP1Serializer {
     static func head(_ head: ResponseHead, bodyLength: Int?, close: Bool) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
-        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        appendHead(head, bodyLength: bodyLength, close: close, to: &out)
+        return out
+    }
+
+    /// Appends the status line and headers: a response's head goes straight into the connection's outbound
+    /// buffer, with no array of its own.
+    static func appendHead(_ head: ResponseHead, bodyLength: Int?, close: Bool, to out: inout [UInt8]) {
+        out.append("HTTP/1.1 ")
         appendDecimal(head.status, to: &out)
         out.append(0x20)
-        out.append(contentsOf: reasonPhrase(head.status).utf8)
-        out.append(contentsOf: crlf)
+        if let phrase = reasonPhrase(head.status) {
+            out.append(phrase)
+        } else {
+            out.append("Status ")
+            appendDecimal(head.status, to: &out)
+        }
+        out.append("\r\n")
         for (name, value) in head.headers where !isFraming(name) {
             appendField(name, value, to: &out)
         }
         if let bodyLength {
-            out.append(contentsOf: "content-length: ".utf8)
+            out.append("content-length: ")
             appendDecimal(bodyLength, to: &out)
-            out.append(contentsOf: crlf)
+            out.append("\r\n")
         } else {
-            out.append(contentsOf: "transfer-encoding: chunked\r\n".utf8)
+            out.append("transfer-encoding: chunked\r\n")
         }
-        if close { out.append(contentsOf: "connection: close\r\n".utf8) }
-        out.append(contentsOf: crlf)
-        return out
+        if close { out.append("connection: close\r\n") }
+        out.append("\r\n")
     }
 
     static func chunk(_ bytes: [UInt8]) -> [UInt8] {
@@ -113,7 +125,7 @@ enum HTTP1Serializer {
     static func lastChunk(trailers: HTTPFields) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "0"), 0x0D, 0x0A]
         for (name, value) in trailers { appendField(name, value, to: &out) }
-        out.append(contentsOf: crlf)
+        out.append("\r\n")
         return out
     }
 
@@ -127,14 +139,13 @@ enum HTTP1Serializer {
         }
     }
 
-    private static let crlf: [UInt8] = [0x0D, 0x0A]
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     private static func appendField(_ name: String, _ value: String, to out: inout [UInt8]) {
-        out.append(contentsOf: name.utf8)
-        out.append(contentsOf: ": ".utf8)
-        out.append(contentsOf: value.utf8)
-        out.append(contentsOf: crlf)
+        out.appendUTF8(name)
+        out.append(": ")
+        out.appendUTF8(value)
+        out.append("\r\n")
     }
 
     private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
@@ -144,5 +155,19 @@ enum HTTP1Serializer {
             out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
             divisor /= 10
         }
+    }
+}
+
+extension [UInt8] {
+    /// Appends a literal's bytes in one copy. Through `"...".utf8` each one took the generic sequence path
+    /// (~170 instructions; a response head appended a dozen).
+    fileprivate mutating func append(_ literal: StaticString) {
+        literal.withUTF8Buffer { append(contentsOf: $0) }
+    }
+
+    /// Appends a string's UTF-8 bytes in one copy (see above).
+    fileprivate mutating func appendUTF8(_ string: String) {
+        var string = string
+        string.withUTF8 { append(contentsOf: $0) }
     }
 }

@@ -24,6 +24,19 @@ import Testing
                 == "HTTP/1.1 599 Status 599\r\ntransfer-encoding: chunked\r\n\r\n")
     }
 
+    @Test func aHeadAppendedInPlaceFollowsWhatIsQueued() {
+        // The previous response on a kept-alive connection may still be waiting in the outbound buffer.
+        let head = ResponseHead(status: 201, headers: ["x-request-id": "req-ünïcode", "content-length": "2"])
+        var out = Array("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".utf8)
+        let queued = out
+        HTTP1Serializer.appendHead(head, bodyLength: 2, close: true, to: &out)
+        #expect(Array(out.prefix(queued.count)) == queued)
+        #expect(
+            String(decoding: out.dropFirst(queued.count), as: UTF8.self)
+                == "HTTP/1.1 201 Created\r\nx-request-id: req-ünïcode\r\ncontent-length: 2\r\nconnection: close\r\n\r\n"
+        )
+    }
+
     @Test(arguments: [0, 1, 9, 10, 15, 16, 255, 256, 4095, 65536, 1_048_577])
     func chunkSizeIsLowercaseHex(size: Int) {
         let framed = HTTP1Serializer.chunk([UInt8](repeating: 0x61, count: size))
