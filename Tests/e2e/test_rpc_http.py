@@ -83,6 +83,19 @@ def test_http1_pipelined_requests_answered_in_order(test_server):
     assert answer.rstrip().endswith(b"last"), "the connection closes after the Connection: close request"
 
 
+def test_http1_head_answers_the_get_length_without_a_body(test_server):
+    # The next pipelined request's answer must follow the HEAD answer's head at once: a body sent for HEAD
+    # would be read as the start of that answer.
+    requests = (b"HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+                b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    answer = raw_exchange(test_server, requests)
+    head_answer, _, rest = answer.partition(b"\r\n\r\n")
+    assert head_answer.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"content-length: 6" in head_answer.lower()
+    assert rest.startswith(b"HTTP/1.1 200 OK\r\n"), rest[:40]
+    assert rest.endswith(b"\r\n\r\nhello\n")
+
+
 def test_http1_405_lists_allowed_methods(test_server):
     code, out, err = curl("-v", "-X", "DELETE", test_server.url + "/hello")
     assert "< HTTP/1.1 405" in err

@@ -40,6 +40,8 @@ public protocol ResponseWriter: AnyObject, Sendable {
     func queueBody(encodedBy encode: (inout [UInt8]) -> Void) throws -> Bool
     /// Waits until the client has read what was queued (see `queueBody`).
     func waitForRoom() async throws
+    /// Writes a complete response in one step: head, body, end.
+    func respond(_ head: consuming ResponseHead, body: [UInt8]) async throws
 }
 
 extension ResponseWriter {
@@ -57,8 +59,8 @@ extension ResponseWriter {
 
     public func waitForRoom() async throws {}
 
-    /// Writes a complete response in one step.
-    /// `consuming`: a caller that hands its head over (`consume head`) spares a copy of its header list.
+    /// The three steps in turn. `consuming`: a caller that hands its head over (`consume head`) spares a copy
+    /// of its header list.
     public func respond(_ head: consuming ResponseHead, body: [UInt8]) async throws {
         head.headers.set("content-length", String(body.count))
         try await writeHead(head)
