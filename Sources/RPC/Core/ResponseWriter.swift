@@ -59,9 +59,13 @@ extension ResponseWriter {
 
     public func waitForRoom() async throws {}
 
-    /// The three steps in turn. `consuming`: a caller that hands its head over (`consume head`) spares a copy
-    /// of its header list.
     public func respond(_ head: consuming ResponseHead, body: [UInt8]) async throws {
+        try await respondInSteps(head, body: body)
+    }
+
+    /// `respond` as the three steps in turn: head, body, end. `consuming`: a caller that hands its head over
+    /// (`consume head`) spares a copy of its header list.
+    public func respondInSteps(_ head: consuming ResponseHead, body: [UInt8]) async throws {
         head.headers.set("content-length", String(body.count))
         try await writeHead(head)
         if !body.isEmpty { try await writeBody(body) }

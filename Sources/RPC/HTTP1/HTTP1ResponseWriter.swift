@@ -30,14 +30,9 @@ final class HTTP1ResponseWriter: ResponseWriter, @unchecked Sendable {
     var eventLoop: EventLoop? { owner.loop }
 
     /// Head and body written together, the length given as a number: through the three steps, a unary answer
-    /// took two more async calls and its length went through a header string and back (~1.5 k instructions).
+    /// took two more async calls and its length went through a header string and back (~1 k instructions).
     func respond(_ head: consuming ResponseHead, body: [UInt8]) async throws {
-        guard owner.loop.inEventLoop else {
-            head.headers.set("content-length", String(body.count))
-            try await writeHead(head)
-            if !body.isEmpty { try await writeBody(body) }
-            return try await finish(head: nil, trailers: HTTPFields())
-        }
+        guard owner.loop.inEventLoop else { return try await respondInSteps(head, body: body) }
         try sendHead(head, length: body.count)
         if !isHead, !body.isEmpty, try owner.write(body, from: self) { try await waitForRoom() }
         try end(head: nil, trailers: HTTPFields())
