@@ -22,12 +22,14 @@ public enum GatewayGRPCServer {
                 if context.responseMetadata["x-gateway-overhead-ms"] == nil {
                     let seconds = Double(context.startedAt.nanoseconds(until: .now())) / 1e9
                     context.responseMetadata.set(
-                        "x-gateway-overhead-ms", ResponseDecorations.milliseconds(seconds * 1000))
+                        "x-gateway-overhead-ms", ResponseDecorations.milliseconds(seconds * 1000), indexed: false)
                 }
                 return
             }
             let call = ModelGatewayService.admission(gateway, context, open: true).context
-            for field in call.decorations().fields { context.responseMetadata.set(field.name, field.value) }
+            for field in call.decorations().fields {
+                context.responseMetadata.set(field.name, field.value, indexed: false)
+            }
         }
         return grpc
     }

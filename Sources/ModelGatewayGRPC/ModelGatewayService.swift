@@ -24,8 +24,11 @@ public struct ModelGatewayService: Sendable {
     private func answering<T>(_ context: GRPCContext, _ body: (CallContext) async throws -> T) async throws -> T {
         let admission = Self.admission(gateway, context)
         let call = admission.context
-        context.responseMetadata.set("x-request-id", call.requestID)
-        defer { context.responseMetadata.set("x-gateway-overhead-ms", call.decorations().overheadMilliseconds) }
+        context.responseMetadata.set("x-request-id", call.requestID, indexed: false)
+        defer {
+            context.responseMetadata.set(
+                "x-gateway-overhead-ms", call.decorations().overheadMilliseconds, indexed: false)
+        }
         do {
             try admission.check()
             return try await body(call)

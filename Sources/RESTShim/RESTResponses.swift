@@ -5,7 +5,7 @@ import RPC
 package enum RESTResponses {
     /// Adds the headers every answer carries (`x-request-id`, `x-gateway-overhead-ms`) as of now.
     package static func decorate(_ head: inout ResponseHead, _ context: CallContext) {
-        for field in context.decorations().fields { head.headers.set(field.name, field.value) }
+        for field in context.decorations().fields { head.headers.set(field.name, field.value, indexed: false) }
     }
 
     /// A JSON answer, decorated.

@@ -10,7 +10,8 @@ public struct ResponseDecorations: Sendable {
         overheadMilliseconds = Self.milliseconds(overheadSeconds * 1000)
     }
 
-    /// The header fields, in the order they are sent.
+    /// The header fields, in the order they are sent. Both change with every answer: HTTP/2 sends them
+    /// without HPACK indexing (`HTTPFields.Field.indexed`).
     public var fields: [(name: String, value: String)] {
         [("x-request-id", requestID), ("x-gateway-overhead-ms", overheadMilliseconds)]
     }

@@ -5,6 +5,10 @@ public struct HTTPFields: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     public struct Field: Sendable, Equatable {
         public var name: String
         public var value: String
+        /// False for a value that changes with every response (a request id, a timing). HTTP/2 then sends it
+        /// without adding it to HPACK's table, where it would only push out the fields that do repeat: two
+        /// such fields per gRPC answer cost the encoder ~3.3 k instructions a call. HTTP/1.1 ignores it.
+        public var indexed = true
 
         /// Whether the field is called `name` (lower-cased). Lengths first: most fields a lookup passes differ
         /// in length, and a native string knows its own, where `==` on two different strings goes through the
@@ -25,10 +29,16 @@ public struct HTTPFields: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     public var count: Int { entries.count }
 
-    /// Adds a field; the name is lower-cased so lookups need no case folding.
-    public mutating func append(_ name: String, _ value: String) {
+    /// Adds a field; the name is lower-cased so lookups need no case folding. `indexed`: see `Field.indexed`.
+    public mutating func append(_ name: String, _ value: String, indexed: Bool = true) {
         if entries.capacity == 0 { entries.reserveCapacity(8) }  // a request's head, without regrowing
-        entries.append(Field(name: Self.lowercase(name), value: value))
+        entries.append(Field(name: Self.lowercase(name), value: value, indexed: indexed))
+    }
+
+    /// Adds a field of another list as it is (its name was lower-cased when it was added there).
+    mutating func append(_ field: Field) {
+        if entries.capacity == 0 { entries.reserveCapacity(8) }
+        entries.append(field)
     }
 
     /// Adds a field whose name the caller already lower-cased (a parser that did it in its own buffer).
@@ -51,13 +61,13 @@ public struct HTTPFields: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         return lowered ?? name.lowercased()  // a bridged string without contiguous UTF-8
     }
 
-    /// Replaces every field called `name` with one field.
-    public mutating func set(_ name: String, _ value: String) {
+    /// Replaces every field called `name` with one field. `indexed`: see `Field.indexed`.
+    public mutating func set(_ name: String, _ value: String, indexed: Bool = true) {
         let lower = Self.lowercase(name)
         // Looked for first: most fields set are new, and `removeAll` rewrites the array even when nothing matches.
         if entries.contains(where: { $0.isNamed(lower) }) { entries.removeAll { $0.isNamed(lower) } }
         if entries.capacity == 0 { entries.reserveCapacity(8) }
-        entries.append(Field(name: lower, value: value))
+        entries.append(Field(name: lower, value: value, indexed: indexed))
     }
 
     public mutating func remove(_ name: String) {

@@ -27,9 +27,8 @@ final class GRPCCall: @unchecked Sendable {
     private func responseHead() -> ResponseHead {
         beforeHead?(context)
         var head = ResponseHead(status: 200, headers: ["content-type": "application/grpc"])
-        // Fields of other lists: lower-cased when they were added there.
-        for field in encodingHeaders { head.headers.append(lowercased: field.name, field.value) }
-        for field in context.responseMetadata { head.headers.append(lowercased: field.name, field.value) }
+        for field in encodingHeaders.entries { head.headers.append(field) }
+        for field in context.responseMetadata.entries { head.headers.append(field) }
         return head
     }
 

@@ -33,7 +33,7 @@ public struct GRPCServer: Sendable {
     public func handle(_ request: ServerRequest, writer: any ResponseWriter, context: RequestContext) async {
         var responseMetadata = HTTPFields()
         for name in echoedMetadata {
-            if let value = request.headers[name] { responseMetadata.append(name, value) }
+            if let value = request.headers[name] { responseMetadata.append(name, value, indexed: false) }
         }
         let deadline = request.headers["grpc-timeout"].flatMap { GRPCTimeout.deadline($0, from: .now()) }
         let grpcContext = GRPCContext(

@@ -256,18 +256,19 @@ final class HTTP2Session {
                     return (start, count)
                 }
                 var index = 0
-                func add(_ name: String, _ value: String) {
+                func add(_ name: String, _ value: String, indexed: Bool = true) {
                     let (nameStart, nameCount) = place(name)
                     let (valueStart, valueCount) = place(value)
+                    let flags = indexed ? NGHTTP2_NV_FLAG_NONE : NGHTTP2_NV_FLAG_NO_INDEX
                     (pairs.baseAddress! + index).initialize(
                         to: nghttp2_nv(
                             name: nameStart, value: valueStart, namelen: nameCount, valuelen: valueCount,
-                            flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
+                            flags: UInt8(flags.rawValue)))
                     index += 1
                 }
                 if let status { add(":status", status) }
-                for field in fields.entries { add(field.name, field.value) }
-                for field in more.entries { add(field.name, field.value) }
+                for field in fields.entries { add(field.name, field.value, indexed: field.indexed) }
+                for field in more.entries { add(field.name, field.value, indexed: field.indexed) }
                 return body(pairs.baseAddress!, index)
             }
         }

@@ -192,6 +192,42 @@ import Testing
         }
     }
 
+    /// The lengths of the HEADERS frames the session has ready for `stream`.
+    static func headerBlockLengths(_ session: HTTP2Session, stream: UInt32) -> [Int] {
+        var bytes: [UInt8] = []
+        session.drainOutput(into: &bytes, limit: 1 << 22)
+        var lengths: [Int] = []
+        var index = 0
+        while index + 9 <= bytes.count {
+            let length = Int(bytes[index]) << 16 | Int(bytes[index + 1]) << 8 | Int(bytes[index + 2])
+            let id = bytes[index + 5..<index + 9].reduce(UInt32(0)) { $0 << 8 | UInt32($1) } & 0x7FFF_FFFF
+            if bytes[index + 3] == Frame.headers, id == stream { lengths.append(length) }
+            index += 9 + length
+        }
+        return lengths
+    }
+
+    @Test(arguments: [true, false])
+    func aFieldNotIndexedIsSentInFullEveryTime(indexed: Bool) {
+        // HPACK sends an indexed field's next occurrence as a reference of a byte or two into its table.
+        withSession { session, _ in
+            _ = session.receive((Self.preface + Self.get(stream: 1) + Self.get(stream: 3))[...])
+            var lengths: [Int] = []
+            for id in [Int32(1), 3] {
+                var head = ResponseHead(status: 200)
+                head.headers.append("x-request-id", "a value that changes with every answer", indexed: indexed)
+                _ = session.respond(id, head: head, endStream: true)
+                lengths += Self.headerBlockLengths(session, stream: UInt32(id))
+            }
+            #expect(lengths.count == 2)
+            if indexed {
+                #expect(lengths[1] < lengths[0] - 20, "\(lengths)")
+            } else {
+                #expect(lengths[1] == lengths[0], "\(lengths)")
+            }
+        }
+    }
+
     @Test func goAwayNamesTheLastStreamAndEndsTheSessionOnceIdle() {
         withSession { session, _ in
             _ = session.receive((Self.preface + Self.get(stream: 1))[...])
