@@ -88,14 +88,19 @@ import Testing
 
     /// The frames the session has ready to send.
     static func output(_ session: HTTP2Session) -> [Frame] {
+        framesWithLengths(session).map(\.frame)
+    }
+
+    /// The frames the session has ready to send, each with its payload's length.
+    static func framesWithLengths(_ session: HTTP2Session) -> [(frame: Frame, length: Int)] {
         var bytes: [UInt8] = []
         session.drainOutput(into: &bytes, limit: 1 << 22)
-        var frames: [Frame] = []
+        var frames: [(frame: Frame, length: Int)] = []
         var index = 0
         while index + 9 <= bytes.count {
             let length = Int(bytes[index]) << 16 | Int(bytes[index + 1]) << 8 | Int(bytes[index + 2])
             let stream = bytes[index + 5..<index + 9].reduce(UInt32(0)) { $0 << 8 | UInt32($1) } & 0x7FFF_FFFF
-            frames.append(Frame(type: bytes[index + 3], flags: bytes[index + 4], stream: stream))
+            frames.append((Frame(type: bytes[index + 3], flags: bytes[index + 4], stream: stream), length))
             index += 9 + length
         }
         return frames
@@ -192,21 +197,6 @@ import Testing
         }
     }
 
-    /// The lengths of the HEADERS frames the session has ready for `stream`.
-    static func headerBlockLengths(_ session: HTTP2Session, stream: UInt32) -> [Int] {
-        var bytes: [UInt8] = []
-        session.drainOutput(into: &bytes, limit: 1 << 22)
-        var lengths: [Int] = []
-        var index = 0
-        while index + 9 <= bytes.count {
-            let length = Int(bytes[index]) << 16 | Int(bytes[index + 1]) << 8 | Int(bytes[index + 2])
-            let id = bytes[index + 5..<index + 9].reduce(UInt32(0)) { $0 << 8 | UInt32($1) } & 0x7FFF_FFFF
-            if bytes[index + 3] == Frame.headers, id == stream { lengths.append(length) }
-            index += 9 + length
-        }
-        return lengths
-    }
-
     @Test(arguments: [true, false])
     func aFieldNotIndexedIsSentInFullEveryTime(indexed: Bool) {
         // HPACK sends an indexed field's next occurrence as a reference of a byte or two into its table.
@@ -217,7 +207,8 @@ import Testing
                 var head = ResponseHead(status: 200)
                 head.headers.append("x-request-id", "a value that changes with every answer", indexed: indexed)
                 _ = session.respond(id, head: head, endStream: true)
-                lengths += Self.headerBlockLengths(session, stream: UInt32(id))
+                lengths += Self.framesWithLengths(session)
+                    .filter { $0.frame.type == Frame.headers && $0.frame.stream == UInt32(id) }.map(\.length)
             }
             #expect(lengths.count == 2)
             if indexed {
