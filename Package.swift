@@ -49,10 +49,10 @@ let package = Package(
         ),
         .target(
             name: "RESTShim",
-            dependencies: ["RPC", "Gateway"]
+            dependencies: ["RPC", "Gateway", "Reactor"]
         ),
         // The OpenAI- and Anthropic-compatible front doors, on the same router and ModelGateway.
-        .target(name: "CompatibleAPIs", dependencies: ["RPC", "Gateway", "RESTShim"]),
+        .target(name: "CompatibleAPIs", dependencies: ["RPC", "Gateway", "RESTShim", "Reactor"]),
         .executableTarget(
             name: "RPCTestServer",
             dependencies: ["RPC", "CRPCTestProto", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -1,6 +1,7 @@
 import Gateway
 import RESTShim
 import RPC
+import Reactor
 
 /// What every compatible API's endpoints share: the admission step (as that API's clients authenticate),
 /// answers with the decorations, and errors in that API's own error shape with the contract's statuses.
@@ -73,12 +74,12 @@ struct CompatibleEndpoint: Sendable {
     /// One server-sent event: an optional `event:` line and the JSON `data:` line.
     static func event(_ json: JSON, name: String? = nil, into out: inout [UInt8]) {
         if let name {
-            out.append(contentsOf: "event: ".utf8)
-            out.append(contentsOf: name.utf8)
+            out.appendBytes("event: ")
+            out.appendUTF8(name)
             out.append(0x0A)
         }
-        out.append(contentsOf: "data: ".utf8)
+        out.appendBytes("data: ")
         JSONSerializer.write(json, into: &out)
-        out.append(contentsOf: "\n\n".utf8)
+        out.appendBytes("\n\n")
     }
 }

@@ -1,15 +1,20 @@
 import Gateway
 import RPC
+import Reactor
 
 /// Streams generation chunks as `text/event-stream`: one `data:` event per chunk, flushed as it comes, and
 /// `event: error` when the upstream fails after the stream began.
 enum ServerSentEvents {
     static func event(_ json: JSON, name: String? = nil) -> [UInt8] {
         var out: [UInt8] = []
-        if let name { out.append(contentsOf: "event: \(name)\n".utf8) }
-        out.append(contentsOf: "data: ".utf8)
+        if let name {
+            out.appendBytes("event: ")
+            out.appendUTF8(name)
+            out.append(0x0A)
+        }
+        out.appendBytes("data: ")
         JSONSerializer.write(json, into: &out)
-        out.append(contentsOf: "\n\n".utf8)
+        out.appendBytes("\n\n")
         return out
     }
 

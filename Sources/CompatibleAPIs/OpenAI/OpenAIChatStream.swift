@@ -1,6 +1,7 @@
 import Gateway
 import RESTShim
 import RPC
+import Reactor
 
 /// Relays a generation as OpenAI's stream: `chat.completion.chunk` events (the first with the role), a
 /// last chunk with the finish reason, the usage chunk when asked, then `data: [DONE]`. A failure after the
@@ -79,7 +80,7 @@ enum OpenAIChatStream {
                             input: chunk.tokensInput, output: chunk.tokensOutput, chunk.breakdown)),
                     into: &out)
             }
-            out.append(contentsOf: "data: [DONE]\n\n".utf8)
+            out.appendBytes("data: [DONE]\n\n")
         }
 
         /// Most chunks are a piece of text: the same object around a new string, written from bytes made once

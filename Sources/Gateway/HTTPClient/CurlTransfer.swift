@@ -143,9 +143,9 @@ final class CurlTransfer: @unchecked Sendable {
         line.reserveCapacity(256)
         for (name, value) in request.headers {
             line.removeAll(keepingCapacity: true)
-            line.append(contentsOf: name.utf8)
-            line.append(contentsOf: ": ".utf8)
-            line.append(contentsOf: value.utf8)
+            line.appendUTF8(name)
+            line.appendBytes(": ")
+            line.appendUTF8(value)
             line.append(0)
             line.withUnsafeBytes {
                 headerList = curl_slist_append(headerList, $0.baseAddress!.assumingMemoryBound(to: CChar.self))

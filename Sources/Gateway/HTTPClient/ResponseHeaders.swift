@@ -1,3 +1,5 @@
+import Reactor
+
 /// A provider response's header lines, kept as the bytes curl handed over and parsed only when read:
 /// nearly every response is read for its body alone, and turning each header into Strings on arrival
 /// cost as much as a tenth of curl's work per request.
@@ -24,7 +26,7 @@ public struct ResponseHeaders: Sendable {
             return true
         }
         if lines.capacity == 0 { lines.reserveCapacity(512) }
-        lines.append(contentsOf: UnsafeRawBufferPointer(rebasing: line[..<end]))
+        lines.appendBytes(UnsafeRawBufferPointer(rebasing: line[..<end]))
         lines.append(0x0A)
         return true
     }

@@ -1,3 +1,5 @@
+import Reactor
+
 /// A JSON object written member by member straight into bytes, for the documents built on every call (a
 /// provider's request body, a unary answer) only to be serialized once: a `JSON` tree costs a node, a key
 /// search and a release per member on top of the same writing.
@@ -42,14 +44,20 @@ public struct JSONObjectWriter: JSONMemberSink {
         return document
     }
 
+    /// Writes `,"key":` in one copy (~90 instructions; appended piece by piece, ~190).
     @usableFromInline mutating func key(_ key: StaticString) {
-        if !isEmpty { bytes.append(UInt8(ascii: ",")) }
+        let separator = isEmpty ? 0 : 1
         isEmpty = false
-        bytes.append(UInt8(ascii: "\""))
-        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        // Byte by byte: an array literal here would be allocated for every member.
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        key.withUTF8Buffer { name in
+            bytes.appendBytes(count: separator + name.count + 3) { out in
+                // With no separator the quote below takes the comma's place.
+                out.storeBytes(of: UInt8(ascii: ","), as: UInt8.self)
+                out.storeBytes(of: UInt8(ascii: "\""), toByteOffset: separator, as: UInt8.self)
+                (out + separator + 1).copyMemory(from: name.baseAddress!, byteCount: name.count)
+                out.storeBytes(of: UInt8(ascii: "\""), toByteOffset: separator + 1 + name.count, as: UInt8.self)
+                out.storeBytes(of: UInt8(ascii: ":"), toByteOffset: separator + 2 + name.count, as: UInt8.self)
+            }
+        }
     }
 
     public mutating func add(_ key: StaticString, _ value: String) {
@@ -75,7 +83,7 @@ public struct JSONObjectWriter: JSONMemberSink {
 
     public mutating func add(_ key: StaticString, _ value: Bool) {
         self.key(key)
-        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        bytes.appendBytes(value ? "true" : "false")
     }
 
     public mutating func add(_ key: StaticString, _ value: JSON) {

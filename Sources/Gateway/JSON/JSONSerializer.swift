@@ -1,3 +1,5 @@
+import Reactor
+
 /// Writes compact JSON (no insignificant whitespace), escaping as RFC 8259 requires.
 public enum JSONSerializer {
     public static func serialize(_ value: JSON) -> [UInt8] {
@@ -13,8 +15,8 @@ public enum JSONSerializer {
 
     public static func write(_ value: JSON, into out: inout [UInt8]) {
         switch value {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .null: out.appendBytes("null")
+        case .bool(let flag): out.appendBytes(flag ? "true" : "false")
         case .number(let number): writeNumber(number, into: &out)
         case .string(let text): writeString(text, into: &out)
         case .array(let items):
@@ -40,7 +42,7 @@ public enum JSONSerializer {
     /// digits that read back as the same number; others in Swift's shortest round-trip form, which costs
     /// ~1 k instructions a number (and a temperature is in every provider request).
     static func writeNumber(_ number: Double, into out: inout [UInt8]) {
-        guard number.isFinite else { return out.append(contentsOf: "null".utf8) }
+        guard number.isFinite else { return out.appendBytes("null") }
         if number.rounded() == number, abs(number) < 1e15 {
             if number < 0 { out.append(UInt8(ascii: "-")) }
             writeDigits(UInt64(abs(number)), into: &out)
@@ -114,7 +116,7 @@ public enum JSONSerializer {
                 digits[start] = UInt8(ascii: "0") + UInt8(rest % 10)
                 rest /= 10
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+            out.appendBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: digits[start...])))
         }
     }
 
@@ -128,28 +130,35 @@ public enum JSONSerializer {
     }
 
     private static func writeString(utf8 bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        out.reserveCapacity(out.count + bytes.count + 2)
-        out.append(UInt8(ascii: "\""))
         // Copy runs that need no escaping in one go (found eight bytes at a time); most text has no byte
-        // to escape at all.
+        // to escape at all, and is written with its quotes in one copy.
+        var special = JSONParser.endOfPlainRun(in: bytes, from: 0)
+        guard special < bytes.count else {
+            return out.appendBytes(count: bytes.count + 2) { to in
+                to.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+                if let text = bytes.baseAddress { (to + 1).copyMemory(from: text, byteCount: bytes.count) }
+                to.storeBytes(of: UInt8(ascii: "\""), toByteOffset: bytes.count + 1, as: UInt8.self)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
         var runStart = 0
         while true {
-            let special = JSONParser.endOfPlainRun(in: bytes, from: runStart)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<special]))
+            out.appendBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart..<special])))
             guard special < bytes.count else { break }
             let byte = bytes[special]
             switch byte {
-            case 0x22: out.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0x22: out.appendBytes("\\\"")
+            case 0x5C: out.appendBytes("\\\\")
+            case 0x0A: out.appendBytes("\\n")
+            case 0x0D: out.appendBytes("\\r")
+            case 0x09: out.appendBytes("\\t")
             default:
-                out.append(contentsOf: [
-                    0x5C, UInt8(ascii: "u"), 0x30, 0x30, ASCII.hexDigit(byte >> 4), ASCII.hexDigit(byte & 0xF),
-                ])
+                out.appendBytes("\\u00")
+                out.append(ASCII.hexDigit(byte >> 4))
+                out.append(ASCII.hexDigit(byte & 0xF))
             }
             runStart = special + 1
+            special = JSONParser.endOfPlainRun(in: bytes, from: runStart)
         }
         out.append(UInt8(ascii: "\""))
     }

@@ -1,4 +1,5 @@
 internal import CHTTPParser
+import Reactor
 
 /// A request head as the HTTP/1.1 parser saw it.
 struct HTTP1RequestHead {
@@ -133,9 +134,9 @@ final class HTTP1Parser {
         guard headBytes <= maxHeadBytes else { headTooLarge = true; return 1 }
         let piece = UnsafeRawBufferPointer(start: at, count: length)
         switch part {
-        case .url: url.append(contentsOf: piece)
-        case .field: field.append(contentsOf: piece)
-        case .value: value.append(contentsOf: piece)
+        case .url: url.appendBytes(piece)
+        case .field: field.appendBytes(piece)
+        case .value: value.appendBytes(piece)
         }
         return 0
     }
@@ -226,7 +227,7 @@ final class HTTP1Parser {
 
     private func appendBody(_ at: UnsafePointer<CChar>?, _ length: Int) -> Int32 {
         guard body.count + length <= maxBodyBytes else { bodyTooLarge = true; return 1 }
-        body.append(contentsOf: UnsafeRawBufferPointer(start: at, count: length))
+        body.appendBytes(UnsafeRawBufferPointer(start: at, count: length))
         return 0
     }
 

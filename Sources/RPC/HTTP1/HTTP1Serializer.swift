@@ -1,3 +1,5 @@
+import Reactor
+
 /// Writes HTTP/1.1 response heads and chunked framing.
 enum HTTP1Serializer {
     /// The reason phrase of a status this server sends; nil for others, which say "Status" and the code.
@@ -40,28 +42,28 @@ enum HTTP1Serializer {
     /// Appends the status line and headers: a response's head goes straight into the connection's outbound
     /// buffer, with no array of its own.
     static func appendHead(_ head: ResponseHead, bodyLength: Int?, close: Bool, to out: inout [UInt8]) {
-        out.append("HTTP/1.1 ")
+        out.appendBytes("HTTP/1.1 ")
         appendDecimal(head.status, to: &out)
         out.append(0x20)
         if let phrase = reasonPhrase(head.status) {
-            out.append(phrase)
+            out.appendBytes(phrase)
         } else {
-            out.append("Status ")
+            out.appendBytes("Status ")
             appendDecimal(head.status, to: &out)
         }
-        out.append("\r\n")
+        out.appendBytes("\r\n")
         for (name, value) in head.headers where !isFraming(name) {
             appendField(name, value, to: &out)
         }
         if let bodyLength {
-            out.append("content-length: ")
+            out.appendBytes("content-length: ")
             appendDecimal(bodyLength, to: &out)
-            out.append("\r\n")
+            out.appendBytes("\r\n")
         } else {
-            out.append("transfer-encoding: chunked\r\n")
+            out.appendBytes("transfer-encoding: chunked\r\n")
         }
-        if close { out.append("connection: close\r\n") }
-        out.append("\r\n")
+        if close { out.appendBytes("connection: close\r\n") }
+        out.appendBytes("\r\n")
     }
 
     static func chunk(_ bytes: [UInt8]) -> [UInt8] {
@@ -125,7 +127,7 @@ enum HTTP1Serializer {
     static func lastChunk(trailers: HTTPFields) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "0"), 0x0D, 0x0A]
         for (name, value) in trailers { appendField(name, value, to: &out) }
-        out.append("\r\n")
+        out.appendBytes("\r\n")
         return out
     }
 
@@ -143,9 +145,9 @@ enum HTTP1Serializer {
 
     private static func appendField(_ name: String, _ value: String, to out: inout [UInt8]) {
         out.appendUTF8(name)
-        out.append(": ")
+        out.appendBytes(": ")
         out.appendUTF8(value)
-        out.append("\r\n")
+        out.appendBytes("\r\n")
     }
 
     private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
@@ -155,19 +157,5 @@ enum HTTP1Serializer {
             out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
             divisor /= 10
         }
-    }
-}
-
-extension [UInt8] {
-    /// Appends a literal's bytes in one copy. Through `"...".utf8` each one took the generic sequence path
-    /// (~170 instructions; a response head appended a dozen).
-    fileprivate mutating func append(_ literal: StaticString) {
-        literal.withUTF8Buffer { append(contentsOf: $0) }
-    }
-
-    /// Appends a string's UTF-8 bytes in one copy (see above).
-    fileprivate mutating func appendUTF8(_ string: String) {
-        var string = string
-        string.withUTF8 { append(contentsOf: $0) }
     }
 }
