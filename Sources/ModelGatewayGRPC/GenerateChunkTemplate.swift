@@ -1,4 +1,5 @@
 import Gateway
+import Reactor
 
 /// A stream's text chunks as protobuf, packed once per stream and completed per chunk with the text: a text
 /// chunk's other fields are the stream's id, model and provider, or unset, and the text (field 4) comes
@@ -72,7 +73,7 @@ struct GenerateChunkTemplate {
             return out.append(
                 contentsOf: try GenerateChunk(id: id, model: model, provider: provider, content: content).grpcPayload())
         }
-        out.append(contentsOf: template.prefix)
+        template.prefix.withUnsafeBytes { out.appendBytes($0) }
         let text = content.utf8
         guard !text.isEmpty else { return }  // proto3 leaves an empty string out
         out.append(4 << 3 | 2)  // field 4, length-delimited
@@ -82,6 +83,6 @@ struct GenerateChunkTemplate {
             length >>= 7
         }
         out.append(UInt8(length))
-        out.append(contentsOf: text)
+        out.appendUTF8(content)
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import Reactor
 
 /// A serialized JSON document with one string left open, filled per use: a stream's text chunks are the same
 /// object around a new piece of text, so they are written from bytes made once per stream instead of a
@@ -44,8 +45,8 @@ public struct JSONStringTemplate: Sendable {
 
     /// The document with `text` in the slot.
     public func write(_ text: String, into out: inout [UInt8]) {
-        out.append(contentsOf: prefix)
+        prefix.withUnsafeBytes { out.appendBytes($0) }
         JSONSerializer.writeString(text, into: &out)
-        out.append(contentsOf: suffix)
+        suffix.withUnsafeBytes { out.appendBytes($0) }
     }
 }
