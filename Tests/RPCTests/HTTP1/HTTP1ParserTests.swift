@@ -21,8 +21,16 @@ private func parse(_ text: String, maxHead: Int = 8192, maxBody: Int = 1 << 20, 
     var result: Result<Void, HTTP1ParseError> = .success(())
     var index = 0
     let step = splitEvery ?? max(bytes.count, 1)
+    // Each read lands in the same buffer, overwritten by the next, as a connection's reads do: a part the
+    // parser kept pointing into an earlier read would come out as the later read's bytes.
+    var read = [UInt8](repeating: 0, count: step)
     while index < bytes.count, case .success = result {
-        result = parser.feed(bytes[index..<min(index + step, bytes.count)])
+        let piece = bytes[index..<min(index + step, bytes.count)]
+        read.withUnsafeMutableBufferPointer { buffer in
+            for (offset, byte) in piece.enumerated() { buffer[offset] = byte }
+            for offset in piece.count..<buffer.count { buffer[offset] = 0xEE }
+        }
+        result = parser.feed(read[0..<piece.count])
         index += step
     }
     return (withExtendedLifetime(parser) { recorder }, result)
