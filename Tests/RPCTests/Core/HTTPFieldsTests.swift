@@ -11,6 +11,26 @@ import Testing
         #expect(HTTPFields.lowercase(name) == lowered)
     }
 
+    /// Capitals are found eight bytes at a time and byte by byte in the tail: every ASCII byte at every
+    /// offset of a name longer than two words comes out as a byte-by-byte lower-casing writes it, and bytes
+    /// past ASCII neither count as capitals nor hide one.
+    @Test func everyASCIIByteAtEveryOffsetIsLowerCasedAsByteByByte() {
+        let base = Array("abcdefghijklmnopq".utf8)
+        for offset in base.indices {
+            for byte in UInt8(0x20)..<0x7F {
+                var name = base
+                name[offset] = byte
+                let expected = String(decoding: name.map { $0 &- 0x41 < 26 ? $0 | 0x20 : $0 }, as: UTF8.self)
+                #expect(HTTPFields.lowercase(String(decoding: name, as: UTF8.self)) == expected)
+            }
+            var accented = base
+            accented.replaceSubrange(offset..<offset + 1, with: Array("é".utf8))
+            let lowerAccented = String(decoding: accented, as: UTF8.self)
+            #expect(HTTPFields.lowercase(lowerAccented) == lowerAccented)
+            #expect(HTTPFields.lowercase("X" + lowerAccented) == "x" + lowerAccented)
+        }
+    }
+
     @Test func lookupsIgnoreCase() {
         var fields: HTTPFields = ["Content-Type": "application/json"]
         fields.append("X-Trace", "a")
