@@ -29,8 +29,9 @@ struct HTTP1ParseError: Error, Equatable {
 ///
 /// Memory: the parser and settings structs live in memory this object allocates and frees, so callbacks
 /// may read the parser while `http_parser_execute` runs. The parser points into each input buffer only
-/// during `feed`, so callbacks copy what they keep. `parser.data` is an unretained pointer to `self`,
-/// valid because every callback runs inside `feed`.
+/// during `feed`: a head part may point there until it is read and cleared, and one still pointing there
+/// when `feed` returns is copied (`HeadBytes.keep`); the body is copied as it comes. `parser.data` is an
+/// unretained pointer to `self`, valid because every callback runs inside `feed`.
 final class HTTP1Parser {
     private let parser = UnsafeMutablePointer<http_parser>.allocate(capacity: 1)
     private let settings = UnsafeMutablePointer<http_parser_settings>.allocate(capacity: 1)
@@ -180,7 +181,7 @@ final class HTTP1Parser {
     }
 
     private func finishField() {
-        // Lower-cased here, in the buffer: http_parser lets only ASCII token bytes into a name.
+        // Lower-cased as it is copied into the string: http_parser lets only ASCII token bytes into a name.
         let name = field.withBytes { name in
             String(unsafeUninitializedCapacity: name.count) { out in
                 for index in name.indices { out[index] = name[index] &- 0x41 < 26 ? name[index] | 0x20 : name[index] }
