@@ -183,10 +183,13 @@ final class HTTP1Parser {
     private func finishField() {
         // Lower-cased as it is copied into the string: http_parser lets only ASCII token bytes into a name.
         let name = field.withBytes { name in
-            String(unsafeUninitializedCapacity: name.count) { out in
-                for index in name.indices { out[index] = name[index] &- 0x41 < 26 ? name[index] | 0x20 : name[index] }
-                return name.count
-            }
+            KnownFieldNames.literal(for: Span(_unsafeBytes: name))
+                ?? String(unsafeUninitializedCapacity: name.count) { out in
+                    for index in name.indices {
+                        out[index] = name[index] &- 0x41 < 26 ? name[index] | 0x20 : name[index]
+                    }
+                    return name.count
+                }
         }
         let text = value.withBytes { value in
             // An obs-fold continuation reaches us as a value holding CR or LF: RFC 9112 lets a server reject it.

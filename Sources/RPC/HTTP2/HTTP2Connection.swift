@@ -91,24 +91,30 @@ final class HTTP2Connection: ConnectionProtocol, HTTP2SessionDelegate {
         return streams[id]
     }
 
-    func streamHeader(_ id: Int32, name: String, value: String) -> Bool {
+    func streamHeader(_ id: Int32, name: Span<UInt8>, value: Span<UInt8>) -> Bool {
         guard let stream = headerBlock(id) else { return false }
-        stream.headerBytes += name.utf8.count + value.utf8.count + 32
+        stream.headerBytes += name.count + value.count + 32
         guard stream.headerBytes <= limits.maxHeaderListBytes else { return false }
-        // nghttp2 lets no upper-case name through (RFC 9113 §8.2.1 makes such a request malformed).
-        // Only a pseudo-header is compared with the four names (~22 instructions a comparison).
-        guard name.utf8.first == UInt8(ascii: ":") else {
-            stream.headers.append(lowercased: name, value)
+        // nghttp2 lets no upper-case name through (RFC 9113 §8.2.1 makes such a request malformed), and
+        // checks a pseudo-header's name, which is read from its bytes: its value is wanted as a string only
+        // for the method and path.
+        guard name.count > 0, name[0] == UInt8(ascii: ":") else {
+            stream.headers.append(
+                lowercased: KnownFieldNames.literal(for: name) ?? Self.string(name), Self.string(value))
             return true
         }
-        switch name {
-        case ":method": stream.method = value
-        case ":path": stream.path = value
-        case ":authority": stream.headers.append("host", value)
-        case ":scheme": break
-        default: stream.headers.append(lowercased: name, value)
+        switch name.count {
+        case 7 where KnownFieldNames.spells(name, ":method"): stream.method = Self.string(value)
+        case 5 where KnownFieldNames.spells(name, ":path"): stream.path = Self.string(value)
+        case 10 where KnownFieldNames.spells(name, ":authority"): stream.headers.append("host", Self.string(value))
+        case 7 where KnownFieldNames.spells(name, ":scheme"): break
+        default: stream.headers.append(lowercased: Self.string(name), Self.string(value))
         }
         return true
+    }
+
+    private static func string(_ bytes: Span<UInt8>) -> String {
+        bytes.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
     }
 
     func streamHeadersComplete(_ id: Int32) {

@@ -4,8 +4,9 @@ import Reactor
 /// Receives what an HTTP/2 session reads, per stream, in order.
 protocol HTTP2SessionDelegate: AnyObject {
     func streamBegan(_ id: Int32)
-    /// Returns false to reset the stream (for example when its header block grows too large).
-    func streamHeader(_ id: Int32, name: String, value: String) -> Bool
+    /// Returns false to reset the stream (for example when its header block grows too large). The bytes are
+    /// nghttp2's, valid during the call.
+    func streamHeader(_ id: Int32, name: Span<UInt8>, value: Span<UInt8>) -> Bool
     func streamHeadersComplete(_ id: Int32)
     /// `length` bytes of the stream's body arrived; `copy` appends them to a buffer (called at most once,
     /// during this call). Their flow-control window reopens only when the delegate calls `consume`.
@@ -25,7 +26,8 @@ protocol HTTP2SessionDelegate: AnyObject {
 ///
 /// Memory: `session` is created in `init` and deleted in `deinit`; nghttp2 reaches this object through an
 /// unretained `user_data` pointer, valid because nghttp2 calls back only from inside the methods below.
-/// Header name/value buffers passed to `submit_*` are copied by nghttp2 before the call returns.
+/// Header name/value buffers passed to `submit_*` are copied by nghttp2 before the call returns; a received
+/// header's name and value are nghttp2's buffers, lent to the delegate as spans for the callback alone.
 ///
 /// Every nghttp2 return code is checked: a fatal one (out of memory, a broken session) is kept in
 /// `fatalError`, after which the connection ends; others fail the one call (the caller resets its stream).
@@ -335,8 +337,8 @@ final class HTTP2Session {
             let accepted =
                 HTTP2Session.owner(user).delegate.streamHeader(
                     frame!.pointee.hd.stream_id,
-                    name: String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
-                    value: String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self))
+                    name: Span(_unsafeElements: UnsafeBufferPointer(start: name, count: nameLength)),
+                    value: Span(_unsafeElements: UnsafeBufferPointer(start: value, count: valueLength)))
             return accepted ? 0 : Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
         }
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, user in

@@ -43,8 +43,8 @@ enum HTTP2Fuzz {
         var headerBytes: [Int32: Int] = [:]
 
         func streamBegan(_ id: Int32) { bodies[id] = 0 }
-        func streamHeader(_ id: Int32, name: String, value: String) -> Bool {
-            headerBytes[id, default: 0] += name.utf8.count + value.utf8.count
+        func streamHeader(_ id: Int32, name: Span<UInt8>, value: Span<UInt8>) -> Bool {
+            headerBytes[id, default: 0] += name.count + value.count
             return headerBytes[id, default: 0] <= 4096
         }
         func streamHeadersComplete(_ id: Int32) {}

@@ -11,8 +11,8 @@ import Testing
         var bodies: [Int32: [UInt8]] = [:]
 
         func streamBegan(_ id: Int32) { log.append("began \(id)") }
-        func streamHeader(_ id: Int32, name: String, value: String) -> Bool {
-            log.append("header \(id) \(name)=\(value)")
+        func streamHeader(_ id: Int32, name: Span<UInt8>, value: Span<UInt8>) -> Bool {
+            log.append("header \(id) \(Self.text(name))=\(Self.text(value))")
             return true
         }
         func streamHeadersComplete(_ id: Int32) { log.append("headers \(id)") }
@@ -23,6 +23,10 @@ import Testing
         func streamResponseSent(_ id: Int32) { log.append("sent \(id)") }
         func streamClosed(_ id: Int32, errorCode: UInt32) { log.append("closed \(id) \(errorCode)") }
         func streamOutboxDrained(_ id: Int32) {}
+
+        static func text(_ bytes: Span<UInt8>) -> String {
+            bytes.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
+        }
     }
 
     /// One frame the server sent: its type, flags and stream.
