@@ -2,11 +2,10 @@ import Gateway
 import RESTShim
 import RPC
 import Reactor
-import Synchronization
 
 /// A response captured in memory: the same routes the server runs, without a socket.
 final class RecordingWriter: ResponseWriter, @unchecked Sendable {
-    private let state = Mutex<(head: ResponseHead?, body: [UInt8], finished: Bool)>((nil, [], false))
+    private let state = Locked<(head: ResponseHead?, body: [UInt8], finished: Bool)>((nil, [], false))
 
     func writeHead(_ head: ResponseHead) async throws { state.withLock { $0.head = head } }
     func writeBody(_ bytes: [UInt8]) async throws { state.withLock { $0.body += bytes } }

@@ -1,7 +1,6 @@
 import Gateway
 import RPC
 import Reactor
-import Synchronization
 import Testing
 
 @testable import RESTShim
@@ -11,8 +10,8 @@ import Testing
 @Suite struct ResponseBodySinkTests {
     /// A writer on a loop that queues what it is given and says the client is behind when told to.
     final class QueueingWriter: ResponseWriter, @unchecked Sendable {
-        let queued = Mutex<[UInt8]>([])
-        let behind = Mutex(false)
+        let queued = Locked<[UInt8]>([])
+        let behind = Locked(false)
         let loop: EventLoop
 
         init(loop: EventLoop) {

@@ -1,5 +1,4 @@
 import Reactor
-import Synchronization
 import Testing
 
 @testable import Gateway
@@ -34,8 +33,8 @@ import Testing
         _ failures: [String: [GatewayError]], context: CallContext = CallContext(requestID: "t"),
         executor: FailoverExecutor? = nil
     ) async -> (calls: [String], result: Result<String, GatewayError>) {
-        let calls = Mutex<[String]>([])
-        let remaining = Mutex(failures)
+        let calls = Locked<[String]>([])
+        let remaining = Locked(failures)
         do {
             let (answer, attempt) = try await (executor ?? self.executor()).run(
                 gateway.registry.resolve("m")!, needing: .generate, context: context, trace: nil

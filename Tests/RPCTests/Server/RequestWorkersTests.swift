@@ -1,5 +1,4 @@
 import Reactor
-import Synchronization
 import Testing
 
 @testable import RPC
@@ -88,7 +87,7 @@ import Testing
 /// Whether `task` returns within 30 s: a worker left parked would never return, and `value` does not
 /// give up on cancellation, so a time limit alone would leave the test hanging.
 private func ends(_ task: Task<Void, Never>) async -> Bool {
-    let answered = Mutex(false)
+    let answered = Locked(false)
     return await withCheckedContinuation { (answer: CheckedContinuation<Bool, Never>) in
         let once: @Sendable (Bool) -> Void = { ended in
             if answered.withLock({ was in
@@ -140,7 +139,7 @@ private final class ProbeResponder: HTTPResponder, @unchecked Sendable {
         let cancelled: Bool
     }
 
-    private let events = Mutex<[String: Event]>([:])
+    private let events = Locked<[String: Event]>([:])
 
     private struct Event {
         var started = false
