@@ -27,6 +27,18 @@ import Testing
         #expect(router.handlers(for: "/api/") == nil)
     }
 
+    /// Exact paths of one length are told apart by their bytes, and a path's methods gather in one entry.
+    @Test func exactPathsOfOneLengthAndTheirMethods() {
+        var router = router()
+        router.add("POST", "/v1/embed") { _, _, _ in }
+        router.add("POST", "/v1/model") { _, _, _ in }
+        router.add("DELETE", "/v1/model") { _, _, _ in }
+        #expect(router.handlers(for: "/v1/embed")?.keys.sorted() == ["POST"])
+        #expect(router.handlers(for: "/v1/model")?.keys.sorted() == ["DELETE", "POST"])
+        #expect(router.handlers(for: "/v1/mode") == nil)
+        #expect(router.handlers(for: "/v1/Model") == nil)
+    }
+
     @Test func splitsTargetIntoPathAndQuery() {
         #expect(ServerRequest.splitTarget("/a?b=1&c") == ("/a", "b=1&c"))
         #expect(ServerRequest.splitTarget("/a") == ("/a", ""))
