@@ -1,9 +1,9 @@
 /// Routes requests by method and path to responders; both front doors register their endpoints here.
 ///
 /// Exact paths are looked up in a list, by length first (hashing a request's path for a dictionary cost
-/// ~500 instructions; a server has a few dozen routes); prefix routes (such as `/api/v1/models/` followed by a name
-/// that may itself contain `/`) are tried longest first. A path that matches with the wrong method goes to
-/// `methodNotAllowed` with the allowed methods; anything else goes to `notFound`.
+/// ~500 instructions; a server has a few dozen routes); prefix routes (such as `/api/v1/models/` followed by
+/// a name that may itself contain `/`) are tried longest first. A path that matches with the wrong method
+/// goes to `methodNotAllowed` with the allowed methods; anything else goes to `notFound`.
 public struct Router: Sendable {
     public typealias Handler = @Sendable (ServerRequest, any ResponseWriter, RequestContext) async -> Void
     public typealias MethodNotAllowedHandler =
