@@ -33,8 +33,7 @@ enum KnownFieldNames {
         let expected = UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
         guard bytes.count == expected.count else { return false }
         for index in 0..<bytes.count {
-            let byte = bytes[index]
-            if (byte &- 0x41 < 26 ? byte | 0x20 : byte) != expected[index] { return false }
+            if HTTPFields.lowercasedASCII(bytes[index]) != expected[index] { return false }
         }
         return true
     }

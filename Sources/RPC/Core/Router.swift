@@ -1,9 +1,8 @@
 /// Routes requests by method and path to responders; both front doors register their endpoints here.
 ///
-/// Exact paths are looked up in a list, by length first (hashing a request's path for a dictionary cost
-/// ~500 instructions; a server has a few dozen routes); prefix routes (such as `/api/v1/models/` followed by
-/// a name that may itself contain `/`) are tried longest first. A path that matches with the wrong method
-/// goes to `methodNotAllowed` with the allowed methods; anything else goes to `notFound`.
+/// Exact paths are looked up in a list (see `index(ofPath:)`); prefix routes (such as `/api/v1/models/`
+/// followed by a name that may itself contain `/`) are tried longest first. A path that matches with the
+/// wrong method goes to `methodNotAllowed` with the allowed methods; anything else goes to `notFound`.
 public struct Router: Sendable {
     public typealias Handler = @Sendable (ServerRequest, any ResponseWriter, RequestContext) async -> Void
     public typealias MethodNotAllowedHandler =
@@ -43,10 +42,7 @@ public struct Router: Sendable {
 
     /// The handlers registered for `path`, if any route matches it.
     func handlers(for path: String) -> [String: Handler]? {
-        let length = path.utf8.count
-        if let index = exactPaths.firstIndex(where: { $0.utf8.count == length && $0 == path }) {
-            return exactHandlers[index]
-        }
+        if let index = exactPaths.index(ofPath: path) { return exactHandlers[index] }
         return prefixes.first { path.hasPrefix($0.prefix) && path.count > $0.prefix.count }?.handlers
     }
 }

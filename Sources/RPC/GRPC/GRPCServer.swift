@@ -5,8 +5,7 @@ import Reactor
 public struct GRPCServer: Sendable {
     public static let acceptedEncodings = "identity,gzip"
 
-    /// A list, searched by length first: a call's two lookups hashed its path through a dictionary
-    /// (~600 instructions each for a 38-byte path), and a server registers a dozen methods or so.
+    /// In a list (see `index(ofPath:)`): a call looks its method up twice.
     private var methods: [GRPCMethod] = []
     /// `methods`' paths, in the same order: scanned on their own, as stepping through the methods would copy
     /// (and retain) each one passed.
@@ -32,9 +31,7 @@ public struct GRPCServer: Sendable {
     }
 
     private func method(at path: String) -> GRPCMethod? {
-        let length = path.utf8.count
-        guard let index = paths.firstIndex(where: { $0.utf8.count == length && $0 == path }) else { return nil }
-        return methods[index]
+        paths.index(ofPath: path).map { methods[$0] }
     }
 
     /// Whether the method at `path` reads its requests as a stream.

@@ -186,7 +186,7 @@ final class HTTP1Parser {
             KnownFieldNames.literal(for: Span(_unsafeBytes: name))
                 ?? String(unsafeUninitializedCapacity: name.count) { out in
                     for index in name.indices {
-                        out[index] = name[index] &- 0x41 < 26 ? name[index] | 0x20 : name[index]
+                        out[index] = HTTPFields.lowercasedASCII(name[index])
                     }
                     return name.count
                 }
