@@ -142,8 +142,36 @@ enum AnthropicMessagesFormat {
         ]
     }
 
+    /// The completion in a whole Messages answer; `jsonTool` names the tool that carries a JSON answer.
+    static func completion(_ answer: JSON, jsonTool: String?) -> ProviderCompletion {
+        let (text, calls) = Self.answer(answer["content"], jsonTool: jsonTool)
+        let usage = answer["usage"]
+        let cached = usage?["cache_read_input_tokens"]?.countValue ?? 0
+        let written = usage?["cache_creation_input_tokens"]?.countValue ?? 0
+        return ProviderCompletion(
+            content: text,
+            tokensInput: (usage?["input_tokens"]?.countValue ?? 0) + cached + written,
+            tokensOutput: usage?["output_tokens"]?.countValue ?? 0,
+            cachedInput: cached,
+            finishReason: AnthropicStreamTranslator.finishReason(
+                answer["stop_reason"]?.stringValue, jsonOutput: jsonTool != nil),
+            toolCalls: calls, reasoning: reasoning(answer["content"]), cacheWrite: written,
+            stop: StopDetails(
+                sequence: answer["stop_sequence"]?.stringValue ?? "",
+                providerReason: answer["stop_reason"]?.stringValue ?? ""))
+    }
+
+    /// The models a `/v1/models` answer lists, each with what every current Claude model can do.
+    static func models(_ answer: JSON) -> [DiscoveredModel] {
+        answer["data"]?.arrayValue?.compactMap {
+            $0["id"]?.stringValue.map {
+                DiscoveredModel(name: $0, capabilities: [.generate, .chat, .stream, .tools, .vision, .jsonOutput])
+            }
+        } ?? []
+    }
+
     /// A whole answer's content blocks: its text and tool calls (the JSON tool's input is the text).
-    static func answer(_ content: JSON?, jsonTool: String?) -> (text: String, calls: [ToolCall]) {
+    private static func answer(_ content: JSON?, jsonTool: String?) -> (text: String, calls: [ToolCall]) {
         var text = ""
         var calls: [ToolCall] = []
         for block in content?.arrayValue ?? [] {

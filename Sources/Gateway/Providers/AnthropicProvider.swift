@@ -63,22 +63,8 @@ struct AnthropicProvider: Provider {
         let answer = try await ProviderHTTP.json(
             try await send(try body(call, stream: false), timeouts: call.timeouts, headers: call.headers),
             provider: config)
-        let jsonTool = AnthropicMessagesFormat.jsonTool(call.request)?.name
-        let (text, calls) = AnthropicMessagesFormat.answer(answer["content"], jsonTool: jsonTool)
-        let usage = answer["usage"]
-        let cached = usage?["cache_read_input_tokens"]?.countValue ?? 0
-        let written = usage?["cache_creation_input_tokens"]?.countValue ?? 0
-        return ProviderCompletion(
-            content: text,
-            tokensInput: (usage?["input_tokens"]?.countValue ?? 0) + cached + written,
-            tokensOutput: usage?["output_tokens"]?.countValue ?? 0,
-            cachedInput: cached,
-            finishReason: AnthropicStreamTranslator.finishReason(
-                answer["stop_reason"]?.stringValue, jsonOutput: jsonTool != nil),
-            toolCalls: calls, reasoning: AnthropicMessagesFormat.reasoning(answer["content"]), cacheWrite: written,
-            stop: StopDetails(
-                sequence: answer["stop_sequence"]?.stringValue ?? "",
-                providerReason: answer["stop_reason"]?.stringValue ?? ""))
+        return AnthropicMessagesFormat.completion(
+            answer, jsonTool: AnthropicMessagesFormat.jsonTool(call.request)?.name)
     }
 
     func stream(_ call: ProviderCall) async throws -> ProviderEventStream {
@@ -102,11 +88,7 @@ struct AnthropicProvider: Provider {
         let response = try await client.send(
             UpstreamRequest(url: config.endpoint + "/v1/models", headers: headers, timeouts: timeouts))
         try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
-        return (try await ProviderHTTP.json(response, provider: config))["data"]?.arrayValue?.compactMap {
-            $0["id"]?.stringValue.map {
-                DiscoveredModel(name: $0, capabilities: [.generate, .chat, .stream, .tools, .vision, .jsonOutput])
-            }
-        } ?? []
+        return AnthropicMessagesFormat.models(try await ProviderHTTP.json(response, provider: config))
     }
 }
 

@@ -55,12 +55,10 @@ enum OllamaChatFormat {
     static func toolCalls(_ json: JSON?, numberedFrom first: Int) -> [ToolCallDelta] {
         (json?.arrayValue ?? []).enumerated().map { offset, call in
             let index = first + offset
-            let arguments = call["function"]?["arguments"] ?? [:]
             return ToolCallDelta(
                 index: index, id: call["id"]?.stringValue ?? "call-\(index + 1)",
                 name: call["function"]?["name"]?.stringValue ?? "",
-                arguments: arguments.stringValue ?? String(decoding: JSONSerializer.serialize(arguments), as: UTF8.self)
-            )
+                arguments: call["function"]?["arguments"]?.argumentsText ?? "{}")
         }
     }
 }

@@ -68,22 +68,7 @@ final class OllamaProvider: Provider {
         let (path, json) = try body(call, stream: false)
         let answer = try await ProviderHTTP.json(
             try await send(path, json, timeouts: call.timeouts, headers: call.headers), provider: config)
-        if let message = Self.errorMessage(answer) {
-            throw GatewayError(.providerError, "provider \(name): \(message)")
-        }
-        let calls = OllamaChatFormat.toolCalls(answer["message"]?["tool_calls"], numberedFrom: 0).map {
-            ToolCall(id: $0.id, name: $0.name, arguments: $0.arguments)
-        }
-        let thinking = answer["thinking"]?.stringValue ?? answer["message"]?["thinking"]?.stringValue ?? ""
-        return ProviderCompletion(
-            content: answer["response"]?.stringValue ?? answer["message"]?["content"]?.stringValue ?? "",
-            tokensInput: answer["prompt_eval_count"]?.countValue ?? 0,
-            tokensOutput: answer["eval_count"]?.countValue ?? 0,
-            cachedInput: 0,
-            finishReason: calls.isEmpty
-                ? OllamaStreamTranslator.finishReason(answer["done_reason"]?.stringValue) : .toolUse,
-            toolCalls: calls, reasoning: thinking.isEmpty ? [] : [ReasoningPart(text: thinking)],
-            stop: StopDetails(providerReason: answer["done_reason"]?.stringValue ?? ""))
+        return try OllamaAnswer.completion(answer, provider: name)
     }
 
     func stream(_ call: ProviderCall) async throws -> ProviderEventStream {
@@ -100,20 +85,13 @@ final class OllamaProvider: Provider {
         let answer = try await ProviderHTTP.json(
             try await send("/api/embed", JSONSerializer.serialize(json), timeouts: timeouts, headers: headers),
             provider: config)
-        guard let vectors = answer["embeddings"]?.arrayValue, vectors.count == input.count else {
-            throw GatewayError(.providerError, "provider \(name) sent no embeddings")
-        }
-        return ProviderEmbedding(
-            embeddings: vectors.map(ProviderHTTP.vector),
-            tokensInput: answer["prompt_eval_count"]?.countValue ?? 0)
+        return try OllamaAnswer.embedding(answer, inputs: input.count, provider: name)
     }
 
     func discoverModels(timeouts: UpstreamTimeouts) async throws -> [DiscoveredModel] {
         let response = try await client.send(UpstreamRequest(url: config.endpoint + "/api/tags", timeouts: timeouts))
         try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
-        let names =
-            (try await ProviderHTTP.json(response, provider: config))["models"]?.arrayValue?
-            .compactMap { $0["name"]?.stringValue } ?? []
+        let names = OllamaAnswer.modelNames(try await ProviderHTTP.json(response, provider: config))
         var models: [DiscoveredModel] = []
         for model in names {
             if let known = shown.withLock({ $0[model] }) {
@@ -128,26 +106,11 @@ final class OllamaProvider: Provider {
         return models
     }
 
-    /// Ollama's `/api/show` capability names as ours (every completion model can answer in JSON: `format`).
-    static func capabilities(_ reported: [String]) -> [Capability] {
-        guard !reported.contains("embedding") else { return [.embedding] }
-        var capabilities: [Capability] = [.generate, .chat, .stream, .jsonOutput]
-        if reported.contains("tools") { capabilities.append(.tools) }
-        if reported.contains("vision") { capabilities.append(.vision) }
-        return capabilities
-    }
-
     private func show(_ model: String, timeouts: UpstreamTimeouts) async throws -> DiscoveredModel {
         let answer = try await ProviderHTTP.json(
             try await send("/api/show", JSONSerializer.serialize(["model": .string(model)]), timeouts: timeouts),
             provider: config)
-        let info = answer["model_info"]?.objectValue
-        let context = info?.entries.first { $0.key.hasSuffix(".context_length") }?.value.countValue
-        var capabilities: [Capability]?
-        if let reported = answer["capabilities"]?.arrayValue?.compactMap(\.stringValue) {
-            capabilities = Self.capabilities(reported)
-        }
-        return DiscoveredModel(name: model, contextLength: context, capabilities: capabilities)
+        return OllamaAnswer.model(model, shown: answer)
     }
 }
 

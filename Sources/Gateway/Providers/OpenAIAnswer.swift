@@ -106,3 +106,48 @@ struct OpenAIAnswer {
         }
     }
 }
+
+extension OpenAIAnswer {
+    /// The completion in a whole chat-completion (or completions) body from `provider`.
+    static func completion(_ body: [UInt8], provider: String) throws(GatewayError) -> ProviderCompletion {
+        var answer = OpenAIAnswer()
+        do {
+            try body.withUnsafeBufferPointer { try answer.read($0, choiceField: "message") }
+        } catch {
+            throw GatewayError(.providerError, "provider \(provider) sent malformed JSON (\(error))")
+        }
+        guard let choice = answer.choice else {
+            throw GatewayError(.providerError, "provider \(provider) answered without choices")
+        }
+        let usage = answer.usage
+        let thought = choice.reasoningContent ?? choice.reasoning
+        return ProviderCompletion(
+            content: choice.content ?? choice.text ?? "",
+            tokensInput: usage?.prompt ?? 0,
+            tokensOutput: usage?.completion ?? 0,
+            cachedInput: usage?.cached ?? 0,
+            finishReason: OpenAIStreamTranslator.finishReason(choice.finish),
+            toolCalls: OpenAIChatFormat.toolCalls(choice.toolCalls),
+            reasoning: thought.flatMap { $0.isEmpty ? nil : [ReasoningPart(text: $0)] } ?? [],
+            reasoningTokens: usage?.reasoning,
+            stop: StopDetails(sequence: choice.stopReason ?? "", providerReason: choice.finish ?? ""))
+    }
+
+    /// The vectors of an `/embeddings` answer, in input order; `inputs` is how many were asked for.
+    static func embedding(_ answer: JSON, inputs: Int, provider: String) throws(GatewayError) -> ProviderEmbedding {
+        guard let data = answer["data"]?.arrayValue, data.count == inputs else {
+            throw GatewayError(.providerError, "provider \(provider) sent no embeddings")
+        }
+        let ordered = data.sorted { ($0["index"]?.countValue ?? 0) < ($1["index"]?.countValue ?? 0) }
+        return ProviderEmbedding(
+            embeddings: ordered.map { ProviderHTTP.vector($0["embedding"]) },
+            tokensInput: answer["usage"]?["prompt_tokens"]?.countValue ?? 0)
+    }
+
+    /// The models a `/models` answer lists (vLLM adds each one's context length).
+    static func models(_ answer: JSON) -> [DiscoveredModel] {
+        answer["data"]?.arrayValue?.compactMap { item in
+            item["id"]?.stringValue.map { DiscoveredModel(name: $0, contextLength: item["max_model_len"]?.countValue) }
+        } ?? []
+    }
+}

@@ -85,7 +85,7 @@ public enum OpenAIChatFormat {
             ToolCall(
                 id: call["id"]?.stringValue ?? "call-\(index + 1)",
                 name: call["function"]?["name"]?.stringValue ?? "",
-                arguments: call["function"]?["arguments"]?.stringValue ?? "{}")
+                arguments: call["function"]?["arguments"]?.argumentsText ?? "{}")
         }
     }
 
@@ -95,7 +95,7 @@ public enum OpenAIChatFormat {
             let delta = ToolCallDelta(
                 index: piece["index"]?.countValue ?? 0, id: piece["id"]?.stringValue ?? "",
                 name: piece["function"]?["name"]?.stringValue ?? "",
-                arguments: piece["function"]?["arguments"]?.stringValue ?? "")
+                arguments: piece["function"]?["arguments"]?.argumentsText ?? "")
             return delta.id.isEmpty && delta.name.isEmpty && delta.arguments.isEmpty ? nil : delta
         }
     }

@@ -60,28 +60,8 @@ struct OpenAIProvider: Provider {
     func complete(_ call: ProviderCall) async throws -> ProviderCompletion {
         let (path, json) = try body(call, stream: false)
         let response = try await send(path, json, timeouts: call.timeouts, headers: call.headers)
-        let body = try await response.body.collect(limit: config.maxResponseBytes)
-        var answer = OpenAIAnswer()
-        do {
-            try body.withUnsafeBufferPointer { try answer.read($0, choiceField: "message") }
-        } catch let error as JSONParseError {
-            throw GatewayError(.providerError, "provider \(name) sent malformed JSON (\(error))")
-        }
-        guard let choice = answer.choice else {
-            throw GatewayError(.providerError, "provider \(name) answered without choices")
-        }
-        let usage = answer.usage
-        let thought = choice.reasoningContent ?? choice.reasoning
-        return ProviderCompletion(
-            content: choice.content ?? choice.text ?? "",
-            tokensInput: usage?.prompt ?? 0,
-            tokensOutput: usage?.completion ?? 0,
-            cachedInput: usage?.cached ?? 0,
-            finishReason: OpenAIStreamTranslator.finishReason(choice.finish),
-            toolCalls: OpenAIChatFormat.toolCalls(choice.toolCalls),
-            reasoning: thought.flatMap { $0.isEmpty ? nil : [ReasoningPart(text: $0)] } ?? [],
-            reasoningTokens: usage?.reasoning,
-            stop: StopDetails(sequence: choice.stopReason ?? "", providerReason: choice.finish ?? ""))
+        return try OpenAIAnswer.completion(
+            try await response.body.collect(limit: config.maxResponseBytes), provider: name)
     }
 
     func stream(_ call: ProviderCall) async throws -> ProviderEventStream {
@@ -98,22 +78,14 @@ struct OpenAIProvider: Provider {
         let answer = try await ProviderHTTP.json(
             try await send("/embeddings", JSONSerializer.serialize(json), timeouts: timeouts, headers: headers),
             provider: config)
-        guard let data = answer["data"]?.arrayValue, data.count == input.count else {
-            throw GatewayError(.providerError, "provider \(name) sent no embeddings")
-        }
-        let ordered = data.sorted { ($0["index"]?.countValue ?? 0) < ($1["index"]?.countValue ?? 0) }
-        return ProviderEmbedding(
-            embeddings: ordered.map { ProviderHTTP.vector($0["embedding"]) },
-            tokensInput: answer["usage"]?["prompt_tokens"]?.countValue ?? 0)
+        return try OpenAIAnswer.embedding(answer, inputs: input.count, provider: name)
     }
 
     func discoverModels(timeouts: UpstreamTimeouts) async throws -> [DiscoveredModel] {
         let response = try await client.send(
             UpstreamRequest(url: config.endpoint + "/models", headers: authHeaders, timeouts: timeouts))
         try await ProviderHTTP.check(response, provider: name, message: Self.errorMessage)
-        return (try await ProviderHTTP.json(response, provider: config))["data"]?.arrayValue?.compactMap { item in
-            item["id"]?.stringValue.map { DiscoveredModel(name: $0, contextLength: item["max_model_len"]?.countValue) }
-        } ?? []
+        return OpenAIAnswer.models(try await ProviderHTTP.json(response, provider: config))
     }
 }
 

@@ -180,6 +180,13 @@ extension JSON {
         guard case .number(let value) = self, value.isFinite else { return nil }
         return Int(min(max(value.rounded(.down), 0), Double(Self.largestCount)))
     }
+
+    /// A tool call's arguments as JSON text: a string as sent (OpenAI's form), any other value written out
+    /// (Ollama, and some OpenAI-compatible servers, send an object); nil for null.
+    var argumentsText: String? {
+        if case .null = self { return nil }
+        return stringValue ?? String(decoding: JSONSerializer.serialize(self), as: UTF8.self)
+    }
 }
 
 extension GenerateRequest {
