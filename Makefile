@@ -110,7 +110,7 @@ test-tsan: install venv
 ## committed corpus (Tests/Fuzz/Corpus: seed-* from make_seeds.py, found-* merged in from fuzzing runs with
 ## -merge=1) is read, crashes land in .build-fuzz/artifacts.
 FUZZ_S       ?= 60
-FUZZ_TARGETS := http1 http2 grpc-framing protobuf json streams config resp media
+FUZZ_TARGETS := http1 http2 grpc-framing protobuf json streams config resp media answers
 fuzz-build: install
 	$(SWIFT) build --scratch-path .build-fuzz -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING \
 	  -Xswiftc -use-ld=lld --product gateway-fuzz  # gold crashes reporting on libFuzzer's archive

@@ -71,10 +71,10 @@ def framed(payload, compressed=False):
 def grpc_framing():
     return [
         b"\x00" + framed(b"\x0a\x04echo"),
-        b"\x03" + framed(gzip.compress(b"\x0a\x04echo" * 10), compressed=True) + framed(b""),
+        b"\x03" + framed(gzip.compress(b"\x0a\x04echo" * 10, mtime=0), compressed=True) + framed(b""),
         b"\x01" + framed(b"x" * 300)[:200],
         b"\x00" + b"\x01\xff\xff\xff\xff",
-        b"\x00" + framed(gzip.compress(b"\x00" * 200_000), compressed=True),
+        b"\x00" + framed(gzip.compress(b"\x00" * 200_000, mtime=0), compressed=True),
         b"99999999H",
         b"5S%41%zz%",
     ]
@@ -227,6 +227,40 @@ def resp():
             b"\x00$9223372036854775807\r\n", b"\x02" + b"*1\r\n" * 12, b"\x00*3\r\n:1\r\n"]
 
 
+def answers():
+    """Whole provider answers (the target reads every input as each provider's): JSON bodies, no prefix."""
+    bodies = [
+        {"id": "c", "object": "chat.completion", "choices": [{"index": 0, "message": {
+            "role": "assistant", "content": "Hi", "reasoning_content": "hm", "tool_calls": [
+                {"id": "a", "type": "function", "function": {"name": "f", "arguments": "{\"x\": 1}"}},
+                {"id": "b", "type": "function", "function": {"name": "g", "arguments": {"y": 2}}}]},
+            "finish_reason": "tool_calls", "stop_reason": None}],
+         "usage": {"prompt_tokens": 7, "completion_tokens": 2, "prompt_tokens_details": {"cached_tokens": 4},
+                   "completion_tokens_details": {"reasoning_tokens": 1}}},
+        {"choices": [{"text": "done", "finish_reason": "length"}], "usage": {"prompt_tokens": -1e300}},
+        {"id": "msg", "type": "message", "content": [
+            {"type": "thinking", "thinking": "hm", "signature": "s"}, {"type": "text", "text": "Hi"},
+            {"type": "tool_use", "id": "t", "name": "json_answer", "input": {"ok": True}},
+            {"type": "tool_use", "id": "u", "name": "f", "input": {}}],
+         "stop_reason": "tool_use", "stop_sequence": None,
+         "usage": {"input_tokens": 3, "cache_read_input_tokens": 1e20, "cache_creation_input_tokens": 5,
+                   "output_tokens": 2}},
+        {"model": "m", "message": {"role": "assistant", "content": "", "thinking": "t", "tool_calls": [
+            {"function": {"name": "f", "arguments": {"q": "x"}}}]},
+         "done": True, "done_reason": "stop", "prompt_eval_count": 4, "eval_count": 9},
+        {"model": "m", "response": "text", "done": True, "done_reason": "length"},
+        {"error": "model 'x' not found"},
+        {"error": {"type": "overloaded_error", "message": "Overloaded"}},
+        {"object": "list", "data": [{"object": "embedding", "index": 1, "embedding": [0.5, -1]},
+                                    {"object": "embedding", "index": 0, "embedding": [1e39, 2]}],
+         "usage": {"prompt_tokens": 6}},
+        {"embeddings": [[0.1, 0.2], []], "prompt_eval_count": 3},
+        {"data": [{"id": "a", "max_model_len": 4096}, {"id": 7}], "models": [{"name": "llama3"}],
+         "model_info": {"llama.context_length": 8192}, "capabilities": ["completion", "tools", "vision"]},
+    ]
+    return [json.dumps(body).encode() for body in bodies] + [b'{"choices":[{"message":{"content":"a"}}]', b"429"]
+
+
 if __name__ == "__main__":
     write("http1", http1())
     write("http2", http2())
@@ -237,4 +271,5 @@ if __name__ == "__main__":
     write("config", configs())
     write("resp", resp())
     write("media", media())
+    write("answers", answers())
     print("seeds written under", HERE / "Corpus")

@@ -13,6 +13,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case config
     case resp
     case media
+    case answers
 
     public func run(_ bytes: [UInt8]) {
         switch self {
@@ -25,6 +26,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .config: ConfigFuzz.run(bytes)
         case .resp: RESPFuzz.run(bytes)
         case .media: MediaFuzz.run(bytes)
+        case .answers: ProviderAnswersFuzz.run(bytes)
         }
     }
 }
